@@ -1,0 +1,116 @@
+//! Ids of ERP records in callers' input.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// The id of a record in the ERP (an invoice, a boleto, a contract), as a caller sends it.
+///
+/// Apps send ids as text or as integers; the plugin always receives text. Blank ids, ids longer
+/// than 128 characters and ids with control characters are rejected.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RemoteId(String);
+
+impl RemoteId {
+    /// The longest id accepted.
+    pub const MAX_LEN: usize = 128;
+
+    /// Checks and wraps an id.
+    ///
+    /// # Errors
+    /// A message when the id is blank, too long or has control characters.
+    pub fn new(id: &str) -> Result<Self, &'static str> {
+        let id = id.trim();
+        if id.is_empty() {
+            return Err("id must not be empty");
+        }
+        if id.chars().count() > Self::MAX_LEN {
+            return Err("id must be at most 128 characters");
+        }
+        if id.chars().any(char::is_control) {
+            return Err("id must not contain control characters");
+        }
+        Ok(RemoteId(id.to_owned()))
+    }
+
+    /// The id's text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for RemoteId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Serialize for RemoteId {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for RemoteId {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct IdVisitor;
+        impl Visitor<'_> for IdVisitor {
+            type Value = RemoteId;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an id as text or a non-negative integer")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RemoteId, E> {
+                RemoteId::new(v).map_err(E::custom)
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<RemoteId, E> {
+                Ok(RemoteId(v.to_string()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<RemoteId, E> {
+                u64::try_from(v).map(|v| RemoteId(v.to_string())).map_err(|_| E::custom("id must not be negative"))
+            }
+        }
+        deserializer.deserialize_any(IdVisitor)
+    }
+}
+
+impl schemars::JsonSchema for RemoteId {
+    fn schema_name() -> Cow<'static, str> {
+        "RemoteId".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "An ERP record id, as text or a non-negative integer (the plugin receives text).",
+            "oneOf": [
+                {"type": "string", "minLength": 1, "maxLength": 128},
+                {"type": "integer", "minimum": 0}
+            ]
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn accepts_text_and_integers_and_yields_text() {
+        let id: RemoteId = serde_json::from_value(json!(" 1234 ")).expect("text id");
+        assert_eq!(id.as_str(), "1234");
+        let id: RemoteId = serde_json::from_value(json!(98765)).expect("integer id");
+        assert_eq!(serde_json::to_value(&id).ok(), Some(json!("98765")));
+    }
+
+    #[test]
+    fn rejects_blank_negative_fractional_and_structured_ids() {
+        for bad in
+            [json!(""), json!("   "), json!(-1), json!(1.5), json!(null), json!({}), json!([1]), json!("a\u{0}b")]
+        {
+            assert!(serde_json::from_value::<RemoteId>(bad.clone()).is_err(), "{bad} accepted");
+        }
+        assert!(serde_json::from_value::<RemoteId>(json!("x".repeat(129))).is_err());
+    }
+}
