@@ -15,11 +15,18 @@ pub fn output_schema(function: Function) -> Schema {
     with_contract!(function, C => SchemaGenerator::new(SchemaSettings::draft2020_12()).into_root_schema_for::<<C as crate::Contract>::Output>())
 }
 
+/// Every function's schemas for an OpenAPI document, with shared definitions.
+pub struct OpenApiSchemas {
+    /// `(function, input, output)`, in contract order; references point at
+    /// `#/components/schemas/<Name>`.
+    pub functions: Vec<(Function, Schema, Schema)>,
+    /// The shared definitions, for `components.schemas`.
+    pub definitions: serde_json::Map<String, serde_json::Value>,
+}
+
 /// Schemas of every function's input and output in one generator, with shared definitions
 /// referenced as `#/components/schemas/<Name>`: what an OpenAPI 3.1 document embeds.
-///
-/// Returns `(input, output)` per function, in contract order, and the shared definitions.
-pub fn openapi_schemas() -> (Vec<(Function, Schema, Schema)>, serde_json::Map<String, serde_json::Value>) {
+pub fn openapi_schemas() -> OpenApiSchemas {
     let mut settings = SchemaSettings::draft2020_12();
     settings.definitions_path = "#/components/schemas/".into();
     let mut generator = SchemaGenerator::new(settings);
@@ -32,7 +39,7 @@ pub fn openapi_schemas() -> (Vec<(Function, Schema, Schema)>, serde_json::Map<St
             })
         })
         .collect();
-    (schemas, generator.take_definitions(true))
+    OpenApiSchemas { functions: schemas, definitions: generator.take_definitions(true) }
 }
 
 #[cfg(test)]
@@ -70,10 +77,10 @@ mod tests {
 
     #[test]
     fn openapi_schemas_share_definitions_under_components() {
-        let (schemas, definitions) = openapi_schemas();
-        assert_eq!(schemas.len(), 22);
+        let OpenApiSchemas { functions, definitions } = openapi_schemas();
+        assert_eq!(functions.len(), 22);
         assert!(definitions.contains_key("Fatura"));
-        let text = serde_json::to_string(&schemas[7].2).unwrap_or_default();
+        let text = serde_json::to_string(&functions[7].2).unwrap_or_default();
         assert!(text.contains("#/components/schemas/Fatura"), "{text}");
     }
 }

@@ -129,3 +129,33 @@ pub(crate) fn text_field(field: &str, value: &mut String, max: usize) -> Result<
     *value = trimmed.to_owned();
     Ok(())
 }
+
+/// Deserializes a nested input struct from a JSON object only. serde's derive also accepts a
+/// list of the fields' values in order (`["a@b.com"]`), which no caller means; this refuses it.
+/// Errors inside name the nested field (`email: invalid type ...`).
+pub(crate) fn object_only<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    use serde::Deserialize as _;
+    let map = serde_json::Map::<String, Value>::deserialize(deserializer)?;
+    serde_path_to_error::deserialize(Value::Object(map)).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if path == "." { serde::de::Error::custom(inner) } else { serde::de::Error::custom(format!("{path}: {inner}")) }
+    })
+}
+
+/// As [`object_only`], for optional fields (`null` or absent is `None`).
+pub(crate) fn optional_object_only<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    use serde::Deserialize as _;
+    match Option::<serde_json::Map<String, Value>>::deserialize(deserializer)? {
+        None => Ok(None),
+        Some(map) => object_only(Value::Object(map)).map(Some).map_err(serde::de::Error::custom),
+    }
+}

@@ -93,7 +93,11 @@ pub struct CustomerChanges {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
     /// New address (all of it).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::validate::optional_object_only"
+    )]
     pub address: Option<AddressInput>,
 }
 
@@ -125,6 +129,7 @@ pub struct UpdateCustomerInput {
     /// The customer's CPF/CNPJ.
     pub customer_document_number: String,
     /// What to change.
+    #[serde(deserialize_with = "crate::validate::object_only")]
     pub changes: CustomerChanges,
 }
 

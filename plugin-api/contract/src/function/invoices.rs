@@ -133,6 +133,17 @@ pub enum PaymentMethod {
 }
 
 impl PaymentMethod {
+    /// The method's name on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PaymentMethod::Pix => "pix",
+            PaymentMethod::Card => "card",
+            PaymentMethod::Debit => "debit",
+            PaymentMethod::Cash => "cash",
+            PaymentMethod::Boleto => "boleto",
+        }
+    }
+
     const ALL: [(&'static str, PaymentMethod); 5] = [
         ("pix", PaymentMethod::Pix),
         ("card", PaymentMethod::Card),
@@ -190,8 +201,7 @@ impl From<Transaction> for Map<String, Value> {
         map.insert("id".into(), Value::String(t.id));
         map.insert("amount".into(), Value::String(t.amount));
         map.insert("paid_at".into(), Value::String(t.paid_at));
-        let method = PaymentMethod::ALL.iter().find(|(_, m)| *m == t.method).map(|(n, _)| *n).unwrap_or("pix");
-        map.insert("method".into(), Value::String(method.to_owned()));
+        map.insert("method".into(), Value::String(t.method.as_str().to_owned()));
         map
     }
 }
