@@ -1,0 +1,72 @@
+//! The HTTP API callers use (CONTRACT.md "The HTTP interface").
+//!
+//! - `functions`: `POST /v1/functions/{function}` and `GET /v1/functions`.
+//! - `ops`: `/healthz`, `/readyz`, `/metrics`, `/openapi.json`.
+//! - `admin`: operator endpoints (admin scope): the invocation log.
+//! - `auth`: API keys to callers.
+//!
+//! Every error is a [`Problem`] (`application/problem+json`), including the ones axum would
+//! answer by itself (unknown route, wrong method, a panic, the backstop timeout).
+
+mod admin;
+mod auth;
+mod functions;
+mod ops;
+pub mod openapi;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use tower_http::catch_panic::CatchPanicLayer;
+
+use crate::invoke::Host;
+use crate::problem::{Problem, ProblemCode};
+
+/// Largest request body accepted.
+pub const MAX_BODY: usize = 256 * 1024;
+/// No request lives longer than this, whatever its automation says (the longest automation
+/// deadline is shorter).
+pub const BACKSTOP_TIMEOUT: Duration = Duration::from_secs(150);
+
+/// What handlers share.
+#[derive(Clone)]
+pub struct AppState {
+    /// The host.
+    pub host: Host,
+    /// The OpenAPI document, built once.
+    pub openapi: Arc<serde_json::Value>,
+}
+
+/// The router, separate from serving it (tests call it without a socket).
+pub fn router(host: Host) -> Router {
+    let state = AppState { host, openapi: Arc::new(openapi::document()) };
+    Router::new()
+        .merge(functions::router())
+        .merge(ops::router())
+        .merge(admin::router())
+        .fallback(|| async { Problem::new(ProblemCode::NotFound, "no such endpoint") })
+        .method_not_allowed_fallback(|| async { Problem::new(ProblemCode::MethodNotAllowed, "this endpoint does not take that method") })
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(axum::middleware::from_fn(backstop))
+        .layer(CatchPanicLayer::custom(|_| {
+            tracing::error!("a request handler panicked");
+            Problem::new(ProblemCode::Internal, "internal error").into_response()
+        }))
+        .with_state(state)
+}
+
+async fn backstop(request: Request, next: Next) -> Response {
+    match tokio::time::timeout(BACKSTOP_TIMEOUT, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => Problem::new(ProblemCode::UpstreamTimeout, "the request took too long").into_response(),
+    }
+}
+
+/// A fresh invocation id (UUID v7: sortable by time).
+pub(crate) fn invocation_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}

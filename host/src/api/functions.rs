@@ -1,0 +1,121 @@
+//! `POST /v1/functions/{function}` and `GET /v1/functions`.
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use ponte_contract::{Access, FUNCTIONS, Function};
+use serde_json::json;
+
+use super::{AppState, auth, invocation_id};
+use crate::invoke::Host;
+use crate::problem::{Problem, ProblemCode};
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new().route("/v1/functions", get(list)).route("/v1/functions/{function}", post(call))
+}
+
+/// `POST /v1/functions/{function}`: checks in the order a caller can act on: the key, the
+/// function, the scope, the body's type and size, the idempotency key; then the pipeline.
+async fn call(
+    State(state): State<AppState>,
+    Path(function_name): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let id = invocation_id();
+    let fail = |problem: Problem| problem.with_invocation(&id).into_response();
+    let caller = match auth::authenticate(&state.host, &headers).await {
+        Ok(caller) => caller,
+        Err(p) => return fail(p),
+    };
+    let Ok(function) = function_name.parse::<Function>() else {
+        let shown: String = function_name.chars().take(64).collect();
+        return fail(Problem::new(ProblemCode::UnknownFunction, format!("`{shown}` is not a function of the contract")));
+    };
+    if let Err(p) = Host::authorize(&caller, function) {
+        return fail(p);
+    }
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return fail(Problem::new(ProblemCode::PayloadTooLarge, format!("the body is larger than {} bytes", super::MAX_BODY)));
+        }
+        Err(_) => return fail(Problem::new(ProblemCode::InvalidInput, "the body could not be read")),
+    };
+    if !body.is_empty() && !is_json(&headers) {
+        return fail(Problem::new(ProblemCode::UnsupportedMediaType, "send the body as `Content-Type: application/json`"));
+    }
+    if function.spec().access == Access::Write {
+        match headers.get("idempotency-key").map(|v| v.to_str()) {
+            None => {
+                return fail(Problem::new(
+                    ProblemCode::IdempotencyKeyRequired,
+                    format!("`{function}` changes the ERP: send an `Idempotency-Key` header"),
+                ));
+            }
+            Some(Ok(key)) if (1..=255).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic()) => {}
+            Some(_) => {
+                return fail(Problem::new(ProblemCode::InvalidInput, "`Idempotency-Key` must be 1 to 255 visible ASCII characters"));
+            }
+        }
+    }
+    match state.host.call(&caller, function, &body, &id).await {
+        Ok(answer) => {
+            let mut response = axum::Json(answer.output).into_response();
+            if let Ok(value) = header::HeaderValue::from_str(&id) {
+                response.headers_mut().insert("x-invocation-id", value);
+            }
+            response
+        }
+        Err(problem) => problem.into_response(),
+    }
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|mime| {
+            let mime = mime.trim().to_ascii_lowercase();
+            mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+        })
+}
+
+/// `GET /v1/functions`: what this key may call for its tenant, and which plugin serves it.
+async fn list(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let caller = match auth::authenticate(&state.host, &headers).await {
+        Ok(caller) => caller,
+        Err(p) => return p.with_invocation(&invocation_id()).into_response(),
+    };
+    let tenant = state.host.registry.tenants.get(&caller.tenant);
+    let functions: Vec<serde_json::Value> = FUNCTIONS
+        .iter()
+        .filter(|spec| caller.scopes.iter().any(|s| spec.allows(*s)))
+        .filter_map(|spec| {
+            let (binding, connection) = tenant?.binding(spec.function)?;
+            let manifest = &connection.plugin.manifest;
+            Some(json!({
+                "name": spec.function.as_str(),
+                "seed_name": spec.seed_name,
+                "summary": spec.summary,
+                "access": spec.access,
+                "idempotency_key_required": spec.access == Access::Write,
+                "plugin": manifest.name,
+                "plugin_version": manifest.version,
+                "connection": connection.name,
+                "timeout_ms": u64::try_from(binding.timeout.as_millis()).unwrap_or(u64::MAX),
+            }))
+        })
+        .collect();
+    axum::Json(json!({
+        "tenant": caller.tenant,
+        "scopes": caller.scopes,
+        "functions": functions,
+    }))
+    .into_response()
+}

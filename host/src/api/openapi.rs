@@ -1,0 +1,160 @@
+//! The OpenAPI 3.1 document, generated from the contract's types.
+//!
+//! OpenAPI 3.1 speaks JSON Schema 2020-12, which is what `schemars` generates from the contract
+//! crate, so the document is assembled here directly from `ponte_contract::schema`: one path per
+//! function, its input and output schemas, its problems. (utoipa would mean a second schema
+//! derive on every contract type; this keeps the contract the single source.)
+
+use ponte_contract::schema::{OpenApiSchemas, openapi_schemas};
+use ponte_contract::{Access, Scope};
+use serde_json::{Value, json};
+
+use crate::problem::ProblemCode;
+
+/// The document.
+pub fn document() -> Value {
+    let OpenApiSchemas { functions, mut definitions } = openapi_schemas();
+    definitions.insert("Problem".into(), problem_schema());
+    let mut paths = serde_json::Map::new();
+    for (function, input, output) in functions {
+        let spec = function.spec();
+        let scopes: Vec<&str> = spec.scopes().into_iter().map(Scope::as_str).collect();
+        let mut problems = vec![
+            ProblemCode::InvalidInput,
+            ProblemCode::Unauthorized,
+            ProblemCode::Forbidden,
+            ProblemCode::PayloadTooLarge,
+            ProblemCode::UnsupportedMediaType,
+            ProblemCode::FunctionNotConfigured,
+            ProblemCode::UpstreamError,
+            ProblemCode::UpstreamUnavailable,
+            ProblemCode::UpstreamTimeout,
+        ];
+        let mut parameters = Vec::new();
+        if spec.access == Access::Write {
+            problems.push(ProblemCode::IdempotencyKeyRequired);
+            problems.push(ProblemCode::IdempotencyConflict);
+            parameters.push(json!({
+                "name": "Idempotency-Key",
+                "in": "header",
+                "required": true,
+                "description": "1 to 255 visible ASCII characters; the same key and body replays the first answer.",
+                "schema": {"type": "string", "minLength": 1, "maxLength": 255}
+            }));
+        }
+        let mut responses = serde_json::Map::new();
+        responses.insert(
+            "200".into(),
+            json!({"description": "The normalized result.", "content": {"application/json": {"schema": output}}}),
+        );
+        for code in problems {
+            let status = code.status().as_u16().to_string();
+            let entry = responses.entry(status).or_insert_with(|| {
+                json!({"description": "", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}})
+            });
+            let description = entry["description"].as_str().unwrap_or_default().to_owned();
+            let line = format!("`{}`: {}", code.as_str(), code.title());
+            entry["description"] = Value::from(if description.is_empty() { line } else { format!("{description}; {line}") });
+        }
+        paths.insert(
+            format!("/v1/functions/{function}"),
+            json!({"post": {
+                "operationId": function.as_str(),
+                "summary": spec.summary,
+                "description": format!(
+                    "Seed: *{}*. Scopes: {}. {}{}",
+                    spec.seed_name,
+                    scopes.join(", "),
+                    if spec.access == Access::Write { "Writes to the ERP; requires `Idempotency-Key`. " } else { "Read-only. " },
+                    if spec.cacheable { "May be served from cache within the automation's TTL." } else { "Never cached." }
+                ),
+                "tags": ["functions"],
+                "parameters": parameters,
+                "requestBody": {"required": true, "content": {"application/json": {"schema": input}}},
+                "responses": responses,
+            }}),
+        );
+    }
+    paths.insert(
+        "/v1/functions".into(),
+        json!({"get": {
+            "operationId": "list_functions",
+            "summary": "What this key may call for its tenant, and which plugin serves each function.",
+            "tags": ["functions"],
+            "responses": {"200": {"description": "The callable functions."}, "401": problem_ref("unauthorized")}
+        }}),
+    );
+    for (path, summary) in [
+        ("/healthz", "Liveness."),
+        ("/readyz", "Readiness: the store answers and automations are loaded."),
+        ("/metrics", "Prometheus metrics."),
+    ] {
+        paths.insert(path.into(), json!({"get": {"summary": summary, "tags": ["operations"], "security": [], "responses": {"200": {"description": "OK"}}}}));
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Ponte",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Normalized ERP functions for internet providers' apps, websites and kiosks. Every error is application/problem+json with a stable `code`.",
+        },
+        "security": [{"apiKey": []}],
+        "paths": paths,
+        "components": {
+            "schemas": definitions,
+            "securitySchemes": {"apiKey": {"type": "http", "scheme": "bearer", "description": "An API key bound to one tenant and its scopes (app, totem, admin)."}},
+        },
+    })
+}
+
+fn problem_ref(code: &str) -> Value {
+    json!({"description": format!("`{code}`"), "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}})
+}
+
+fn problem_schema() -> Value {
+    let codes: Vec<&str> = ProblemCode::ALL.iter().map(|c| c.as_str()).collect();
+    json!({
+        "type": "object",
+        "description": "RFC 9457 problem details.",
+        "required": ["type", "title", "status", "detail", "code"],
+        "properties": {
+            "type": {"type": "string"},
+            "title": {"type": "string"},
+            "status": {"type": "integer"},
+            "detail": {"type": "string"},
+            "code": {"type": "string", "enum": codes},
+            "field": {"type": "string", "description": "The input field at fault (invalid_input, invalid_document)."},
+            "invocation_id": {"type": "string", "description": "Finds the call in the invocation log."}
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_function_has_a_path_with_its_schemas() {
+        let doc = document();
+        assert_eq!(doc["openapi"], "3.1.0");
+        for f in ponte_contract::Function::all() {
+            let op = &doc["paths"][format!("/v1/functions/{f}")]["post"];
+            assert_eq!(op["operationId"], f.as_str());
+            assert!(op["requestBody"]["content"]["application/json"]["schema"].is_object());
+            let writes = f.spec().access == Access::Write;
+            assert_eq!(op["parameters"].as_array().is_some_and(|p| !p.is_empty()), writes, "{f}");
+        }
+        assert!(doc["components"]["schemas"]["Fatura"].is_object());
+        assert!(doc["components"]["schemas"]["Problem"].is_object());
+    }
+
+    #[test]
+    fn every_reference_resolves() {
+        let doc = document();
+        let text = doc.to_string();
+        for part in text.split("\"$ref\":\"#/components/schemas/").skip(1) {
+            let name = part.split('"').next().unwrap_or_default();
+            assert!(doc["components"]["schemas"][name].is_object(), "dangling reference {name}");
+        }
+    }
+}

@@ -1,0 +1,290 @@
+//! Outbound HTTP for plugins: the only way a plugin reaches an ERP.
+//!
+//! Per connection (built when automations load) there is one [`Upstream`]: a reqwest client
+//! whose DNS resolver applies the [`EgressPolicy`] to every answer and whose redirect policy
+//! re-checks every hop, plus a semaphore per upstream host. Per invocation there is one
+//! [`HttpCapability`], which bounds each request by the invocation's deadline, caps the response
+//! size, and records every request (method, URL without query values, status, duration) for the
+//! invocation log and metrics.
+
+pub mod policy;
+mod resolver;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt as _;
+use serde::Serialize;
+use tokio::sync::Semaphore;
+use url::Url;
+
+pub use policy::{Denied, EgressPolicy, HostPattern, PrivateAllowance};
+
+use crate::capabilities::CapabilityError;
+use crate::secret::Redactor;
+
+/// Limits of one connection's outbound HTTP.
+#[derive(Debug, Clone, Copy)]
+pub struct HttpLimits {
+    /// Largest response body accepted.
+    pub max_response_bytes: usize,
+    /// Requests in flight per upstream host at once.
+    pub max_concurrency_per_host: usize,
+    /// Timeout of one request when the plugin gives none (the invocation's deadline still wins).
+    pub default_timeout: Duration,
+    /// Redirects followed at most.
+    pub max_redirects: usize,
+}
+
+impl Default for HttpLimits {
+    fn default() -> Self {
+        HttpLimits {
+            max_response_bytes: 16 * 1024 * 1024,
+            max_concurrency_per_host: 16,
+            default_timeout: Duration::from_secs(30),
+            max_redirects: 5,
+        }
+    }
+}
+
+/// A request as a plugin asks for it.
+#[derive(Debug, Clone, Default)]
+pub struct HttpRequest {
+    /// `GET`, `POST`, ...
+    pub method: String,
+    /// Absolute `http(s)` URL.
+    pub url: String,
+    /// Headers, in order.
+    pub headers: Vec<(String, String)>,
+    /// Body bytes (empty for none).
+    pub body: Vec<u8>,
+    /// Per-request timeout (bounded by the invocation's deadline).
+    pub timeout: Option<Duration>,
+}
+
+/// An upstream's answer.
+#[derive(Debug, Clone, Default)]
+pub struct HttpResponse {
+    /// Status code.
+    pub status: u16,
+    /// Headers (names lower-cased).
+    pub headers: Vec<(String, String)>,
+    /// Body bytes.
+    pub body: Vec<u8>,
+}
+
+/// One upstream request, as the invocation log records it.
+#[derive(Debug, Clone, Serialize)]
+pub struct UpstreamCall {
+    /// Method.
+    pub method: String,
+    /// URL with query values elided and secrets redacted.
+    pub url: String,
+    /// Upstream host (for metrics).
+    pub host: String,
+    /// Status code, when there was an answer.
+    pub status: Option<u16>,
+    /// `ok`, `denied`, `timeout`, `unreachable`, `too_large`, `invalid`.
+    pub outcome: &'static str,
+    /// Duration in milliseconds.
+    pub duration_ms: u64,
+}
+
+/// One connection's outbound HTTP: the policy-bound client and the per-host limits.
+pub struct Upstream {
+    client: reqwest::Client,
+    policy: Arc<EgressPolicy>,
+    limits: HttpLimits,
+    per_host: Mutex<HashMap<String, Arc<Semaphore>>>,
+}
+
+impl std::fmt::Debug for Upstream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Upstream").field("policy", &self.policy).field("limits", &self.limits).finish()
+    }
+}
+
+impl Upstream {
+    /// Builds the client of one connection.
+    ///
+    /// # Errors
+    /// If the TLS backend can't initialise.
+    pub fn new(policy: EgressPolicy, limits: HttpLimits) -> Result<Self, reqwest::Error> {
+        let policy = Arc::new(policy);
+        let redirect_policy = {
+            let policy = Arc::clone(&policy);
+            let max = limits.max_redirects;
+            reqwest::redirect::Policy::custom(move |attempt| {
+                if attempt.previous().len() >= max {
+                    return attempt.error(Denied(format!("more than {max} redirects")));
+                }
+                match policy.check_url(attempt.url()) {
+                    Ok(()) => attempt.follow(),
+                    Err(denied) => attempt.error(Denied(format!("redirect refused: {denied}"))),
+                }
+            })
+        };
+        let client = reqwest::Client::builder()
+            .dns_resolver(Arc::new(resolver::PolicyResolver::new(Arc::clone(&policy))))
+            .redirect(redirect_policy)
+            // Egress proxies are configured per tenant by the host (a later piece), never taken
+            // from the environment behind the operator's back.
+            .no_proxy()
+            .connect_timeout(Duration::from_secs(10))
+            .pool_idle_timeout(Duration::from_secs(90))
+            .user_agent(concat!("ponte/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        Ok(Upstream { client, policy, limits, per_host: Mutex::new(HashMap::new()) })
+    }
+
+    /// The connection's policy.
+    pub fn policy(&self) -> &EgressPolicy {
+        &self.policy
+    }
+
+    fn semaphore(&self, host: &str) -> Arc<Semaphore> {
+        let mut map = self.per_host.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        Arc::clone(
+            map.entry(host.to_owned()).or_insert_with(|| Arc::new(Semaphore::new(self.limits.max_concurrency_per_host))),
+        )
+    }
+}
+
+/// The HTTP capability of one invocation.
+#[derive(Clone)]
+pub struct HttpCapability {
+    upstream: Arc<Upstream>,
+    deadline: Instant,
+    redactor: Arc<Redactor>,
+    calls: Arc<Mutex<Vec<UpstreamCall>>>,
+}
+
+impl HttpCapability {
+    /// The capability of one invocation over a connection's upstream.
+    pub fn new(upstream: Arc<Upstream>, deadline: Instant, redactor: Arc<Redactor>) -> Self {
+        HttpCapability { upstream, deadline, redactor, calls: Arc::new(Mutex::new(Vec::new())) }
+    }
+
+    /// The requests made so far.
+    pub fn calls(&self) -> Vec<UpstreamCall> {
+        self.calls.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
+    /// Sends a request under the connection's policy.
+    ///
+    /// # Errors
+    /// A [`CapabilityError`]: `Denied` for the policy, `Timeout`, `Unreachable`, `TooLarge`,
+    /// `Invalid` for a malformed request. An upstream's 4xx/5xx is not an error here: the
+    /// plugin decides what it means.
+    pub async fn request(&self, request: HttpRequest) -> Result<HttpResponse, CapabilityError> {
+        let started = Instant::now();
+        let parsed = Url::parse(&request.url);
+        let (shown, host) = match &parsed {
+            Ok(url) => (self.redactor.redact(&policy::display_url(url)), url.host_str().unwrap_or("").to_owned()),
+            Err(_) => ("(unparsable URL)".to_owned(), String::new()),
+        };
+        let method = request.method.to_ascii_uppercase();
+        let result = self.send(parsed, request).await;
+        let (status, outcome) = match &result {
+            Ok(r) => (Some(r.status), "ok"),
+            Err(CapabilityError::Denied(_)) => (None, "denied"),
+            Err(CapabilityError::Timeout) => (None, "timeout"),
+            Err(CapabilityError::Unreachable(_)) => (None, "unreachable"),
+            Err(CapabilityError::TooLarge(_)) => (None, "too_large"),
+            Err(CapabilityError::Invalid(_) | CapabilityError::Storage) => (None, "invalid"),
+        };
+        let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        tracing::info!(target: "ponte::upstream", %method, url = %shown, ?status, outcome, duration_ms, "upstream request");
+        self.calls.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(UpstreamCall {
+            method,
+            url: shown,
+            host,
+            status,
+            outcome,
+            duration_ms,
+        });
+        result.map_err(|e| match e {
+            CapabilityError::Denied(m) => CapabilityError::Denied(self.redactor.redact(&m)),
+            CapabilityError::Unreachable(m) => CapabilityError::Unreachable(self.redactor.redact(&m)),
+            other => other,
+        })
+    }
+
+    async fn send(&self, url: Result<Url, url::ParseError>, request: HttpRequest) -> Result<HttpResponse, CapabilityError> {
+        let url = url.map_err(|e| CapabilityError::Invalid(format!("bad URL: {e}")))?;
+        self.upstream.policy.check_url(&url).map_err(|d| CapabilityError::Denied(d.0))?;
+        let method = reqwest::Method::from_bytes(request.method.to_ascii_uppercase().as_bytes())
+            .map_err(|_| CapabilityError::Invalid("bad HTTP method".into()))?;
+        let remaining = self.deadline.saturating_duration_since(Instant::now());
+        if remaining.is_zero() {
+            return Err(CapabilityError::Timeout);
+        }
+        let timeout = request.timeout.unwrap_or(self.upstream.limits.default_timeout).min(remaining);
+
+        let host_key = format!("{}:{}", url.host_str().unwrap_or(""), url.port_or_known_default().unwrap_or(0));
+        let semaphore = self.upstream.semaphore(&host_key);
+        let _permit = tokio::time::timeout(timeout, semaphore.acquire_owned())
+            .await
+            .map_err(|_| CapabilityError::Timeout)?
+            .map_err(|_| CapabilityError::Unreachable("upstream limiter closed".into()))?;
+
+        let mut builder = self.upstream.client.request(method, url).timeout(timeout);
+        for (name, value) in &request.headers {
+            let name = reqwest::header::HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| CapabilityError::Invalid("bad header name".into()))?;
+            let value = reqwest::header::HeaderValue::from_str(value)
+                .map_err(|_| CapabilityError::Invalid(format!("bad value for header {name}")))?;
+            builder = builder.header(name, value);
+        }
+        if !request.body.is_empty() {
+            builder = builder.body(request.body);
+        }
+        let send = async {
+            let response = builder.send().await.map_err(classify)?;
+            let status = response.status().as_u16();
+            let headers = response
+                .headers()
+                .iter()
+                .map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+                .collect();
+            let max = self.upstream.limits.max_response_bytes;
+            if response.content_length().is_some_and(|len| len > max as u64) {
+                return Err(CapabilityError::TooLarge(max));
+            }
+            let mut body = Vec::new();
+            let mut stream = response.bytes_stream();
+            while let Some(chunk) = stream.next().await {
+                let chunk = chunk.map_err(classify)?;
+                if body.len() + chunk.len() > max {
+                    return Err(CapabilityError::TooLarge(max));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(HttpResponse { status, headers, body })
+        };
+        // The reqwest timeout covers the request; this also covers reading a slow body.
+        tokio::time::timeout(timeout, send).await.map_err(|_| CapabilityError::Timeout)?
+    }
+}
+
+/// Maps reqwest's error onto the capability's, finding policy denials in the source chain (the
+/// resolver's and the redirect policy's).
+fn classify(error: reqwest::Error) -> CapabilityError {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&error);
+    while let Some(e) = source {
+        if let Some(denied) = e.downcast_ref::<Denied>() {
+            return CapabilityError::Denied(denied.0.clone());
+        }
+        source = e.source();
+    }
+    if error.is_timeout() {
+        CapabilityError::Timeout
+    } else if error.is_connect() {
+        CapabilityError::Unreachable("connection failed".into())
+    } else if error.is_redirect() {
+        CapabilityError::Denied("redirect refused".into())
+    } else {
+        CapabilityError::Unreachable("the upstream connection failed".into())
+    }
+}

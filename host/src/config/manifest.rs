@@ -1,0 +1,302 @@
+//! Plugin manifests: `plugins/<name>/plugin.toml`.
+//!
+//! ```toml
+//! name = "ixc"
+//! version = "0.1.0"
+//! runtime = "rhai"                 # or "wasm" (WebAssembly component)
+//! entry = "main.rhai"              # default: main.rhai / plugin.wasm
+//! description = "IXC Soft (IXC Provedor) webservice v1"
+//! functions = ["list_invoices", "get_invoice"]
+//! hosts = ["{base_url}"]           # outbound allowlist; {setting} takes a setting's origin
+//! money_integers = "reais"         # how the ERP's JSON integers in money fields are read ("cents")
+//!
+//! [settings.base_url]
+//! description = "https://ixc.example.com"
+//!
+//! [settings.token]
+//! secret = true                    # must be given by reference; redacted everywhere
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use ponte_contract::Function;
+use ponte_contract::normalize::money::IntegerUnit;
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::ConfigError;
+
+/// Which runtime runs a plugin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RuntimeKind {
+    /// A Rhai script.
+    Rhai,
+    /// A WebAssembly component.
+    Wasm,
+}
+
+/// A setting a plugin needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettingSpec {
+    /// What it is, for the operator.
+    pub description: String,
+    /// Whether an automation must give it (default true unless there is a default).
+    pub required: bool,
+    /// Whether it is a secret (must be a reference; redacted everywhere).
+    pub secret: bool,
+    /// The value when the automation gives none.
+    pub default: Option<String>,
+}
+
+/// A validated plugin manifest.
+#[derive(Debug, Clone)]
+pub struct Manifest {
+    /// Plugin name (also its folder's name).
+    pub name: String,
+    /// Plugin version.
+    pub version: String,
+    /// Runtime.
+    pub runtime: RuntimeKind,
+    /// The code's path.
+    pub entry: PathBuf,
+    /// One line for operators.
+    pub description: String,
+    /// The functions it implements.
+    pub functions: Vec<Function>,
+    /// Outbound host patterns, possibly templated with `{setting}`.
+    pub hosts: Vec<String>,
+    /// The settings it needs.
+    pub settings: BTreeMap<String, SettingSpec>,
+    /// How its JSON integers in money fields are read.
+    pub integer_money: IntegerUnit,
+    /// The manifest file (for messages).
+    pub file: PathBuf,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawManifest {
+    name: Spanned<String>,
+    version: Spanned<String>,
+    runtime: Spanned<String>,
+    entry: Option<Spanned<String>>,
+    #[serde(default)]
+    description: String,
+    functions: Vec<Spanned<String>>,
+    #[serde(default)]
+    hosts: Vec<Spanned<String>>,
+    #[serde(default)]
+    settings: BTreeMap<String, Spanned<RawSetting>>,
+    money_integers: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSetting {
+    #[serde(default)]
+    description: String,
+    required: Option<bool>,
+    #[serde(default)]
+    secret: bool,
+    default: Option<String>,
+}
+
+/// Loads and validates `dir/plugin.toml`.
+///
+/// # Errors
+/// Every problem found, each with file, line and field.
+pub fn load(dir: &Path) -> Result<Manifest, Vec<ConfigError>> {
+    let file = dir.join("plugin.toml");
+    let source = std::fs::read_to_string(&file).map_err(|e| vec![ConfigError::file(&file, format!("cannot read: {e}"))])?;
+    parse(&file, &source)
+}
+
+/// Parses and validates a manifest's text.
+///
+/// # Errors
+/// Every problem found.
+pub fn parse(file: &Path, source: &str) -> Result<Manifest, Vec<ConfigError>> {
+    let raw: RawManifest = toml::from_str(source).map_err(|e| vec![ConfigError::toml(file, source, &e)])?;
+    let mut errors = Vec::new();
+    let at = |span: std::ops::Range<usize>, field: &str, message: String| ConfigError::at(file, source, Some(span), field, message);
+
+    let name = raw.name.get_ref().clone();
+    if !is_identifier(&name, true) {
+        errors.push(at(raw.name.span(), "name", "use lower-case letters, digits, `-` and `_`".into()));
+    }
+    if let Some(folder) = file.parent().and_then(Path::file_name).and_then(|n| n.to_str()) {
+        if folder != name && is_identifier(&name, true) {
+            errors.push(at(raw.name.span(), "name", format!("must match the plugin's folder `{folder}`")));
+        }
+    }
+    let version = raw.version.get_ref().clone();
+    if version.is_empty() || !version.split('.').all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')) {
+        errors.push(at(raw.version.span(), "version", "expected a version like 0.1.0".into()));
+    }
+    let runtime = match raw.runtime.get_ref().as_str() {
+        "rhai" => RuntimeKind::Rhai,
+        "wasm" => RuntimeKind::Wasm,
+        other => {
+            errors.push(at(raw.runtime.span(), "runtime", format!("unknown runtime `{other}` (expected rhai or wasm)")));
+            RuntimeKind::Rhai
+        }
+    };
+    let default_entry = match runtime {
+        RuntimeKind::Rhai => "main.rhai",
+        RuntimeKind::Wasm => "plugin.wasm",
+    };
+    let entry_text = raw.entry.as_ref().map_or(default_entry, |e| e.get_ref().as_str());
+    if entry_text.contains("..") || Path::new(entry_text).is_absolute() {
+        let span = raw.entry.as_ref().map(Spanned::span).unwrap_or(0..0);
+        errors.push(at(span, "entry", "must be a path inside the plugin's folder".into()));
+    }
+    let entry = file.parent().unwrap_or(Path::new(".")).join(entry_text);
+
+    let mut functions = Vec::new();
+    for f in &raw.functions {
+        match f.get_ref().parse::<Function>() {
+            Ok(function) if functions.contains(&function) => {
+                errors.push(at(f.span(), "functions", format!("`{function}` is listed twice")));
+            }
+            Ok(function) => functions.push(function),
+            Err(_) => errors.push(at(f.span(), "functions", format!("`{}` is not a function of the contract", f.get_ref()))),
+        }
+    }
+    if raw.functions.is_empty() {
+        errors.push(ConfigError::at(file, source, None, "functions", "a plugin implements at least one function"));
+    }
+
+    let mut settings = BTreeMap::new();
+    for (key, setting) in &raw.settings {
+        if !is_identifier(key, false) {
+            errors.push(at(setting.span(), &format!("settings.{key}"), "use lower-case letters, digits and `_`".into()));
+        }
+        let s = setting.get_ref();
+        if s.secret && s.default.is_some() {
+            errors.push(at(setting.span(), &format!("settings.{key}.default"), "a secret can't have a default".into()));
+        }
+        settings.insert(
+            key.clone(),
+            SettingSpec {
+                description: s.description.clone(),
+                required: s.required.unwrap_or(s.default.is_none()),
+                secret: s.secret,
+                default: s.default.clone(),
+            },
+        );
+    }
+
+    let mut hosts = Vec::new();
+    for h in &raw.hosts {
+        let text = h.get_ref();
+        match template_setting(text) {
+            Some(setting) if !settings.contains_key(setting) => {
+                errors.push(at(h.span(), "hosts", format!("`{{{setting}}}` names no declared setting")));
+            }
+            Some(_) => {}
+            None => {
+                if let Err(e) = crate::capabilities::http::HostPattern::parse(text) {
+                    errors.push(at(h.span(), "hosts", e));
+                }
+            }
+        }
+        hosts.push(text.clone());
+    }
+
+    let integer_money = match raw.money_integers.as_ref().map(|m| (m.get_ref().as_str(), m.span())) {
+        None | Some(("reais", _)) => IntegerUnit::Reais,
+        Some(("cents", _)) => IntegerUnit::Cents,
+        Some((other, span)) => {
+            errors.push(at(span, "money_integers", format!("`{other}`: expected reais or cents")));
+            IntegerUnit::Reais
+        }
+    };
+
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(Manifest {
+        name,
+        version,
+        runtime,
+        entry,
+        description: raw.description,
+        functions,
+        hosts,
+        settings,
+        integer_money,
+        file: file.to_owned(),
+    })
+}
+
+/// `{base_url}` → `Some("base_url")`.
+pub(crate) fn template_setting(text: &str) -> Option<&str> {
+    text.trim().strip_prefix('{')?.strip_suffix('}')
+}
+
+fn is_identifier(text: &str, allow_dash: bool) -> bool {
+    !text.is_empty()
+        && text.len() <= 64
+        && text.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || (allow_dash && c == '-'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+name = "ixc"
+version = "0.1.0"
+runtime = "rhai"
+functions = ["list_invoices", "get_invoice"]
+hosts = ["{base_url}"]
+
+[settings.base_url]
+description = "ERP address"
+
+[settings.token]
+secret = true
+"#;
+
+    fn file() -> PathBuf {
+        PathBuf::from("plugins/ixc/plugin.toml")
+    }
+
+    #[test]
+    fn a_good_manifest_loads() {
+        let m = parse(&file(), GOOD).expect("valid");
+        assert_eq!(m.functions, [Function::ListInvoices, Function::GetInvoice]);
+        assert_eq!(m.entry, PathBuf::from("plugins/ixc/main.rhai"));
+        assert!(m.settings["token"].secret && m.settings["token"].required);
+    }
+
+    #[test]
+    fn errors_name_file_line_and_field() {
+        let bad = GOOD.replace("\"get_invoice\"", "\"get_invoices\"").replace("{base_url}", "{base}");
+        let errors = parse(&file(), &bad).expect_err("invalid");
+        let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            text,
+            [
+                "plugins/ixc/plugin.toml:5: `functions`: `get_invoices` is not a function of the contract",
+                "plugins/ixc/plugin.toml:6: `hosts`: `{base}` names no declared setting",
+            ]
+        );
+    }
+
+    #[test]
+    fn unknown_keys_and_syntax_errors_are_reported_with_their_line() {
+        let errors = parse(&file(), &format!("{GOOD}\nbogus = 1\n")).expect_err("unknown key");
+        assert!(errors[0].to_string().contains("unknown field `bogus`"), "{}", errors[0]);
+        assert!(errors[0].line.is_some());
+        let errors = parse(&file(), "name = ").expect_err("syntax");
+        assert_eq!(errors[0].line, Some(1));
+    }
+
+    #[test]
+    fn the_name_must_match_the_folder_and_entries_stay_inside_it() {
+        let errors = parse(&file(), &GOOD.replace("name = \"ixc\"", "name = \"sgp\"\nentry = \"../x.rhai\"")).expect_err("bad");
+        assert_eq!(errors.len(), 2, "{errors:?}");
+    }
+}

@@ -1,0 +1,98 @@
+//! `ponte demo`: the whole product on one machine. It starts the bundled IXC simulator on
+//! loopback, loads `plugins/` and `automations/` (whose `demo` tenant points at the simulator
+//! through `${env:PONTE_DEMO_IXC_URL}` and `${env:PONTE_DEMO_IXC_TOKEN}`, supplied here), opens
+//! a SQLite file, creates fresh app, totem and admin keys, prints copy-paste `curl` lines, and
+//! serves until Ctrl-C.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use ponte_contract::Scope;
+use ponte_erp_sim::ixc;
+
+use crate::config::vars::Vars;
+use crate::registry::Sources;
+
+/// The demo tenant's id (`automations/demo.toml`).
+pub const DEMO_TENANT: &str = "demo";
+
+/// Options of `ponte demo`.
+#[derive(Debug, Clone)]
+pub struct DemoOptions {
+    /// Where the API listens.
+    pub listen: SocketAddr,
+    /// Where the SQLite file lives.
+    pub data_dir: PathBuf,
+    /// The plugins folder.
+    pub plugins: PathBuf,
+    /// The automations folder.
+    pub automations: PathBuf,
+}
+
+/// Runs the demo until Ctrl-C.
+///
+/// # Errors
+/// When the simulator, the store or the listener can't start, or the demo tenant fails to load.
+pub async fn run(options: DemoOptions) -> anyhow::Result<()> {
+    let sim_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.context("failed to bind the simulator")?;
+    let sim_config = ixc::IxcConfig::default();
+    let token = sim_config.token.clone();
+    let sim = ixc::spawn(sim_listener, sim_config).await.context("failed to start the IXC simulator")?;
+
+    std::fs::create_dir_all(&options.data_dir).with_context(|| format!("failed to create {}", options.data_dir.display()))?;
+    let database = format!("sqlite://{}", options.data_dir.join("demo.db").display());
+    let sources = Sources {
+        plugins: vec![options.plugins],
+        automations: options.automations,
+        vars: Vars::env().with("PONTE_DEMO_IXC_URL", sim.base_url()).with("PONTE_DEMO_IXC_TOKEN", token),
+        http_limits: Default::default(),
+    };
+    let host = crate::bootstrap(&database, &sources).await?;
+    if !host.registry.tenants.contains_key(DEMO_TENANT) {
+        anyhow::bail!("the demo tenant did not load; see the configuration errors above");
+    }
+    let mut keys = Vec::new();
+    for scope in [Scope::App, Scope::Totem, Scope::Admin] {
+        let key = host.store.create_api_key(DEMO_TENANT, &[scope], "ponte demo").await.context("failed to create a demo key")?;
+        keys.push((scope, key.token));
+    }
+    let listener = tokio::net::TcpListener::bind(options.listen)
+        .await
+        .with_context(|| format!("failed to listen on {} (is another ponte running? use --listen)", options.listen))?;
+    let addr = listener.local_addr()?;
+    print_banner(addr, &sim.base_url(), &keys);
+    crate::server::serve(listener, host, crate::server::shutdown_signal()).await?;
+    sim.shutdown().await;
+    Ok(())
+}
+
+fn print_banner(addr: SocketAddr, sim_url: &str, keys: &[(Scope, String)]) {
+    let key = |scope: Scope| keys.iter().find(|(s, _)| *s == scope).map(|(_, k)| k.as_str()).unwrap_or("");
+    let base = format!("http://{addr}");
+    let cpf = ixc::data::CUSTOMER_CPF;
+    let blocked = ixc::data::BLOCKED_CUSTOMER_CPF;
+    println!(
+        r#"
+Ponte demo: tenant `{DEMO_TENANT}` on the IXC adapter, against a simulated IXC at {sim_url}
+
+  API      {base}   (OpenAPI: {base}/openapi.json, metrics: {base}/metrics)
+  app key    {app}
+  totem key  {totem}
+  admin key  {admin}
+
+Try:
+  curl -s {base}/v1/functions -H 'Authorization: Bearer {app}'
+  curl -s {base}/v1/functions/list_invoices -H 'Authorization: Bearer {app}' -H 'Content-Type: application/json' -d '{{"customer_document_number": "{cpf}"}}'
+  curl -s {base}/v1/functions/list_totem_invoices -H 'Authorization: Bearer {totem}' -H 'Content-Type: application/json' -d '{{"customer_document_number": "{cpf}"}}'
+  curl -s {base}/v1/functions/list_blocked_plans -H 'Authorization: Bearer {totem}' -H 'Content-Type: application/json' -d '{{"customer_document_number": "{blocked}"}}'
+  curl -s {base}/v1/functions/list_invoices -H 'Authorization: Bearer {app}' -H 'Content-Type: application/json' -d '{{"customer_document_number": "714.602.380-02"}}'
+  curl -s '{base}/v1/admin/invocations?limit=5' -H 'Authorization: Bearer {admin}'
+
+Ctrl-C stops.
+"#,
+        app = key(Scope::App),
+        totem = key(Scope::Totem),
+        admin = key(Scope::Admin),
+    );
+}

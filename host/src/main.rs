@@ -1,0 +1,233 @@
+//! `ponte`: the server and its operator commands. Thin by design: parse arguments, set up
+//! logging, call the library.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::{Args, Parser, Subcommand};
+use ponte_contract::Scope;
+use ponte_host::config::vars::Vars;
+use ponte_host::registry::{Registry, Sources};
+
+/// Ponte: normalized ERP functions for internet providers' apps, websites and kiosks.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    /// Log format.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text, env = "PONTE_LOG_FORMAT")]
+    log_format: LogFormat,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080", env = "PONTE_LISTEN")]
+        listen: SocketAddr,
+        #[command(flatten)]
+        paths: Paths,
+    },
+    /// Run the demo: a simulated IXC, the demo tenant, fresh keys, and the API.
+    Demo {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080", env = "PONTE_LISTEN")]
+        listen: SocketAddr,
+        /// Where the demo's SQLite file goes.
+        #[arg(long, default_value = ".ponte")]
+        data_dir: PathBuf,
+        /// The plugins folder.
+        #[arg(long, default_value_os_t = default_dir("plugins"))]
+        plugins: PathBuf,
+        /// The automations folder.
+        #[arg(long, default_value_os_t = default_dir("automations"))]
+        automations: PathBuf,
+    },
+    /// Manage API keys.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+        #[command(flatten)]
+        paths: Paths,
+    },
+    /// Load plugins and automations and report every configuration error.
+    Check {
+        #[command(flatten)]
+        paths: Paths,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Create a key (printed once; only its hash is stored).
+    Create {
+        /// The tenant (an automation file's tenant).
+        #[arg(long)]
+        tenant: String,
+        /// Scopes: app, totem, admin (comma-separated or repeated).
+        #[arg(long = "scope", value_delimiter = ',', required = true)]
+        scopes: Vec<String>,
+        /// A label for operators.
+        #[arg(long, default_value = "")]
+        label: String,
+    },
+    /// List keys (never their secrets).
+    List {
+        /// Only this tenant's.
+        #[arg(long)]
+        tenant: Option<String>,
+    },
+    /// Revoke a key by id.
+    Revoke {
+        /// The key's id (the part after `ponte_`).
+        id: String,
+    },
+}
+
+#[derive(Args)]
+struct Paths {
+    /// Database URL (`sqlite://file.db`).
+    #[arg(long, default_value = "sqlite://ponte.db", env = "DATABASE_URL")]
+    database: String,
+    /// The plugins folder.
+    #[arg(long, default_value_os_t = default_dir("plugins"), env = "PONTE_PLUGINS")]
+    plugins: PathBuf,
+    /// The automations folder.
+    #[arg(long, default_value_os_t = default_dir("automations"), env = "PONTE_AUTOMATIONS")]
+    automations: PathBuf,
+}
+
+impl Paths {
+    fn sources(&self) -> Sources {
+        Sources {
+            plugins: vec![self.plugins.clone()],
+            automations: self.automations.clone(),
+            vars: Vars::env(),
+            http_limits: Default::default(),
+        }
+    }
+}
+
+/// `./<name>` when it exists (running from a checkout or an install), else the repository's
+/// folder this binary was built from (`cargo run` from anywhere in the checkout).
+fn default_dir(name: &str) -> PathBuf {
+    let local = PathBuf::from(name);
+    if local.is_dir() {
+        return local;
+    }
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join(name);
+    if repo.is_dir() { repo } else { local }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.log_format);
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: failed to start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Serve { listen, paths } => {
+            let host = ponte_host::bootstrap(&paths.database, &paths.sources()).await?;
+            let listener =
+                tokio::net::TcpListener::bind(listen).await.with_context(|| format!("failed to listen on {listen}"))?;
+            tracing::info!(address = %listener.local_addr()?, "serving");
+            ponte_host::server::serve(listener, host, ponte_host::server::shutdown_signal()).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo { listen, data_dir, plugins, automations } => {
+            ponte_host::demo::run(ponte_host::demo::DemoOptions { listen, data_dir, plugins, automations }).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Check { paths } => {
+            let registry = Registry::load(&paths.sources());
+            for (name, plugin) in &registry.plugins {
+                println!("plugin {name} {} ({} functions)", plugin.manifest.version, plugin.manifest.functions.len());
+            }
+            for (id, tenant) in &registry.tenants {
+                println!("tenant {id}: {} functions", tenant.automation.functions.len());
+            }
+            for error in &registry.errors {
+                println!("error: {error}");
+            }
+            Ok(if registry.errors.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        }
+        Command::Keys { command, paths } => keys(command, &paths).await,
+    }
+}
+
+async fn keys(command: KeysCommand, paths: &Paths) -> anyhow::Result<ExitCode> {
+    let store = ponte_host::store::Store::open(&paths.database).await.context("failed to open the store")?;
+    match command {
+        KeysCommand::Create { tenant, scopes, label } => {
+            let scopes = scopes
+                .iter()
+                .map(|s| s.trim().parse::<Scope>().map_err(|_| anyhow::anyhow!("unknown scope `{s}` (expected app, totem or admin)")))
+                .collect::<anyhow::Result<Vec<Scope>>>()?;
+            let registry = Registry::load(&paths.sources());
+            let name = match registry.tenants.get(&tenant) {
+                Some(t) => t.automation.name.clone(),
+                None if registry.failed_tenants.contains_key(&tenant) => {
+                    tracing::warn!("tenant `{tenant}`'s automation has errors; creating the key anyway");
+                    tenant.clone()
+                }
+                None => anyhow::bail!("no automation file defines tenant `{tenant}` in {}", paths.automations.display()),
+            };
+            store.ensure_tenant(&tenant, &name).await?;
+            let key = store.create_api_key(&tenant, &scopes, &label).await?;
+            println!("{}", key.token);
+            eprintln!("key {} for tenant {tenant} ({}); store it now: it is not shown again", key.id, scope_list(&key.scopes));
+        }
+        KeysCommand::List { tenant } => {
+            for key in store.list_api_keys(tenant.as_deref()).await? {
+                let state = key.revoked_at.map_or_else(|| "active".to_owned(), |at| format!("revoked {}", at.to_rfc3339()));
+                println!("{}\t{}\t{}\t{}\t{}", key.id, key.tenant, scope_list(&key.scopes), state, key.label);
+            }
+        }
+        KeysCommand::Revoke { id } => {
+            if store.revoke_api_key(&id).await? {
+                println!("revoked {id}");
+            } else {
+                anyhow::bail!("no active key with id `{id}`");
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn scope_list(scopes: &[Scope]) -> String {
+    scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(",")
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,hyper=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}

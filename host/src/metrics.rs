@@ -1,0 +1,139 @@
+//! Prometheus metrics, one registry per server (so tests can run several in one process).
+//!
+//! Labels are tenant ids, function names, problem codes and upstream host names: never keys,
+//! settings, customers' documents or anything a secret could hide in.
+
+use std::sync::Arc;
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
+
+/// Labels of a call.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct CallLabels {
+    /// Tenant id.
+    pub tenant: String,
+    /// Function name.
+    pub function: String,
+    /// `ok` or the problem code.
+    pub outcome: String,
+}
+
+/// Labels of a call's latency.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct FunctionLabels {
+    /// Tenant id.
+    pub tenant: String,
+    /// Function name.
+    pub function: String,
+}
+
+/// Labels of an error.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ErrorLabels {
+    /// Tenant id (`-` before a caller is known).
+    pub tenant: String,
+    /// Function name (`-` when there is none).
+    pub function: String,
+    /// Problem code.
+    pub code: String,
+}
+
+/// Labels of an upstream request.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct UpstreamLabels {
+    /// Tenant id.
+    pub tenant: String,
+    /// Function name.
+    pub function: String,
+    /// Upstream host.
+    pub host: String,
+    /// `ok`, `denied`, `timeout`, `unreachable`, `too_large`, `invalid`.
+    pub outcome: String,
+}
+
+/// The server's metrics.
+#[derive(Clone)]
+pub struct Metrics {
+    registry: Arc<Registry>,
+    /// Calls by tenant, function and outcome.
+    pub calls: Family<CallLabels, Counter>,
+    /// Call latency by tenant and function.
+    pub call_seconds: Family<FunctionLabels, Histogram>,
+    /// Errors by tenant, function and code.
+    pub errors: Family<ErrorLabels, Counter>,
+    /// Upstream requests by tenant, function, host and outcome.
+    pub upstream_calls: Family<UpstreamLabels, Counter>,
+    /// Upstream latency by tenant, function, host and outcome.
+    pub upstream_seconds: Family<UpstreamLabels, Histogram>,
+    /// Contract warnings (values dropped or repaired) by tenant and function.
+    pub warnings: Family<FunctionLabels, Counter>,
+    /// Tenants whose automation is loaded.
+    pub tenants_loaded: Gauge,
+    /// Configuration errors at the last load.
+    pub config_errors: Gauge,
+}
+
+fn latency_histogram() -> Histogram {
+    Histogram::new([0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0])
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics::new()
+    }
+}
+
+impl Metrics {
+    /// A fresh registry.
+    pub fn new() -> Self {
+        let mut registry = Registry::with_prefix("ponte");
+        let calls = Family::<CallLabels, Counter>::default();
+        let call_seconds = Family::<FunctionLabels, Histogram>::new_with_constructor(latency_histogram as fn() -> Histogram);
+        let errors = Family::<ErrorLabels, Counter>::default();
+        let upstream_calls = Family::<UpstreamLabels, Counter>::default();
+        let upstream_seconds = Family::<UpstreamLabels, Histogram>::new_with_constructor(latency_histogram as fn() -> Histogram);
+        let warnings = Family::<FunctionLabels, Counter>::default();
+        let tenants_loaded = Gauge::default();
+        let config_errors = Gauge::default();
+        registry.register("calls", "Function calls by outcome", calls.clone());
+        registry.register("call_duration_seconds", "Function call latency", call_seconds.clone());
+        registry.register("errors", "Problems answered, by code", errors.clone());
+        registry.register("upstream_requests", "Requests to ERPs and services", upstream_calls.clone());
+        registry.register("upstream_duration_seconds", "Latency of requests to ERPs and services", upstream_seconds.clone());
+        registry.register("contract_warnings", "Values dropped or repaired by contract enforcement", warnings.clone());
+        registry.register("tenants_loaded", "Tenants whose automation is loaded", tenants_loaded.clone());
+        registry.register("config_errors", "Configuration errors at the last load", config_errors.clone());
+        Metrics {
+            registry: Arc::new(registry),
+            calls,
+            call_seconds,
+            errors,
+            upstream_calls,
+            upstream_seconds,
+            warnings,
+            tenants_loaded,
+            config_errors,
+        }
+    }
+
+    /// The text exposition format.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        if prometheus_client::encoding::text::encode(&mut out, &self.registry).is_err() {
+            out.clear();
+        }
+        out
+    }
+
+    /// Counts an error answered.
+    pub fn error(&self, tenant: &str, function: &str, code: &str) {
+        self.errors
+            .get_or_create(&ErrorLabels { tenant: tenant.to_owned(), function: function.to_owned(), code: code.to_owned() })
+            .inc();
+    }
+}

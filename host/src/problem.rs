@@ -1,0 +1,171 @@
+//! Problems: every error a caller can get, with its HTTP status and stable code
+//! (`application/problem+json`, RFC 9457).
+//!
+//! The table is CONTRACT.md's, plus `not_found` (the ERP has no such record) and `internal`.
+//! A problem's `detail` is written for the app developer and never carries a stack trace, a
+//! path, SQL, or a secret: 5xx details say what happened in general terms, and the
+//! `invocation_id` finds the rest in the logs.
+
+use std::fmt;
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use crate::runtime::PluginError;
+
+macro_rules! problem_codes {
+    ($($variant:ident = $code:literal, $status:literal, $title:literal;)*) => {
+        /// The stable codes callers see.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum ProblemCode {
+            $(#[doc = $title] $variant,)*
+        }
+
+        impl ProblemCode {
+            /// Every code, for documentation and the OpenAPI document.
+            pub const ALL: &'static [ProblemCode] = &[$(ProblemCode::$variant,)*];
+
+            /// The code's text.
+            pub fn as_str(self) -> &'static str {
+                match self { $(ProblemCode::$variant => $code,)* }
+            }
+
+            /// The HTTP status.
+            pub fn status(self) -> StatusCode {
+                match self {
+                    $(ProblemCode::$variant => StatusCode::from_u16($status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),)*
+                }
+            }
+
+            /// A short, fixed title.
+            pub fn title(self) -> &'static str {
+                match self { $(ProblemCode::$variant => $title,)* }
+            }
+        }
+    };
+}
+
+problem_codes! {
+    InvalidInput = "invalid_input", 400, "The input is invalid";
+    InvalidDocument = "invalid_document", 400, "The CPF or CNPJ is invalid";
+    Unauthorized = "unauthorized", 401, "A valid API key is required";
+    Forbidden = "forbidden", 403, "This key's scope does not include the function";
+    UnknownFunction = "unknown_function", 404, "No such function in the contract";
+    NotFound = "not_found", 404, "The ERP has no such record";
+    MethodNotAllowed = "method_not_allowed", 405, "Method not allowed";
+    IdempotencyConflict = "idempotency_conflict", 409, "The idempotency key was used with another body";
+    PayloadTooLarge = "payload_too_large", 413, "The body is too large";
+    UnsupportedMediaType = "unsupported_media_type", 415, "The body must be application/json";
+    IdempotencyKeyRequired = "idempotency_key_required", 428, "This function requires an Idempotency-Key header";
+    RateLimited = "rate_limited", 429, "Too many requests";
+    QuotaExhausted = "quota_exhausted", 429, "An upstream quota is spent";
+    FunctionNotConfigured = "function_not_configured", 501, "The provider has no automation for this function";
+    UpstreamError = "upstream_error", 502, "The ERP answered an error";
+    ContractViolation = "contract_violation", 502, "The ERP's answer could not be normalized";
+    PluginFailed = "plugin_failed", 502, "The ERP adapter failed";
+    UpstreamUnavailable = "upstream_unavailable", 503, "The ERP is unavailable";
+    UpstreamTimeout = "upstream_timeout", 504, "The ERP did not answer in time";
+    Internal = "internal", 500, "Internal error";
+}
+
+impl fmt::Display for ProblemCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A problem answered to a caller.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{code}: {detail}")]
+pub struct Problem {
+    /// Stable code.
+    pub code: ProblemCode,
+    /// Human explanation, safe to show.
+    pub detail: String,
+    /// The input field at fault, for `invalid_input` / `invalid_document`.
+    pub field: Option<String>,
+    /// The invocation, to find it in the logs.
+    pub invocation_id: Option<String>,
+}
+
+impl Problem {
+    /// A problem with a detail.
+    pub fn new(code: ProblemCode, detail: impl Into<String>) -> Self {
+        Problem { code, detail: detail.into(), field: None, invocation_id: None }
+    }
+
+    /// Attaches the invocation id.
+    #[must_use]
+    pub fn with_invocation(mut self, id: &str) -> Self {
+        self.invocation_id = Some(id.to_owned());
+        self
+    }
+
+    /// The body, as JSON.
+    pub fn body(&self) -> serde_json::Value {
+        let mut body = serde_json::json!({
+            "type": format!("urn:ponte:problem:{}", self.code),
+            "title": self.code.title(),
+            "status": self.code.status().as_u16(),
+            "detail": self.detail,
+            "code": self.code.as_str(),
+        });
+        if let Some(field) = &self.field {
+            body["field"] = serde_json::Value::from(field.as_str());
+        }
+        if let Some(id) = &self.invocation_id {
+            body["invocation_id"] = serde_json::Value::from(id.as_str());
+        }
+        body
+    }
+}
+
+impl From<ponte_contract::InputError> for Problem {
+    fn from(e: ponte_contract::InputError) -> Self {
+        let code = match e.code {
+            ponte_contract::InputErrorCode::InvalidInput => ProblemCode::InvalidInput,
+            ponte_contract::InputErrorCode::InvalidDocument => ProblemCode::InvalidDocument,
+        };
+        Problem { code, detail: e.to_string(), field: Some(e.field), invocation_id: None }
+    }
+}
+
+impl From<ponte_contract::ContractViolation> for Problem {
+    fn from(v: ponte_contract::ContractViolation) -> Self {
+        Problem::new(
+            ProblemCode::ContractViolation,
+            format!("the ERP's answer breaks the contract at {} ({}: {})", v.path, v.code, v.detail),
+        )
+    }
+}
+
+impl From<PluginError> for Problem {
+    fn from(e: PluginError) -> Self {
+        match e {
+            PluginError::Upstream(message) => Problem::new(ProblemCode::UpstreamError, message),
+            PluginError::Unavailable(_) => Problem::new(ProblemCode::UpstreamUnavailable, "the ERP could not be reached"),
+            PluginError::UpstreamTimeout => Problem::new(ProblemCode::UpstreamTimeout, "the ERP did not answer in time"),
+            PluginError::Deadline => Problem::new(ProblemCode::UpstreamTimeout, "the call ran past its deadline"),
+            PluginError::NotFound(message) => Problem::new(ProblemCode::NotFound, message),
+            PluginError::Failed(_) => Problem::new(ProblemCode::PluginFailed, "the ERP adapter failed; the invocation log has the reason"),
+            PluginError::NotImplemented => {
+                Problem::new(ProblemCode::FunctionNotConfigured, "the provider's adapter does not implement this function")
+            }
+        }
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let status = self.code.status();
+        let mut response = (status, axum::Json(self.body())).into_response();
+        response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        if let Some(id) = self.invocation_id.as_deref().and_then(|id| HeaderValue::from_str(id).ok()) {
+            response.headers_mut().insert("x-invocation-id", id);
+        }
+        response.extensions_mut().insert(self);
+        response
+    }
+}

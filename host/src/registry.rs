@@ -1,0 +1,232 @@
+//! The loaded world: plugins compiled, automations validated, connections ready to call.
+//!
+//! Loading is forgiving per unit and strict within it: a plugin whose manifest or code is bad
+//! is left out (and the automations that use it fail to load), an automation with any error is
+//! left out whole (its tenant gets `function_not_configured` with the reason), and everything
+//! else loads. Every error is kept for `/readyz`, `ponte check` and the logs.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use ponte_contract::Function;
+
+use crate::capabilities::config::ConfigCapability;
+use crate::capabilities::http::{EgressPolicy, HostPattern, HttpLimits, Upstream};
+use crate::config::automation::{self, Automation, FunctionBinding};
+use crate::config::manifest::{self, Manifest, RuntimeKind};
+use crate::config::vars::Vars;
+use crate::config::{ConfigError, manifest::template_setting};
+use crate::runtime::Plugin;
+use crate::runtime::rhai::RhaiPlugin;
+use crate::secret::Redactor;
+
+/// A plugin ready to run.
+pub struct LoadedPlugin {
+    /// Its manifest.
+    pub manifest: Manifest,
+    /// Its code, compiled.
+    pub runtime: Arc<dyn Plugin>,
+}
+
+/// A tenant's configured plugin instance, ready to call.
+pub struct Connection {
+    /// Its name in the automation.
+    pub name: String,
+    /// The plugin.
+    pub plugin: Arc<LoadedPlugin>,
+    /// Its settings.
+    pub config: ConfigCapability,
+    /// Its secrets' redactor.
+    pub redactor: Arc<Redactor>,
+    /// Its outbound HTTP.
+    pub upstream: Arc<Upstream>,
+}
+
+/// A tenant's loaded automation.
+pub struct Tenant {
+    /// The validated file.
+    pub automation: Automation,
+    /// Connections by name.
+    pub connections: BTreeMap<String, Arc<Connection>>,
+}
+
+impl Tenant {
+    /// What serves `function` for this tenant.
+    pub fn binding(&self, function: Function) -> Option<(&FunctionBinding, &Arc<Connection>)> {
+        let binding = self.automation.functions.get(&function)?;
+        let connection = self.connections.get(&binding.connection)?;
+        Some((binding, connection))
+    }
+}
+
+/// Where configuration is read from.
+#[derive(Debug, Clone)]
+pub struct Sources {
+    /// The plugins folders (one sub-folder per plugin); a name found twice is an error.
+    pub plugins: Vec<PathBuf>,
+    /// The automations folder (one file per tenant).
+    pub automations: PathBuf,
+    /// How `${env:..}` references resolve.
+    pub vars: Vars,
+    /// Limits of every connection's outbound HTTP.
+    pub http_limits: HttpLimits,
+}
+
+/// Everything loaded.
+#[derive(Default)]
+pub struct Registry {
+    /// Plugins by name.
+    pub plugins: BTreeMap<String, Arc<LoadedPlugin>>,
+    /// Tenants whose automation loaded.
+    pub tenants: BTreeMap<String, Tenant>,
+    /// Tenants whose automation failed, with the errors.
+    pub failed_tenants: BTreeMap<String, Vec<ConfigError>>,
+    /// Every error found.
+    pub errors: Vec<ConfigError>,
+}
+
+impl Registry {
+    /// Loads plugins and automations.
+    pub fn load(sources: &Sources) -> Registry {
+        let mut registry = Registry::default();
+        let engine = Arc::new(crate::runtime::rhai::engine());
+        let mut plugin_dirs = Vec::new();
+        for folder in &sources.plugins {
+            plugin_dirs.extend(sorted_entries(folder, &mut registry.errors, |p| p.join("plugin.toml").is_file()));
+        }
+        for dir in plugin_dirs {
+            match load_plugin(&dir, &engine) {
+                Ok(plugin) if registry.plugins.contains_key(&plugin.manifest.name) => {
+                    let e = ConfigError::file(&plugin.manifest.file, format!("a plugin named `{}` is already loaded", plugin.manifest.name));
+                    registry.errors.push(e);
+                }
+                Ok(plugin) => {
+                    registry.plugins.insert(plugin.manifest.name.clone(), Arc::new(plugin));
+                }
+                Err(errors) => registry.errors.extend(errors),
+            }
+        }
+        let manifests: BTreeMap<String, Manifest> =
+            registry.plugins.iter().map(|(name, p)| (name.clone(), p.manifest.clone())).collect();
+        for file in sorted_entries(&sources.automations, &mut registry.errors, |p| {
+            p.extension().is_some_and(|e| e == "toml") && p.is_file()
+        }) {
+            let tenant_guess = file.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_owned();
+            let result = automation::load(&file, &manifests, &sources.vars)
+                .and_then(|a| build_tenant(a, &registry.plugins, sources.http_limits));
+            match result {
+                Ok(tenant) if registry.tenants.contains_key(&tenant.automation.tenant) => {
+                    let e = ConfigError::file(&file, format!("tenant `{}` is defined twice", tenant.automation.tenant));
+                    registry.errors.push(e);
+                }
+                Ok(tenant) => {
+                    registry.tenants.insert(tenant.automation.tenant.clone(), tenant);
+                }
+                Err(errors) => {
+                    registry.errors.extend(errors.iter().cloned());
+                    registry.failed_tenants.insert(tenant_guess, errors);
+                }
+            }
+        }
+        for error in &registry.errors {
+            tracing::error!(target: "ponte::config", "{error}");
+        }
+        registry
+    }
+}
+
+fn sorted_entries(dir: &Path, errors: &mut Vec<ConfigError>, keep: impl Fn(&Path) -> bool) -> Vec<PathBuf> {
+    let read = match std::fs::read_dir(dir) {
+        Ok(read) => read,
+        Err(e) => {
+            errors.push(ConfigError::file(dir, format!("cannot read folder: {e}")));
+            return Vec::new();
+        }
+    };
+    let mut paths: Vec<PathBuf> = read.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| keep(p)).collect();
+    paths.sort();
+    paths
+}
+
+fn load_plugin(dir: &Path, engine: &Arc<rhai::Engine>) -> Result<LoadedPlugin, Vec<ConfigError>> {
+    let manifest = manifest::load(dir)?;
+    let runtime: Arc<dyn Plugin> = match manifest.runtime {
+        RuntimeKind::Rhai => {
+            let source = std::fs::read_to_string(&manifest.entry)
+                .map_err(|e| vec![ConfigError::file(&manifest.entry, format!("cannot read: {e}"))])?;
+            let plugin = RhaiPlugin::compile(Arc::clone(engine), &source)
+                .map_err(|e| vec![ConfigError::file(&manifest.entry, format!("does not compile: {e}"))])?;
+            Arc::new(plugin)
+        }
+        RuntimeKind::Wasm => {
+            return Err(vec![ConfigError::file(&manifest.file, "the wasm runtime is not available in this build yet")]);
+        }
+    };
+    // The manifest promises functions; the code must define each (refuse at load, not at call).
+    let defined = runtime.defined_functions();
+    let missing: Vec<String> =
+        manifest.functions.iter().filter(|f| !defined.contains(f)).map(|f| f.to_string()).collect();
+    if !missing.is_empty() {
+        return Err(vec![ConfigError::file(
+            &manifest.entry,
+            format!("the manifest lists functions the code does not define: {}", missing.join(", ")),
+        )]);
+    }
+    Ok(LoadedPlugin { manifest, runtime })
+}
+
+fn build_tenant(
+    automation: Automation,
+    plugins: &BTreeMap<String, Arc<LoadedPlugin>>,
+    limits: HttpLimits,
+) -> Result<Tenant, Vec<ConfigError>> {
+    let mut connections = BTreeMap::new();
+    let mut errors = Vec::new();
+    for (name, conn) in &automation.connections {
+        let Some(plugin) = plugins.get(&conn.plugin) else { continue };
+        let config = ConfigCapability::new(conn.settings.clone());
+        let mut hosts = Vec::new();
+        for template in &plugin.manifest.hosts {
+            match host_pattern(template, &config) {
+                Ok(p) => hosts.push(p),
+                Err(e) => errors.push(ConfigError {
+                    file: automation.file.clone(),
+                    line: None,
+                    field: Some(format!("connections.{name}.settings")),
+                    message: format!("host `{template}` of plugin `{}`: {e}", plugin.manifest.name),
+                }),
+            }
+        }
+        let redactor = Arc::new(Redactor::new(config.secrets()));
+        let policy = EgressPolicy::new(hosts, automation.allow_private.clone());
+        let upstream = match Upstream::new(policy, limits) {
+            Ok(u) => Arc::new(u),
+            Err(_) => {
+                errors.push(ConfigError::file(&automation.file, "could not build the HTTP client"));
+                continue;
+            }
+        };
+        connections.insert(
+            name.clone(),
+            Arc::new(Connection { name: name.clone(), plugin: Arc::clone(plugin), config, redactor, upstream }),
+        );
+    }
+    if errors.is_empty() { Ok(Tenant { automation, connections }) } else { Err(errors) }
+}
+
+/// A manifest host pattern with its `{setting}` replaced by that setting's origin.
+fn host_pattern(template: &str, config: &ConfigCapability) -> Result<HostPattern, String> {
+    match template_setting(template) {
+        None => HostPattern::parse(template),
+        Some(setting) => {
+            let value = config.get(setting).ok_or_else(|| format!("setting `{setting}` is not set"))?;
+            let url = url::Url::parse(value).map_err(|_| format!("setting `{setting}` is not a URL"))?;
+            let origin = url.origin();
+            if !origin.is_tuple() {
+                return Err(format!("setting `{setting}` has no host"));
+            }
+            HostPattern::parse(&origin.ascii_serialization())
+        }
+    }
+}

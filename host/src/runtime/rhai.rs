@@ -1,0 +1,208 @@
+//! The Rhai runtime: adapters written as scripts.
+//!
+//! A script defines one Rhai function per contract function it implements, named as the
+//! contract names it, taking the validated input and returning the raw result:
+//!
+//! ```rhai
+//! fn list_due_dates(input) {
+//!     let response = http(#{ method: "GET", url: config("base_url") + "/due-dates" });
+//!     if response.status != 200 { fail("upstream_error", "due dates: HTTP " + response.status); }
+//!     parse_json(response.body).map(|d| #{ code: d.id, name: d.day })
+//! }
+//! ```
+//!
+//! The host functions a script may call are in [`api`]: each is a thin adapter over a
+//! capability in `crate::capabilities`, the same ones the WebAssembly runtime binds.
+//!
+//! Safety: one [`Engine`] per process, built with `no_float` (money never becomes a float),
+//! `no_module` (no imports), `eval` disabled, strict variables, and limits on operations, call
+//! depth, expression depth, string, array and map sizes. Each call runs on tokio's blocking
+//! pool; a progress callback stops the script at its deadline. Scripts are compiled once per
+//! plugin version and the AST is shared by every call.
+
+mod api;
+mod convert;
+
+use std::cell::RefCell;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use ponte_contract::Function;
+use rhai::{AST, Dynamic, Engine, EvalAltResult, Map, Scope};
+
+use crate::capabilities::{Capabilities, CapabilityError};
+use crate::runtime::{BoxFuture, Call, Plugin, PluginError};
+
+/// Operations a single call may execute.
+const MAX_OPERATIONS: u64 = 20_000_000;
+/// Longest string (a base64 PDF fits).
+const MAX_STRING: usize = 24 * 1024 * 1024;
+/// Largest array and map.
+const MAX_ARRAY: usize = 100_000;
+const MAX_MAP: usize = 20_000;
+/// How long past its deadline a script may take to notice it before the caller stops waiting.
+const DEADLINE_GRACE: Duration = Duration::from_millis(250);
+
+/// The state of the call running on this thread. Rhai's progress and print callbacks receive no
+/// per-call state, and every native function of a call runs on the call's (blocking) thread, so
+/// the call's context lives here for exactly the call's duration ([`CallGuard`]).
+struct CallContext {
+    capabilities: Capabilities,
+    runtime: tokio::runtime::Handle,
+}
+
+thread_local! {
+    static CURRENT: RefCell<Option<Arc<CallContext>>> = const { RefCell::new(None) };
+}
+
+/// Sets the thread's call context and clears it on drop, even on panic.
+struct CallGuard;
+
+impl CallGuard {
+    fn enter(context: Arc<CallContext>) -> Self {
+        CURRENT.with(|c| *c.borrow_mut() = Some(context));
+        CallGuard
+    }
+}
+
+impl Drop for CallGuard {
+    fn drop(&mut self) {
+        CURRENT.with(|c| *c.borrow_mut() = None);
+    }
+}
+
+fn current() -> Result<Arc<CallContext>, Box<EvalAltResult>> {
+    CURRENT
+        .with(|c| c.borrow().clone())
+        .ok_or_else(|| "host function called outside a plugin call".into())
+}
+
+/// The process's Rhai engine, with the host API registered and the limits set.
+pub fn engine() -> Engine {
+    let mut engine = Engine::new();
+    engine.set_max_operations(MAX_OPERATIONS);
+    engine.set_max_call_levels(48);
+    engine.set_max_expr_depths(64, 48);
+    engine.set_max_string_size(MAX_STRING);
+    engine.set_max_array_size(MAX_ARRAY);
+    engine.set_max_map_size(MAX_MAP);
+    engine.set_max_functions(512);
+    engine.set_strict_variables(true);
+    engine.disable_symbol("eval");
+    engine.on_progress(|_| {
+        let expired = CURRENT.with(|c| c.borrow().as_ref().is_some_and(|ctx| Instant::now() >= ctx.capabilities.deadline));
+        expired.then(|| Dynamic::from("deadline"))
+    });
+    engine.on_print(|text| {
+        if let Ok(ctx) = current() {
+            ctx.capabilities.log.write(crate::capabilities::log::Level::Info, text);
+        }
+    });
+    engine.on_debug(|text, _, _| {
+        if let Ok(ctx) = current() {
+            ctx.capabilities.log.write(crate::capabilities::log::Level::Debug, text);
+        }
+    });
+    api::register(&mut engine);
+    engine
+}
+
+/// A compiled Rhai plugin.
+pub struct RhaiPlugin {
+    engine: Arc<Engine>,
+    ast: Arc<AST>,
+}
+
+/// A script that does not compile, with where.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct CompileError(pub String);
+
+impl RhaiPlugin {
+    /// Compiles a script.
+    ///
+    /// # Errors
+    /// The parse error, with its line and column.
+    pub fn compile(engine: Arc<Engine>, source: &str) -> Result<Self, CompileError> {
+        let ast = engine.compile(source).map_err(|e| CompileError(e.to_string()))?;
+        Ok(RhaiPlugin { engine, ast: Arc::new(ast) })
+    }
+}
+
+impl Plugin for RhaiPlugin {
+    fn invoke(&self, call: Call) -> BoxFuture<'_, Result<serde_json::Value, PluginError>> {
+        let engine = Arc::clone(&self.engine);
+        let ast = Arc::clone(&self.ast);
+        Box::pin(async move {
+            let deadline = call.capabilities.deadline;
+            let task = tokio::task::spawn_blocking(move || run(&engine, &ast, call));
+            let backstop = tokio::time::Instant::from_std(deadline + DEADLINE_GRACE);
+            match tokio::time::timeout_at(backstop, task).await {
+                Ok(Ok(result)) => result,
+                Ok(Err(_join)) => Err(PluginError::Failed("the script panicked the host thread".into())),
+                // The thread is still blocked (in a capability bounded by the same deadline); it
+                // will notice and end on its own.
+                Err(_) => Err(PluginError::Deadline),
+            }
+        })
+    }
+
+    fn defined_functions(&self) -> Vec<Function> {
+        self.ast
+            .iter_functions()
+            .filter(|f| f.params.len() == 1)
+            .filter_map(|f| f.name.parse::<Function>().ok())
+            .collect()
+    }
+}
+
+fn run(engine: &Engine, ast: &AST, call: Call) -> Result<serde_json::Value, PluginError> {
+    let redactor = Arc::clone(&call.capabilities.redactor);
+    let context = Arc::new(CallContext { capabilities: call.capabilities, runtime: tokio::runtime::Handle::current() });
+    let _guard = CallGuard::enter(context);
+    let mut scope = Scope::new();
+    let input = convert::to_dynamic(&call.input);
+    let result = engine.call_fn::<Dynamic>(&mut scope, ast, call.function.as_str(), (input,));
+    match result {
+        Ok(value) => convert::to_json(&value).map_err(|e| PluginError::Failed(e.to_string())),
+        Err(error) => Err(plugin_error(*error, call.function, &redactor)),
+    }
+}
+
+/// Maps a script's failure to the caller-facing error.
+fn plugin_error(error: EvalAltResult, function: Function, redactor: &crate::secret::Redactor) -> PluginError {
+    match error {
+        EvalAltResult::ErrorRuntime(value, position) => match thrown(&value) {
+            Some(Thrown::Plugin(code, message)) => PluginError::from_code(&code, redactor.redact(&message)),
+            Some(Thrown::Capability(error)) => PluginError::from(error),
+            None => PluginError::Failed(redactor.redact(&format!("the script threw `{value}` ({position})"))),
+        },
+        EvalAltResult::ErrorTerminated(_, _) => PluginError::Deadline,
+        EvalAltResult::ErrorTooManyOperations(_) => {
+            PluginError::Failed(format!("the script exceeded {MAX_OPERATIONS} operations"))
+        }
+        EvalAltResult::ErrorFunctionNotFound(name, _) if name.starts_with(function.as_str()) => {
+            PluginError::NotImplemented
+        }
+        EvalAltResult::ErrorInFunctionCall(_, _, inner, _) => plugin_error(*inner, function, redactor),
+        other => PluginError::Failed(redactor.redact(&other.to_string())),
+    }
+}
+
+/// What a script threw through the host API.
+enum Thrown {
+    /// `fail(code, message)`.
+    Plugin(String, String),
+    /// A capability error the script didn't catch.
+    Capability(CapabilityError),
+}
+
+fn thrown(value: &Dynamic) -> Option<Thrown> {
+    let map = value.read_lock::<Map>()?;
+    let text = |key: &str| map.get(key).map(|v| v.to_string()).unwrap_or_default();
+    match text("kind").as_str() {
+        "plugin" => Some(Thrown::Plugin(text("code"), text("message"))),
+        "capability" => Some(Thrown::Capability(api::capability_error_from(&text("code"), text("message")))),
+        _ => None,
+    }
+}

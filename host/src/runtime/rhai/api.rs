@@ -1,0 +1,206 @@
+//! The host functions a Rhai script may call. Each is a thin adapter over a capability; the
+//! behaviour (policy, limits, redaction) lives in `crate::capabilities`, once for every runtime.
+//!
+//! | function | what it does |
+//! |---|---|
+//! | `config(name)` | a setting of the connection (secrets too), or `()` when unset |
+//! | `http(request)` | an HTTP request (see below); returns `#{status, ok, headers, body}` |
+//! | `parse_json(text)`, `to_json(value)` | JSON, numbers with fractions as decimals |
+//! | `fail(code, message)` | ends the call with an error: `upstream_error`, `upstream_unavailable`, `upstream_timeout`, `not_found`, `not_implemented` |
+//! | `kv_get(key)`, `kv_set(key, value[, ttl_seconds])`, `kv_delete(key)` | the connection's key-value store |
+//! | `log(msg)`, `log_warn(msg)`, `log_error(msg)`, `print(msg)` | log lines (redacted) |
+//! | `now()`, `today()` | UTC now (RFC 3339), today's date in Brasília (`YYYY-MM-DD`) |
+//! | `only_digits(s)`, `format_document(doc)`, `date_br(date)`, `iso_date(text)`, `money(value)` | the contract's normalizers, for building ERP requests |
+//! | `base64_encode(s)`, `base64_decode(s)`, `basic_auth(user, password)`, `url_encode(s)` | encodings |
+//!
+//! `http` takes `#{method, url, headers: #{..}, query: #{..}, body, json, form: #{..},
+//! timeout_ms, response: "text" | "base64"}`: `body` is sent as is (a map or array is sent as
+//! JSON), `json` as JSON, `form` URL-encoded. A refusal or transport failure throws
+//! `#{kind: "capability", code, message}` (`denied`, `timeout`, `unreachable`, `too_large`,
+//! `invalid`), which a script may catch; uncaught, the host maps it to the caller's error.
+
+use std::time::Duration;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use rhai::{Dynamic, Engine, EvalAltResult, Map, Position};
+
+use super::{convert, current};
+use crate::capabilities::CapabilityError;
+use crate::capabilities::http::HttpRequest;
+use crate::capabilities::log::Level;
+
+type RhaiResult<T> = Result<T, Box<EvalAltResult>>;
+
+pub(super) fn register(engine: &mut Engine) {
+    engine.register_fn("config", |name: &str| -> RhaiResult<Dynamic> {
+        let ctx = current()?;
+        Ok(ctx.capabilities.config.get(name).map_or(Dynamic::UNIT, |v| Dynamic::from(v.to_owned())))
+    });
+    engine.register_fn("http", http);
+    engine.register_fn("parse_json", |text: &str| -> RhaiResult<Dynamic> {
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| runtime_error(format!("parse_json: not JSON ({e})")))?;
+        Ok(convert::to_dynamic(&value))
+    });
+    engine.register_fn("to_json", |value: Dynamic| -> RhaiResult<String> {
+        convert::to_json(&value).map(|v| v.to_string()).map_err(|e| runtime_error(e.to_string()))
+    });
+    engine.register_fn("fail", |code: &str, message: &str| -> RhaiResult<()> {
+        let mut map = Map::new();
+        map.insert("kind".into(), Dynamic::from("plugin"));
+        map.insert("code".into(), Dynamic::from(code.to_owned()));
+        map.insert("message".into(), Dynamic::from(message.to_owned()));
+        Err(Box::new(EvalAltResult::ErrorRuntime(Dynamic::from_map(map), Position::NONE)))
+    });
+    engine.register_fn("kv_get", |key: &str| -> RhaiResult<Dynamic> {
+        let ctx = current()?;
+        let value = ctx.runtime.block_on(ctx.capabilities.kv.get(key)).map_err(throw)?;
+        Ok(value.map_or(Dynamic::UNIT, Dynamic::from))
+    });
+    engine.register_fn("kv_set", |key: &str, value: &str| -> RhaiResult<()> {
+        let ctx = current()?;
+        ctx.runtime.block_on(ctx.capabilities.kv.set(key, value, None)).map_err(throw)
+    });
+    engine.register_fn("kv_set", |key: &str, value: &str, ttl_seconds: i64| -> RhaiResult<()> {
+        let ctx = current()?;
+        let ttl = Duration::from_secs(u64::try_from(ttl_seconds).map_err(|_| runtime_error("kv_set: negative ttl"))?);
+        ctx.runtime.block_on(ctx.capabilities.kv.set(key, value, Some(ttl))).map_err(throw)
+    });
+    engine.register_fn("kv_delete", |key: &str| -> RhaiResult<bool> {
+        let ctx = current()?;
+        ctx.runtime.block_on(ctx.capabilities.kv.delete(key)).map_err(throw)
+    });
+    for (name, level) in [("log", Level::Info), ("log_warn", Level::Warn), ("log_error", Level::Error)] {
+        engine.register_fn(name, move |message: &str| -> RhaiResult<()> {
+            current()?.capabilities.log.write(level, message);
+            Ok(())
+        });
+    }
+    engine.register_fn("now", || -> RhaiResult<String> { Ok(current()?.capabilities.clock.now().to_rfc3339()) });
+    engine.register_fn("today", || -> RhaiResult<String> { Ok(current()?.capabilities.clock.today()) });
+    register_helpers(engine);
+}
+
+/// The contract's normalizers and common encodings, for building ERP requests.
+fn register_helpers(engine: &mut Engine) {
+    use ponte_contract::normalize::{date, document::Document, money::Money};
+    engine.register_fn("only_digits", |text: &str| text.chars().filter(char::is_ascii_digit).collect::<String>());
+    engine.register_fn("format_document", |text: &str| -> RhaiResult<String> {
+        Document::parse(text).map(|d| d.formatted()).map_err(|e| runtime_error(format!("format_document: {e}")))
+    });
+    engine.register_fn("iso_date", |text: &str| -> RhaiResult<String> {
+        date::parse_date(text).map(date::format_date).map_err(|e| runtime_error(format!("iso_date: {e}")))
+    });
+    engine.register_fn("date_br", |text: &str| -> RhaiResult<String> {
+        date::parse_date(text)
+            .map(|d| d.format("%d/%m/%Y").to_string())
+            .map_err(|e| runtime_error(format!("date_br: {e}")))
+    });
+    engine.register_fn("money", |value: Dynamic| -> RhaiResult<String> {
+        let json = convert::to_json(&value).map_err(|e| runtime_error(e.to_string()))?;
+        Money::from_json(&json, ponte_contract::normalize::money::IntegerUnit::Reais)
+            .map(|m| m.to_string())
+            .map_err(|e| runtime_error(format!("money: {e}")))
+    });
+    engine.register_fn("base64_encode", |text: &str| STANDARD.encode(text));
+    engine.register_fn("base64_decode", |text: &str| -> RhaiResult<String> {
+        let bytes = STANDARD.decode(text.trim()).map_err(|_| runtime_error("base64_decode: not base64"))?;
+        String::from_utf8(bytes).map_err(|_| runtime_error("base64_decode: not UTF-8 text"))
+    });
+    engine.register_fn("basic_auth", |user: &str, password: &str| format!("Basic {}", STANDARD.encode(format!("{user}:{password}"))));
+    engine.register_fn("url_encode", |text: &str| url::form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>());
+}
+
+fn http(request: Map) -> RhaiResult<Map> {
+    let ctx = current()?;
+    let text = |key: &str| request.get(key).filter(|v| !v.is_unit()).map(|v| v.to_string());
+    let method = text("method").unwrap_or_else(|| "GET".into());
+    let mut url = url::Url::parse(&text("url").ok_or_else(|| runtime_error("http: `url` is required"))?)
+        .map_err(|e| runtime_error(format!("http: bad url ({e})")))?;
+    if let Some(query) = request.get("query").and_then(|q| q.read_lock::<Map>()) {
+        let mut pairs = url.query_pairs_mut();
+        for (k, v) in query.iter() {
+            pairs.append_pair(k, &v.to_string());
+        }
+    }
+    let mut headers: Vec<(String, String)> = Vec::new();
+    if let Some(map) = request.get("headers").and_then(|h| h.read_lock::<Map>()) {
+        headers.extend(map.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    }
+    let has_header = |headers: &[(String, String)], name: &str| headers.iter().any(|(k, _)| k.eq_ignore_ascii_case(name));
+    let mut body = Vec::new();
+    let json_body = request.get("json").or_else(|| request.get("body").filter(|b| b.is_map() || b.is_array()));
+    if let Some(value) = json_body {
+        let json = convert::to_json(value).map_err(|e| runtime_error(format!("http: {e}")))?;
+        body = json.to_string().into_bytes();
+        if !has_header(&headers, "content-type") {
+            headers.push(("content-type".into(), "application/json".into()));
+        }
+    } else if let Some(form) = request.get("form").and_then(|f| f.read_lock::<Map>()) {
+        let mut serializer = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in form.iter() {
+            serializer.append_pair(k, &v.to_string());
+        }
+        body = serializer.finish().into_bytes();
+        if !has_header(&headers, "content-type") {
+            headers.push(("content-type".into(), "application/x-www-form-urlencoded".into()));
+        }
+    } else if let Some(b) = text("body") {
+        body = b.into_bytes();
+    }
+    let timeout = match request.get("timeout_ms").map(|t| t.as_int()) {
+        Some(Ok(ms)) => Some(Duration::from_millis(u64::try_from(ms).unwrap_or(0))),
+        Some(Err(_)) => return Err(runtime_error("http: `timeout_ms` must be an integer")),
+        None => None,
+    };
+    let as_base64 = text("response").is_some_and(|r| r == "base64");
+    let request = HttpRequest { method, url: url.to_string(), headers, body, timeout };
+    let response = ctx.runtime.block_on(ctx.capabilities.http.request(request)).map_err(throw)?;
+
+    let mut out = Map::new();
+    out.insert("status".into(), Dynamic::from_int(i64::from(response.status)));
+    out.insert("ok".into(), Dynamic::from_bool((200..300).contains(&response.status)));
+    let mut headers = Map::new();
+    for (k, v) in response.headers {
+        headers.insert(k.into(), Dynamic::from(v));
+    }
+    out.insert("headers".into(), Dynamic::from_map(headers));
+    let body =
+        if as_base64 { STANDARD.encode(&response.body) } else { String::from_utf8_lossy(&response.body).into_owned() };
+    out.insert("body".into(), Dynamic::from(body));
+    Ok(out)
+}
+
+fn runtime_error(message: impl Into<String>) -> Box<EvalAltResult> {
+    Box::new(EvalAltResult::ErrorRuntime(Dynamic::from(message.into()), Position::NONE))
+}
+
+/// A capability error as the script sees it: a map it may catch and inspect.
+fn throw(error: CapabilityError) -> Box<EvalAltResult> {
+    let (code, message) = match &error {
+        CapabilityError::Denied(m) => ("denied", m.clone()),
+        CapabilityError::Timeout => ("timeout", String::new()),
+        CapabilityError::Unreachable(m) => ("unreachable", m.clone()),
+        CapabilityError::TooLarge(n) => ("too_large", n.to_string()),
+        CapabilityError::Invalid(m) => ("invalid", m.clone()),
+        CapabilityError::Storage => ("storage", String::new()),
+    };
+    let mut map = Map::new();
+    map.insert("kind".into(), Dynamic::from("capability"));
+    map.insert("code".into(), Dynamic::from(code));
+    map.insert("message".into(), Dynamic::from(message));
+    Box::new(EvalAltResult::ErrorRuntime(Dynamic::from_map(map), Position::NONE))
+}
+
+/// The inverse of [`throw`], for an uncaught capability error.
+pub(super) fn capability_error_from(code: &str, message: String) -> CapabilityError {
+    match code {
+        "denied" => CapabilityError::Denied(message),
+        "timeout" => CapabilityError::Timeout,
+        "unreachable" => CapabilityError::Unreachable(message),
+        "too_large" => CapabilityError::TooLarge(message.parse().unwrap_or(0)),
+        "storage" => CapabilityError::Storage,
+        _ => CapabilityError::Invalid(message),
+    }
+}

@@ -1,0 +1,42 @@
+//! Serving the API: a bound listener in, a shutdown future to stop (tests bind port 0 and stop
+//! when they choose; the binary binds the configured address and waits for SIGINT/SIGTERM).
+
+use std::future::Future;
+
+use tokio::net::TcpListener;
+
+use crate::invoke::Host;
+
+/// Serves until `shutdown` completes, then drains in-flight requests.
+///
+/// # Errors
+/// The listener's I/O error.
+pub async fn serve(listener: TcpListener, host: Host, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    let app = crate::api::router(host);
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+}
+
+/// Completes on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

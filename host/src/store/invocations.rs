@@ -1,0 +1,305 @@
+//! The `invocations` table: one row per function call, for audit and debugging.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::tenants::check_tenant_id;
+use super::{Result, Store, StoreError, corrupt, from_millis};
+
+/// The most records [`Store::invocations`] returns at once, whatever limit it is asked for.
+pub const MAX_INVOCATIONS_PAGE: u32 = 1000;
+
+/// One function call as the invocation log keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvocationRecord {
+    /// The call's id: a UUID (v7, so ids sort by time) given by the caller, unique in the log.
+    pub id: String,
+    /// The tenant the caller acted for.
+    pub tenant: String,
+    /// The contract function called, e.g. `list_invoices`.
+    pub function: String,
+    /// The plugin that served the call; `None` when none was reached (e.g. not configured).
+    pub plugin: Option<String>,
+    /// That plugin's version; `None` with `plugin`.
+    pub plugin_version: Option<String>,
+    /// When the host started handling the call. Stored at millisecond precision: a finer value
+    /// comes back truncated.
+    #[serde(with = "super::rfc3339")]
+    pub started_at: DateTime<Utc>,
+    /// How long the call took, in milliseconds (at most `i64::MAX`).
+    pub duration_ms: u64,
+    /// The HTTP status returned to the caller.
+    pub status: u16,
+    /// `ok`, or the problem code returned to the caller (e.g. `upstream_unavailable`).
+    pub outcome: String,
+    /// A short explanation for operators; never a secret.
+    pub detail: Option<String>,
+    /// The contract's warnings about the plugin's answer: a JSON array.
+    pub warnings: serde_json::Value,
+    /// The upstream requests the plugin made (method, host, status, duration): a JSON array.
+    pub upstream_calls: serde_json::Value,
+}
+
+#[derive(sqlx::FromRow)]
+struct InvocationRow {
+    id: String,
+    tenant_id: String,
+    function: String,
+    plugin: Option<String>,
+    plugin_version: Option<String>,
+    started_at: i64,
+    duration_ms: i64,
+    status: i64,
+    outcome: String,
+    detail: Option<String>,
+    warnings: String,
+    upstream_calls: String,
+}
+
+impl TryFrom<InvocationRow> for InvocationRecord {
+    type Error = StoreError;
+    fn try_from(row: InvocationRow) -> Result<InvocationRecord> {
+        let json = |text: &str| serde_json::from_str(text).map_err(|_| corrupt("invocation JSON"));
+        Ok(InvocationRecord {
+            id: row.id,
+            tenant: row.tenant_id,
+            function: row.function,
+            plugin: row.plugin,
+            plugin_version: row.plugin_version,
+            started_at: from_millis(row.started_at)?,
+            duration_ms: u64::try_from(row.duration_ms).map_err(|_| corrupt("invocation duration"))?,
+            status: u16::try_from(row.status).map_err(|_| corrupt("invocation status"))?,
+            outcome: row.outcome,
+            detail: row.detail,
+            warnings: json(&row.warnings)?,
+            upstream_calls: json(&row.upstream_calls)?,
+        })
+    }
+}
+
+/// The columns read back, in `InvocationRow`'s order.
+const COLUMNS: &str = "id, tenant_id, function, plugin, plugin_version, started_at, duration_ms, status, outcome, \
+                       detail, warnings, upstream_calls";
+
+impl Store {
+    /// Appends `record` to the invocation log.
+    ///
+    /// # Errors
+    /// [`StoreError::Invalid`] naming the field: `invocation id` when it isn't a UUID or is
+    /// already in the log, `tenant id`, `function` or `outcome` when empty, `duration_ms` beyond
+    /// `i64::MAX`, `warnings` or `upstream_calls` when not JSON arrays. Database errors otherwise.
+    pub async fn record_invocation(&self, record: &InvocationRecord) -> Result<()> {
+        if uuid::Uuid::try_parse(&record.id).is_err() {
+            return Err(StoreError::Invalid("invocation id"));
+        }
+        check_tenant_id(&record.tenant)?;
+        if record.function.is_empty() {
+            return Err(StoreError::Invalid("function"));
+        }
+        if record.outcome.is_empty() {
+            return Err(StoreError::Invalid("outcome"));
+        }
+        let duration_ms = i64::try_from(record.duration_ms).map_err(|_| StoreError::Invalid("duration_ms"))?;
+        if !record.warnings.is_array() {
+            return Err(StoreError::Invalid("warnings"));
+        }
+        if !record.upstream_calls.is_array() {
+            return Err(StoreError::Invalid("upstream_calls"));
+        }
+        let warnings = record.warnings.to_string();
+        let upstream_calls = record.upstream_calls.to_string();
+        let inserted = with_pool!(self, |pool| {
+            sqlx::query(&format!(
+                "INSERT INTO invocations ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+            ))
+            .bind(&record.id)
+            .bind(&record.tenant)
+            .bind(&record.function)
+            .bind(record.plugin.as_deref())
+            .bind(record.plugin_version.as_deref())
+            .bind(record.started_at.timestamp_millis())
+            .bind(duration_ms)
+            .bind(i64::from(record.status))
+            .bind(&record.outcome)
+            .bind(record.detail.as_deref())
+            .bind(&warnings)
+            .bind(&upstream_calls)
+            .execute(pool)
+            .await
+        });
+        match inserted {
+            Ok(_) => Ok(()),
+            Err(sqlx::Error::Database(db)) if db.is_unique_violation() => Err(StoreError::Invalid("invocation id")),
+            Err(err) => Err(err.into()),
+        }
+    }
+
+    /// The newest `limit` records of `tenant`, newest first (by `started_at`, then id).
+    /// `limit` is capped at [`MAX_INVOCATIONS_PAGE`]; 0 returns nothing.
+    ///
+    /// # Errors
+    /// Database errors, including a stored row that no longer decodes.
+    pub async fn invocations(&self, tenant: &str, limit: u32) -> Result<Vec<InvocationRecord>> {
+        let limit = i64::from(limit.min(MAX_INVOCATIONS_PAGE));
+        let rows = with_pool!(self, |pool| {
+            sqlx::query_as::<_, InvocationRow>(&format!(
+                "SELECT {COLUMNS} FROM invocations WHERE tenant_id = $1 ORDER BY started_at DESC, id DESC LIMIT $2"
+            ))
+            .bind(tenant)
+            .bind(limit)
+            .fetch_all(pool)
+            .await
+        })?;
+        rows.into_iter().map(InvocationRecord::try_from).collect()
+    }
+
+    /// The record with id `id`, if any. Callers that serve this to a tenant must check the
+    /// record's `tenant` themselves.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn invocation(&self, id: &str) -> Result<Option<InvocationRecord>> {
+        let row = with_pool!(self, |pool| {
+            sqlx::query_as::<_, InvocationRow>(&format!("SELECT {COLUMNS} FROM invocations WHERE id = $1"))
+                .bind(id)
+                .fetch_optional(pool)
+                .await
+        })?;
+        row.map(InvocationRecord::try_from).transpose()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::super::test_support::{TempDb, memory};
+    use super::*;
+
+    /// A record for `tenant` started `offset_ms` after a fixed instant.
+    fn record(tenant: &str, offset_ms: i64) -> InvocationRecord {
+        let started_at = DateTime::from_timestamp_millis(1_750_000_000_000 + offset_ms).expect("valid timestamp");
+        InvocationRecord {
+            id: uuid::Uuid::now_v7().to_string(),
+            tenant: tenant.into(),
+            function: "list_invoices".into(),
+            plugin: Some("ixc".into()),
+            plugin_version: Some("1.2.0".into()),
+            started_at,
+            duration_ms: 42,
+            status: 200,
+            outcome: "ok".into(),
+            detail: None,
+            warnings: json!([{"code": "field_dropped", "path": "/0/barcode"}]),
+            upstream_calls: json!([{"method": "GET", "host": "erp.example", "status": 200, "duration_ms": 30}]),
+        }
+    }
+
+    #[tokio::test]
+    async fn recorded_invocation_reads_back_unchanged() -> anyhow::Result<()> {
+        let db = TempDb::new();
+        let store = db.open().await?;
+        let mut failed = record("acme", 0);
+        failed.plugin = None;
+        failed.plugin_version = None;
+        failed.status = 502;
+        failed.outcome = "upstream_unavailable".into();
+        failed.detail = Some("connection refused".into());
+        failed.duration_ms = u64::try_from(i64::MAX)?;
+        failed.warnings = json!([]);
+        // Money in JSON keeps its exact text (serde_json's arbitrary_precision).
+        failed.upstream_calls = json!([{"amount": serde_json::from_str::<serde_json::Value>("1234.50")?}]);
+        for record in [record("acme", 1), failed] {
+            store.record_invocation(&record).await?;
+            assert_eq!(store.invocation(&record.id).await?, Some(record.clone()));
+        }
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn started_at_is_kept_to_the_millisecond() -> anyhow::Result<()> {
+        let store = memory().await?;
+        let mut record = record("acme", 0);
+        record.started_at += chrono::Duration::microseconds(123_456);
+        store.record_invocation(&record).await?;
+        let stored = store.invocation(&record.id).await?.expect("recorded");
+        assert_eq!(stored.started_at.timestamp_millis(), record.started_at.timestamp_millis());
+        assert_eq!(stored.started_at.timestamp_subsec_micros() % 1000, 0);
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn invocations_are_newest_first_limited_and_per_tenant() -> anyhow::Result<()> {
+        let store = memory().await?;
+        let records: Vec<_> = (0..5).map(|i| record("acme", i * 1000)).collect();
+        // Out of order, with another tenant's records in between.
+        for index in [3, 0, 4, 1, 2] {
+            store.record_invocation(&records[index]).await?;
+            store.record_invocation(&record("beta", 10_000)).await?;
+        }
+        let ids = |list: Vec<InvocationRecord>| list.into_iter().map(|r| r.id).collect::<Vec<_>>();
+        let newest_first: Vec<_> = records.iter().rev().map(|r| r.id.clone()).collect();
+        assert_eq!(ids(store.invocations("acme", 10).await?), newest_first);
+        assert_eq!(ids(store.invocations("acme", 2).await?), newest_first[..2]);
+        assert!(store.invocations("acme", 0).await?.is_empty());
+        assert_eq!(store.invocations("beta", 100).await?.len(), 5);
+        assert!(store.invocations("nobody", 10).await?.is_empty());
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn same_instant_invocations_order_by_id() -> anyhow::Result<()> {
+        let store = memory().await?;
+        let first = record("acme", 0);
+        let second = record("acme", 0);
+        assert!(second.id > first.id, "v7 ids increase");
+        store.record_invocation(&second).await?;
+        store.record_invocation(&first).await?;
+        let ids: Vec<_> = store.invocations("acme", 10).await?.into_iter().map(|r| r.id).collect();
+        assert_eq!(ids, [second.id, first.id]);
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn unknown_invocation_is_none() -> anyhow::Result<()> {
+        let store = memory().await?;
+        assert_eq!(store.invocation(&uuid::Uuid::now_v7().to_string()).await?, None);
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn malformed_or_duplicate_records_are_invalid() -> anyhow::Result<()> {
+        let store = memory().await?;
+        let good = record("acme", 0);
+        store.record_invocation(&good).await?;
+
+        type Spoil = fn(&mut InvocationRecord);
+        let cases: [(&str, Spoil); 8] = [
+            ("invocation id", |r| r.id = "not-a-uuid".into()),
+            ("tenant id", |r| r.tenant = String::new()),
+            ("function", |r| r.function = String::new()),
+            ("outcome", |r| r.outcome = String::new()),
+            ("duration_ms", |r| r.duration_ms = u64::MAX),
+            ("warnings", |r| r.warnings = json!({"not": "an array"})),
+            ("upstream_calls", |r| r.upstream_calls = serde_json::Value::Null),
+            ("invocation id", |r| r.started_at = DateTime::UNIX_EPOCH), // same id as `good`
+        ];
+        for (field, spoil) in cases {
+            let mut bad = good.clone();
+            spoil(&mut bad);
+            let err = store.record_invocation(&bad).await.expect_err("refused");
+            assert!(matches!(err, StoreError::Invalid(name) if name == field), "{field}: {err:?}");
+        }
+        assert_eq!(store.invocations("acme", 10).await?, [good]);
+        Ok(())
+    }
+
+    #[test]
+    fn record_serializes_started_at_as_rfc3339() -> anyhow::Result<()> {
+        let record = record("acme", 5);
+        let json = serde_json::to_value(&record)?;
+        assert_eq!(json["started_at"], "2025-06-15T15:06:40.005Z");
+        assert_eq!(serde_json::from_value::<InvocationRecord>(json)?, record);
+        Ok(())
+    }
+}

@@ -1,0 +1,325 @@
+//! The end-to-end test harness: a real Ponte server on a random loopback port, a simulated ERP
+//! beside it, a tenant's automation written for the test, and keys of every scope.
+//!
+//! ```no_run
+//! # async fn example() {
+//! use ponte_tests::TestHost;
+//! let host = TestHost::start().await;
+//! let (status, body) = host.call(&host.app_key, "list_invoices", serde_json::json!({"customer_document_number": "714.602.380-01"})).await;
+//! # }
+//! ```
+//!
+//! Logs of every test in the process are captured ([`captured_logs`]) so tests can prove a
+//! secret never reaches them.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use ponte_contract::Scope;
+use ponte_erp_sim::{Simulator, ixc};
+use ponte_host::config::vars::Vars;
+use ponte_host::invoke::Host;
+use ponte_host::registry::Sources;
+use serde_json::Value;
+use tokio::sync::oneshot;
+
+pub use reqwest::StatusCode;
+
+/// The tenant the default automation defines.
+pub const TENANT: &str = "acme";
+
+/// The token the default IXC simulator accepts; tests assert it never leaks.
+pub const IXC_TOKEN: &str = "ixc-test-token-5f1d2c8e9a7b4a60";
+
+/// The repository's `plugins/` folder.
+pub fn repo_plugins() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../plugins")
+}
+
+/// An automation binding every function of the IXC plugin's manifest to the simulator.
+pub fn ixc_automation(tenant: &str, extra: &str) -> String {
+    let manifest = ponte_host::config::manifest::load(&repo_plugins().join("ixc")).unwrap_or_else(|e| panic!("ixc manifest: {e:?}"));
+    let functions: String = manifest.functions.iter().map(|f| format!("{f} = \"erp\"\n")).collect();
+    format!(
+        r#"tenant = "{tenant}"
+name = "ACME Telecom"
+allow_private = ["127.0.0.1"]
+
+[connections.erp]
+plugin = "ixc"
+timeout = "5s"
+settings = {{ base_url = "${{env:IXC_URL}}", user_id = "1", token = "${{env:IXC_TOKEN}}" }}
+{extra}
+[functions]
+{functions}"#
+    )
+}
+
+/// Builds a [`TestHost`].
+pub struct TestHostBuilder {
+    automations: Vec<(String, String)>,
+    plugins: Vec<(String, String, String)>,
+    ixc: ixc::IxcConfig,
+}
+
+impl Default for TestHostBuilder {
+    fn default() -> Self {
+        TestHostBuilder {
+            automations: Vec::new(),
+            plugins: Vec::new(),
+            ixc: ixc::IxcConfig { token: IXC_TOKEN.to_owned(), ..ixc::IxcConfig::default() },
+        }
+    }
+}
+
+impl TestHostBuilder {
+    /// Adds (or replaces) an automation file.
+    #[must_use]
+    pub fn automation(mut self, file: &str, contents: impl Into<String>) -> Self {
+        self.automations.retain(|(f, _)| f != file);
+        self.automations.push((file.to_owned(), contents.into()));
+        self
+    }
+
+    /// Adds a test-only plugin: its manifest and its Rhai script.
+    #[must_use]
+    pub fn plugin(mut self, name: &str, manifest: &str, script: &str) -> Self {
+        self.plugins.push((name.to_owned(), manifest.to_owned(), script.to_owned()));
+        self
+    }
+
+    /// Changes the simulated IXC's configuration.
+    #[must_use]
+    pub fn ixc(mut self, config: ixc::IxcConfig) -> Self {
+        self.ixc = config;
+        self
+    }
+
+    /// Starts the simulator and the server. Without an automation for [`TENANT`], the tenant
+    /// gets [`ixc_automation`].
+    ///
+    /// # Panics
+    /// When anything fails to start: a test can't go on.
+    pub async fn start(mut self) -> TestHost {
+        let default_file = format!("{TENANT}.toml");
+        if !self.automations.iter().any(|(f, _)| *f == default_file) {
+            self.automations.push((default_file, ixc_automation(TENANT, "")));
+        }
+        capture_logs();
+        let dir = tempfile::tempdir().expect("temp dir");
+        let sim_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind simulator");
+        let token = self.ixc.token.clone();
+        let sim = ixc::spawn(sim_listener, self.ixc).await.expect("start simulator");
+
+        let automations = dir.path().join("automations");
+        let extra_plugins = dir.path().join("plugins");
+        std::fs::create_dir_all(&automations).expect("automations dir");
+        std::fs::create_dir_all(&extra_plugins).expect("plugins dir");
+        for (file, contents) in &self.automations {
+            std::fs::write(automations.join(file), contents).expect("write automation");
+        }
+        for (name, manifest, script) in &self.plugins {
+            let folder = extra_plugins.join(name);
+            std::fs::create_dir_all(&folder).expect("plugin dir");
+            std::fs::write(folder.join("plugin.toml"), manifest).expect("write manifest");
+            std::fs::write(folder.join("main.rhai"), script).expect("write script");
+        }
+        let sources = Sources {
+            plugins: vec![repo_plugins(), extra_plugins],
+            automations,
+            vars: Vars::none().with("IXC_URL", sim.base_url()).with("IXC_TOKEN", token),
+            http_limits: Default::default(),
+        };
+        let database = format!("sqlite://{}", dir.path().join("ponte.db").display());
+        let host = ponte_host::bootstrap(&database, &sources).await.expect("bootstrap");
+        let config_errors: Vec<String> = host.registry.errors.iter().map(ToString::to_string).collect();
+
+        host.store.ensure_tenant(TENANT, TENANT).await.expect("tenant");
+        let mut keys = Vec::new();
+        for scope in [Scope::App, Scope::Totem, Scope::Admin] {
+            let key = host.store.create_api_key(TENANT, &[scope], "test").await.expect("create key");
+            keys.push(key.token);
+        }
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind server");
+        let base_url = format!("http://{}", listener.local_addr().expect("addr"));
+        let (stop, stopped) = oneshot::channel::<()>();
+        let server_host = host.clone();
+        let server = tokio::spawn(async move {
+            let shutdown = async {
+                let _ = stopped.await;
+            };
+            ponte_host::server::serve(listener, server_host, shutdown).await
+        });
+        let [app_key, totem_key, admin_key] = <[String; 3]>::try_from(keys).expect("three keys");
+        TestHost {
+            base_url,
+            app_key,
+            totem_key,
+            admin_key,
+            sim,
+            host,
+            config_errors,
+            client: reqwest::Client::new(),
+            stop: Some(stop),
+            server: Some(server),
+            dir,
+        }
+    }
+}
+
+/// A running server with its simulator.
+pub struct TestHost {
+    /// `http://127.0.0.1:PORT`.
+    pub base_url: String,
+    /// A key of tenant [`TENANT`] with scope `app`.
+    pub app_key: String,
+    /// Scope `totem`.
+    pub totem_key: String,
+    /// Scope `admin`.
+    pub admin_key: String,
+    /// The simulated IXC.
+    pub sim: Simulator,
+    /// The host's state (store, registry, metrics).
+    pub host: Host,
+    /// Configuration errors at load.
+    pub config_errors: Vec<String>,
+    client: reqwest::Client,
+    stop: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    dir: tempfile::TempDir,
+}
+
+/// A response: status, headers and body (JSON when it parses, else the text as a string).
+pub struct Reply {
+    /// Status.
+    pub status: StatusCode,
+    /// Headers.
+    pub headers: reqwest::header::HeaderMap,
+    /// Body.
+    pub body: Value,
+}
+
+impl TestHost {
+    /// The default host: tenant [`TENANT`] on the IXC plugin.
+    pub async fn start() -> TestHost {
+        TestHostBuilder::default().start().await
+    }
+
+    /// A builder.
+    pub fn builder() -> TestHostBuilder {
+        TestHostBuilder::default()
+    }
+
+    /// The test's temporary folder.
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Calls a function with a key and a JSON body; writing functions get a fresh
+    /// `Idempotency-Key`.
+    pub async fn call(&self, key: &str, function: &str, body: Value) -> (StatusCode, Value) {
+        let reply = self.call_with(key, function, body, &[]).await;
+        (reply.status, reply.body)
+    }
+
+    /// Calls a function with extra headers (given headers replace the defaults).
+    pub async fn call_with(&self, key: &str, function: &str, body: Value, headers: &[(&str, &str)]) -> Reply {
+        let mut request = self
+            .client
+            .post(format!("{}/v1/functions/{function}", self.base_url))
+            .header("authorization", format!("Bearer {key}"))
+            .header("content-type", "application/json")
+            .body(body.to_string());
+        let is_write = function.parse::<ponte_contract::Function>().is_ok_and(|f| f.spec().is_write());
+        if is_write && !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("idempotency-key")) {
+            request = request.header("idempotency-key", uuid::Uuid::new_v4().to_string());
+        }
+        for (k, v) in headers {
+            request = request.header(*k, *v);
+        }
+        Self::reply(request.send().await.expect("request")).await
+    }
+
+    /// A raw request to any path.
+    pub async fn send(&self, request: reqwest::RequestBuilder) -> Reply {
+        Self::reply(request.send().await.expect("request")).await
+    }
+
+    /// A request builder for a path.
+    pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.client.request(method, format!("{}{path}", self.base_url))
+    }
+
+    async fn reply(response: reqwest::Response) -> Reply {
+        let status = response.status();
+        let headers = response.headers().clone();
+        let text = response.text().await.expect("body");
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Reply { status, headers, body }
+    }
+
+    /// The tenant's invocation log, newest first.
+    pub async fn invocations(&self) -> Vec<ponte_host::store::InvocationRecord> {
+        self.host.store.invocations(TENANT, 1000).await.expect("invocations")
+    }
+
+    /// Stops the server and the simulator.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+        self.sim.shutdown().await;
+    }
+}
+
+/// Asserts a problem+json answer with the given status and code, and returns its body.
+///
+/// # Panics
+/// When the answer is anything else.
+pub fn assert_problem(reply: &Reply, status: u16, code: &str) -> Value {
+    assert_eq!(reply.status.as_u16(), status, "{}", reply.body);
+    let content_type = reply.headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("");
+    assert_eq!(content_type, "application/problem+json", "{}", reply.body);
+    assert_eq!(reply.body["code"], code, "{}", reply.body);
+    assert_eq!(reply.body["status"], status);
+    assert!(reply.body["title"].is_string() && reply.body["detail"].is_string() && reply.body["type"].is_string());
+    let id = reply.body["invocation_id"].as_str().unwrap_or("");
+    assert!(!id.is_empty(), "problems carry an invocation id: {}", reply.body);
+    reply.body.clone()
+}
+
+static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+
+#[derive(Clone)]
+struct LogWriter(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn capture_logs() {
+    LOGS.get_or_init(|| {
+        let buffer = Arc::new(Mutex::new(Vec::new()));
+        let writer = LogWriter(Arc::clone(&buffer));
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new("debug,hyper=info,reqwest=info,sqlx=warn,h2=info"))
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .try_init();
+        buffer
+    });
+}
+
+/// Everything logged so far in this test process.
+pub fn captured_logs() -> String {
+    LOGS.get().map(|b| String::from_utf8_lossy(&b.lock().unwrap_or_else(std::sync::PoisonError::into_inner)).into_owned()).unwrap_or_default()
+}
