@@ -189,7 +189,8 @@ fn build_tenant(
         let mut hosts = Vec::new();
         for template in &plugin.manifest.hosts {
             match host_pattern(template, &config) {
-                Ok(p) => hosts.push(p),
+                Ok(Some(p)) => hosts.push(p),
+                Ok(None) => {}
                 Err(e) => errors.push(ConfigError {
                     file: automation.file.clone(),
                     line: None,
@@ -215,18 +216,19 @@ fn build_tenant(
     if errors.is_empty() { Ok(Tenant { automation, connections }) } else { Err(errors) }
 }
 
-/// A manifest host pattern with its `{setting}` replaced by that setting's origin.
-fn host_pattern(template: &str, config: &ConfigCapability) -> Result<HostPattern, String> {
+/// A manifest host pattern with its `{setting}` replaced by that setting's origin; `None` when
+/// the (optional) setting is unset: then there is nothing to allow.
+fn host_pattern(template: &str, config: &ConfigCapability) -> Result<Option<HostPattern>, String> {
     match template_setting(template) {
-        None => HostPattern::parse(template),
+        None => HostPattern::parse(template).map(Some),
         Some(setting) => {
-            let value = config.get(setting).ok_or_else(|| format!("setting `{setting}` is not set"))?;
+            let Some(value) = config.get(setting) else { return Ok(None) };
             let url = url::Url::parse(value).map_err(|_| format!("setting `{setting}` is not a URL"))?;
             let origin = url.origin();
             if !origin.is_tuple() {
                 return Err(format!("setting `{setting}` has no host"));
             }
-            HostPattern::parse(&origin.ascii_serialization())
+            HostPattern::parse(&origin.ascii_serialization()).map(Some)
         }
     }
 }
