@@ -40,7 +40,7 @@ use anyhow::Context as _;
 /// When the store can't be opened.
 pub async fn bootstrap(database_url: &str, sources: &registry::Sources) -> anyhow::Result<invoke::Host> {
     let store = store::Store::open(database_url).await.context("failed to open the store")?;
-    let registry = registry::Registry::load(sources);
+    let registry = registry::Registry::load(sources).await;
     for (id, tenant) in &registry.tenants {
         store.ensure_tenant(id, &tenant.automation.name).await.context("failed to register a tenant")?;
     }

@@ -163,7 +163,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Check { paths } => {
-            let registry = Registry::load(&paths.sources());
+            let registry = Registry::load(&paths.sources()).await;
             for (name, plugin) in &registry.plugins {
                 println!("plugin {name} {} ({} functions)", plugin.manifest.version, plugin.manifest.functions.len());
             }
@@ -187,7 +187,7 @@ async fn keys(command: KeysCommand, paths: &Paths) -> anyhow::Result<ExitCode> {
                 .iter()
                 .map(|s| s.trim().parse::<Scope>().map_err(|_| anyhow::anyhow!("unknown scope `{s}` (expected app, totem or admin)")))
                 .collect::<anyhow::Result<Vec<Scope>>>()?;
-            let registry = Registry::load(&paths.sources());
+            let registry = Registry::load(&paths.sources()).await;
             let name = match registry.tenants.get(&tenant) {
                 Some(t) => t.automation.name.clone(),
                 None if registry.failed_tenants.contains_key(&tenant) => {

@@ -19,6 +19,7 @@ use crate::config::vars::Vars;
 use crate::config::{ConfigError, manifest::template_setting};
 use crate::runtime::Plugin;
 use crate::runtime::rhai::RhaiPlugin;
+use crate::runtime::wasm::WasmRuntime;
 use crate::secret::Redactor;
 
 /// A plugin ready to run.
@@ -88,7 +89,7 @@ pub struct Registry {
 
 impl Registry {
     /// Loads plugins and automations.
-    pub fn load(sources: &Sources) -> Registry {
+    pub async fn load(sources: &Sources) -> Registry {
         let mut registry = Registry::default();
         let engine = Arc::new(crate::runtime::rhai::engine());
         let mut plugin_dirs = Vec::new();
@@ -96,7 +97,7 @@ impl Registry {
             plugin_dirs.extend(sorted_entries(folder, &mut registry.errors, |p| p.join("plugin.toml").is_file()));
         }
         for dir in plugin_dirs {
-            match load_plugin(&dir, &engine) {
+            match load_plugin(&dir, &engine).await {
                 Ok(plugin) if registry.plugins.contains_key(&plugin.manifest.name) => {
                     let e = ConfigError::file(&plugin.manifest.file, format!("a plugin named `{}` is already loaded", plugin.manifest.name));
                     registry.errors.push(e);
@@ -149,7 +150,7 @@ fn sorted_entries(dir: &Path, errors: &mut Vec<ConfigError>, keep: impl Fn(&Path
     paths
 }
 
-fn load_plugin(dir: &Path, engine: &Arc<rhai::Engine>) -> Result<LoadedPlugin, Vec<ConfigError>> {
+async fn load_plugin(dir: &Path, engine: &Arc<rhai::Engine>) -> Result<LoadedPlugin, Vec<ConfigError>> {
     let manifest = manifest::load(dir)?;
     let runtime: Arc<dyn Plugin> = match manifest.runtime {
         RuntimeKind::Rhai => {
@@ -160,7 +161,9 @@ fn load_plugin(dir: &Path, engine: &Arc<rhai::Engine>) -> Result<LoadedPlugin, V
             Arc::new(plugin)
         }
         RuntimeKind::Wasm => {
-            return Err(vec![ConfigError::file(&manifest.file, "the wasm runtime is not available in this build yet")]);
+            let runtime = WasmRuntime::get().map_err(|e| vec![ConfigError::file(&manifest.entry, e.0)])?;
+            let plugin = runtime.load(&manifest.entry).await.map_err(|e| vec![ConfigError::file(&manifest.entry, e.0)])?;
+            plugin as Arc<dyn Plugin>
         }
     };
     // The manifest promises functions; the code must define each (refuse at load, not at call).

@@ -9,6 +9,7 @@
 //! - WebAssembly components (wasmtime) come next, behind the same trait.
 
 pub mod rhai;
+pub mod wasm;
 
 use std::future::Future;
 use std::pin::Pin;
