@@ -91,3 +91,35 @@ pub enum CapabilityError {
     #[error("host storage unavailable")]
     Storage,
 }
+
+/// Capabilities for unit tests: an in-memory store, no settings, no outbound hosts allowed.
+#[cfg(test)]
+pub(crate) async fn test_capabilities(deadline: Instant, settings: &[(&str, &str)]) -> Capabilities {
+    use std::collections::BTreeMap;
+    let store = crate::store::Store::open("sqlite::memory:").await.expect("store");
+    let info = Arc::new(InvocationInfo {
+        id: "00000000-0000-7000-8000-000000000000".into(),
+        tenant: "t".into(),
+        function: Function::ListProducts,
+        connection: "c".into(),
+        plugin: "p".into(),
+        plugin_version: "0".into(),
+    });
+    let config = config::ConfigCapability::new(
+        settings.iter().map(|(k, v)| ((*k).to_owned(), config::SettingValue::Plain((*v).to_owned()))).collect::<BTreeMap<_, _>>(),
+    );
+    let redactor = Arc::new(Redactor::default());
+    let upstream = Arc::new(
+        http::Upstream::new(http::EgressPolicy::default(), http::HttpLimits::default()).expect("client"),
+    );
+    Capabilities {
+        info: Arc::clone(&info),
+        deadline,
+        http: http::HttpCapability::new(upstream, deadline, Arc::clone(&redactor)),
+        config,
+        kv: kv::KvCapability::new(store, "t", "c"),
+        log: log::LogCapability::new(info, Arc::clone(&redactor)),
+        clock: clock::Clock::system(),
+        redactor,
+    }
+}

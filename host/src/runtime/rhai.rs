@@ -206,3 +206,78 @@ fn thrown(value: &Dynamic) -> Option<Thrown> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use serde_json::json;
+
+    use super::*;
+    use crate::capabilities::test_capabilities;
+
+    async fn run_script(script: &str, function: Function, timeout: Duration) -> Result<serde_json::Value, PluginError> {
+        let plugin = RhaiPlugin::compile(Arc::new(engine()), script).expect("compiles");
+        let capabilities = test_capabilities(Instant::now() + timeout, &[("label", "x")]).await;
+        plugin.invoke(Call { function, input: json!({"n": 1.5, "doc": "52998224725"}), capabilities }).await
+    }
+
+    #[tokio::test]
+    async fn fractions_are_decimals_and_results_round_trip() {
+        let out = run_script("fn list_products(input) { [#{ codigo: input.n * 2, nome: config(\"label\") }] }", Function::ListProducts, Duration::from_secs(2)).await;
+        assert_eq!(out, Ok(json!([{"codigo": 3, "nome": "x"}])));
+    }
+
+    #[tokio::test]
+    async fn fail_codes_map_to_plugin_errors() {
+        for (code, expected) in [
+            ("upstream_error", PluginError::Upstream("m".into())),
+            ("upstream_unavailable", PluginError::Unavailable("m".into())),
+            ("not_found", PluginError::NotFound("m".into())),
+            ("not_implemented", PluginError::NotImplemented),
+        ] {
+            let script = format!("fn list_products(input) {{ fail(\"{code}\", \"m\") }}");
+            assert_eq!(run_script(&script, Function::ListProducts, Duration::from_secs(2)).await, Err(expected));
+        }
+        let out = run_script("fn list_products(input) { fail(\"bogus\", \"m\") }", Function::ListProducts, Duration::from_secs(2)).await;
+        assert!(matches!(out, Err(PluginError::Failed(_))), "{out:?}");
+    }
+
+    #[tokio::test]
+    async fn a_runaway_script_stops_at_its_deadline() {
+        let started = Instant::now();
+        let out = run_script("fn list_products(input) { loop { } }", Function::ListProducts, Duration::from_millis(200)).await;
+        assert_eq!(out, Err(PluginError::Deadline));
+        assert!(started.elapsed() < Duration::from_secs(2));
+    }
+
+    #[tokio::test]
+    async fn a_missing_function_is_not_implemented_and_script_errors_are_failures() {
+        let out = run_script("fn list_products(input) { [] }", Function::ListPlans, Duration::from_secs(2)).await;
+        assert_eq!(out, Err(PluginError::NotImplemented));
+        let out = run_script("fn list_products(input) { let x = (); x.y.z }", Function::ListProducts, Duration::from_secs(2)).await;
+        assert!(matches!(out, Err(PluginError::Failed(_))), "{out:?}");
+    }
+
+    #[tokio::test]
+    async fn denied_requests_can_be_caught_or_become_plugin_failures() {
+        let caught = "fn list_products(input) { try { http(#{ url: \"https://example.com/\" }); return []; } catch (e) { return [#{ codigo: e.code, nome: \"x\" }]; } }";
+        assert_eq!(run_script(caught, Function::ListProducts, Duration::from_secs(2)).await, Ok(json!([{"codigo": "denied", "nome": "x"}])));
+        let uncaught = "fn list_products(input) { http(#{ url: \"https://example.com/\" }) }";
+        let out = run_script(uncaught, Function::ListProducts, Duration::from_secs(2)).await;
+        assert!(matches!(&out, Err(PluginError::Failed(m)) if m.contains("host not in the plugin's manifest")), "{out:?}");
+    }
+
+    #[tokio::test]
+    async fn scripts_cannot_use_floats_eval_or_modules() {
+        for script in ["fn list_products(input) { eval(\"1\") }", "import \"x\" as y; fn list_products(input) { [] }"] {
+            assert!(RhaiPlugin::compile(Arc::new(engine()), script).is_err(), "{script}");
+        }
+    }
+
+    #[test]
+    fn defined_functions_are_the_contract_names_with_one_parameter() {
+        let plugin = RhaiPlugin::compile(Arc::new(engine()), "fn list_products(input) { [] } fn helper(a, b) { a } fn list_plans() { [] }").expect("compiles");
+        assert_eq!(plugin.defined_functions(), [Function::ListProducts]);
+    }
+}
