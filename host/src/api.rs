@@ -48,13 +48,15 @@ pub fn router(host: Host) -> Router {
         .merge(functions::router())
         .merge(ops::router())
         .merge(admin::router())
-        .fallback(|| async { Problem::new(ProblemCode::NotFound, "no such endpoint") })
-        .method_not_allowed_fallback(|| async { Problem::new(ProblemCode::MethodNotAllowed, "this endpoint does not take that method") })
+        .fallback(|| async { Problem::new(ProblemCode::NoSuchEndpoint, "no such endpoint").with_invocation(&invocation_id()) })
+        .method_not_allowed_fallback(|| async {
+            Problem::new(ProblemCode::MethodNotAllowed, "this endpoint does not take that method").with_invocation(&invocation_id())
+        })
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(axum::middleware::from_fn(backstop))
         .layer(CatchPanicLayer::custom(|_| {
             tracing::error!("a request handler panicked");
-            Problem::new(ProblemCode::Internal, "internal error").into_response()
+            Problem::new(ProblemCode::Internal, "internal error").with_invocation(&invocation_id()).into_response()
         }))
         .with_state(state)
 }
@@ -62,7 +64,9 @@ pub fn router(host: Host) -> Router {
 async fn backstop(request: Request, next: Next) -> Response {
     match tokio::time::timeout(BACKSTOP_TIMEOUT, next.run(request)).await {
         Ok(response) => response,
-        Err(_) => Problem::new(ProblemCode::UpstreamTimeout, "the request took too long").into_response(),
+        Err(_) => {
+            Problem::new(ProblemCode::UpstreamTimeout, "the request took too long").with_invocation(&invocation_id()).into_response()
+        }
     }
 }
 

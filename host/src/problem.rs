@@ -1,7 +1,8 @@
 //! Problems: every error a caller can get, with its HTTP status and stable code
 //! (`application/problem+json`, RFC 9457).
 //!
-//! The table is CONTRACT.md's, plus `not_found` (the ERP has no such record) and `internal`.
+//! The table is CONTRACT.md's, plus `not_found` (the ERP has no such record),
+//! `no_such_endpoint`, `method_not_allowed` and `internal`.
 //! A problem's `detail` is written for the app developer and never carries a stack trace, a
 //! path, SQL, or a secret: 5xx details say what happened in general terms, and the
 //! `invocation_id` finds the rest in the logs.
@@ -54,6 +55,7 @@ problem_codes! {
     Forbidden = "forbidden", 403, "This key's scope does not include the function";
     UnknownFunction = "unknown_function", 404, "No such function in the contract";
     NotFound = "not_found", 404, "The ERP has no such record";
+    NoSuchEndpoint = "no_such_endpoint", 404, "No such endpoint";
     MethodNotAllowed = "method_not_allowed", 405, "Method not allowed";
     IdempotencyConflict = "idempotency_conflict", 409, "The idempotency key was used with another body";
     PayloadTooLarge = "payload_too_large", 413, "The body is too large";

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use ponte_contract::Scope;
-use ponte_erp_sim::{Simulator, ixc};
+use ponte_erp_sim::{Simulator, ixc, sgp};
 use ponte_host::config::vars::Vars;
 use ponte_host::invoke::Host;
 use ponte_host::registry::Sources;
@@ -55,20 +55,62 @@ settings = {{ base_url = "${{env:IXC_URL}}", user_id = "1", token = "${{env:IXC_
     )
 }
 
+/// The token the default SGP simulator accepts.
+pub const SGP_TOKEN: &str = "sgp-test-token-8c3e1f0a9d2b4c57";
+
+/// Which simulated ERP a [`TestHost`] runs beside the server.
+#[derive(Clone)]
+pub enum Sim {
+    /// IXC Soft. Automations reach it with `${env:IXC_URL}` / `${env:IXC_TOKEN}`.
+    Ixc(ixc::IxcConfig),
+    /// SGP. Automations reach it with `${env:SGP_URL}`, `${env:SGP_APP}`, `${env:SGP_TOKEN}`,
+    /// `${env:SGP_USER}`, `${env:SGP_PASSWORD}`.
+    Sgp(sgp::SgpConfig),
+}
+
+impl Sim {
+    /// The default IXC simulator.
+    pub fn ixc() -> Self {
+        Sim::Ixc(ixc::IxcConfig { token: IXC_TOKEN.to_owned(), ..ixc::IxcConfig::default() })
+    }
+
+    /// The default SGP simulator.
+    pub fn sgp() -> Self {
+        Sim::Sgp(sgp::SgpConfig { token: SGP_TOKEN.to_owned(), ..sgp::SgpConfig::default() })
+    }
+
+    async fn spawn(&self) -> (Simulator, Vars) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind simulator");
+        match self {
+            Sim::Ixc(config) => {
+                let sim = ixc::spawn(listener, config.clone()).await.expect("start simulator");
+                let vars = Vars::none().with("IXC_URL", sim.base_url()).with("IXC_TOKEN", config.token.clone());
+                (sim, vars)
+            }
+            Sim::Sgp(config) => {
+                let sim = sgp::spawn(listener, config.clone()).await.expect("start simulator");
+                let vars = Vars::none()
+                    .with("SGP_URL", sim.base_url())
+                    .with("SGP_APP", config.app.clone())
+                    .with("SGP_TOKEN", config.token.clone())
+                    .with("SGP_USER", config.basic_user.clone())
+                    .with("SGP_PASSWORD", config.basic_password.clone());
+                (sim, vars)
+            }
+        }
+    }
+}
+
 /// Builds a [`TestHost`].
 pub struct TestHostBuilder {
     automations: Vec<(String, String)>,
     plugins: Vec<(String, String, String)>,
-    ixc: ixc::IxcConfig,
+    sim: Sim,
 }
 
 impl Default for TestHostBuilder {
     fn default() -> Self {
-        TestHostBuilder {
-            automations: Vec::new(),
-            plugins: Vec::new(),
-            ixc: ixc::IxcConfig { token: IXC_TOKEN.to_owned(), ..ixc::IxcConfig::default() },
-        }
+        TestHostBuilder { automations: Vec::new(), plugins: Vec::new(), sim: Sim::ixc() }
     }
 }
 
@@ -91,7 +133,14 @@ impl TestHostBuilder {
     /// Changes the simulated IXC's configuration.
     #[must_use]
     pub fn ixc(mut self, config: ixc::IxcConfig) -> Self {
-        self.ixc = config;
+        self.sim = Sim::Ixc(config);
+        self
+    }
+
+    /// Runs another simulator (the tenant's automation must then be given).
+    #[must_use]
+    pub fn sim(mut self, sim: Sim) -> Self {
+        self.sim = sim;
         self
     }
 
@@ -107,9 +156,7 @@ impl TestHostBuilder {
         }
         capture_logs();
         let dir = tempfile::tempdir().expect("temp dir");
-        let sim_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind simulator");
-        let token = self.ixc.token.clone();
-        let sim = ixc::spawn(sim_listener, self.ixc).await.expect("start simulator");
+        let (sim, vars) = self.sim.spawn().await;
 
         let automations = dir.path().join("automations");
         let extra_plugins = dir.path().join("plugins");
@@ -127,7 +174,7 @@ impl TestHostBuilder {
         let sources = Sources {
             plugins: vec![repo_plugins(), extra_plugins],
             automations,
-            vars: Vars::none().with("IXC_URL", sim.base_url()).with("IXC_TOKEN", token),
+            vars,
             http_limits: Default::default(),
         };
         let database = format!("sqlite://{}", dir.path().join("ponte.db").display());

@@ -328,7 +328,7 @@ async fn operational_endpoints() {
     assert!(text.contains("ponte_upstream_requests_total{"), "{text}");
 
     let unknown = host.send(host.request(Method::GET, "/nope")).await;
-    assert_problem(&unknown, 404, "not_found");
+    assert_problem(&unknown, 404, "no_such_endpoint");
     let method = host.send(host.request(Method::GET, "/v1/functions/list_invoices")).await;
     assert_problem(&method, 405, "method_not_allowed");
     host.stop().await;

@@ -9,7 +9,7 @@
 //! # Using a simulator
 //!
 //! Bind a listener first (port 0 in tests), then spawn: the server accepts connections as soon
-//! as [`ixc::spawn`] returns, so a test never sleeps waiting for it.
+//! as [`ixc::spawn`] (or [`sgp::spawn`]) returns, so a test never sleeps waiting for it.
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -23,8 +23,21 @@
 //! # Ok(()) }
 //! ```
 //!
+//! The SGP simulator is started the same way, with [`sgp::SgpConfig`]; its API is under
+//! `/api/` and authenticates with `token` + `app` in the request parameters:
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+//! let sim = ponte_erp_sim::sgp::spawn(listener, ponte_erp_sim::sgp::SgpConfig::default()).await?;
+//! // POST {base}/api/ura/consultacliente/ with token, app and cpfcnpj ...
+//! assert_eq!(sim.postings(ponte_erp_sim::sgp::data::INVOICE_OPEN_OVERDUE), 0);
+//! # Ok(()) }
+//! ```
+//!
 //! Every `spawn` starts from fresh, deterministic demo data (see each ERP's `data` module); dates
-//! are relative to a fixed reference date, never today.
+//! are relative to a fixed reference date, never today. Both datasets hold the same people,
+//! documents and ids in the same scenario roles, so one set of test documents serves every ERP.
 //!
 //! # Admin endpoints
 //!
@@ -34,7 +47,7 @@
 //!
 //! | endpoint                 | what                                                            |
 //! |--------------------------|-----------------------------------------------------------------|
-//! | `GET /__sim/health`      | `{"status":"ok","erp":"ixc","requests":N}`                      |
+//! | `GET /__sim/health`      | `{"status":"ok","erp":"ixc","requests":N}` (`"sgp"` for SGP)    |
 //! | `POST /__sim/faults`     | queue a [`faults::Fault`] (JSON, see [`faults`]); 204           |
 //! | `DELETE /__sim/faults`   | clear the fault queue; 204                                      |
 //! | `GET /__sim/postings`    | `{"<invoice id>": count}`: payments posted through the API      |
@@ -46,8 +59,11 @@
 //! - [`faults`]: fault injection;
 //! - [`ixc`]: IXC Soft's "webservice v1" (`ixc/data.rs` the dataset, `ixc/list_query.rs` the
 //!   list query language, one file per group of actions);
-//! - `payment` (money in the ERPs' text forms, valid boleto lines, valid PIX BR Codes) and
-//!   `pdf` (a minimal PDF writer): artefacts every simulator hands out.
+//! - [`sgp`]: SGP's API (`sgp/data.rs` the dataset, `sgp/store.rs` the records, one file per
+//!   group of endpoints);
+//! - `params` (request fields from JSON, form and query strings), `payment` (money in the ERPs'
+//!   text forms, valid boleto lines, valid PIX BR Codes) and `pdf` (a minimal PDF writer):
+//!   pieces every simulator uses.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -65,7 +81,9 @@ use tokio::task::JoinHandle;
 
 pub mod faults;
 pub mod ixc;
+pub mod sgp;
 
+mod params;
 mod payment;
 mod pdf;
 
@@ -84,7 +102,8 @@ pub struct Simulator {
 }
 
 impl Simulator {
-    /// `http://127.0.0.1:PORT` (no trailing slash). IXC's API is under `/webservice/v1/`.
+    /// `http://127.0.0.1:PORT` (no trailing slash). IXC's API is under `/webservice/v1/`, SGP's
+    /// under `/api/`.
     pub fn base_url(&self) -> String {
         format!("http://{}", self.addr)
     }

@@ -42,7 +42,8 @@ use serde::{Deserialize, Serialize};
 pub enum Fault {
     /// Answer this HTTP status instead of handling the request (the request is not applied).
     /// The body is what the ERP gives with that status (for IXC: its red HTML error fragment on
-    /// 5xx, a short HTML page on 401/403, nothing otherwise).
+    /// 5xx, a short HTML page on 401/403, nothing otherwise; for SGP: nginx's HTML error page on
+    /// 5xx, Django REST framework's `{"detail":...}` on 401/403, nothing otherwise).
     Status {
         /// The HTTP status code, e.g. 503 or 504.
         status: u16,
@@ -58,8 +59,8 @@ pub enum Fault {
         #[serde(default = "one")]
         times: u32,
     },
-    /// Answer HTTP 200 with the ERP's generic HTML error instead of JSON (IXC's red `<div>`);
-    /// the request is not applied.
+    /// Answer HTTP 200 with the ERP's generic HTML error instead of JSON (IXC's red `<div>`,
+    /// SGP's login page); the request is not applied.
     Garbage {
         /// How many requests this applies to.
         #[serde(default = "one")]
@@ -73,7 +74,8 @@ pub enum Fault {
         times: u32,
     },
     /// Answer HTTP 200 with the ERP's business-error shape (IXC:
-    /// `{"type":"error","message":...}`); the request is not applied.
+    /// `{"type":"error","message":...}`, SGP: `{"status":0,"msg":...}`); the request is not
+    /// applied.
     BusinessError {
         /// The error message, as the ERP would word it.
         message: String,

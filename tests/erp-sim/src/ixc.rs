@@ -45,12 +45,11 @@ use base64::Engine as _;
 use chrono::NaiveDate;
 use serde_json::{Value, json};
 
-use crate::{Core, FaultFlavor, FaultState, Simulator};
+use crate::{Core, FaultFlavor, FaultState, Simulator, params};
 
 pub mod data;
 mod finance;
 pub mod list_query;
-mod params;
 mod schema;
 mod store;
 mod unlock;

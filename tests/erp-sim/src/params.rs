@@ -1,12 +1,13 @@
-//! The request body of any IXC call: a JSON object (what every client sends) or a
-//! form-urlencoded body (also accepted, as PHP reads both).
+//! The fields of a request, shared by the simulators: a JSON object body or a form-urlencoded
+//! body (IXC's PHP and SGP's Django both read either), optionally merged with the query string
+//! (SGP reads `token`/`app` and filters from it on GET).
 
 use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-/// The fields of a request body. Scalar values are read as text (`"id": 101` and
-/// `"id": "101"` are the same to IXC's PHP).
+/// The fields of a request. Scalar values are read as text (`"id": 101` and `"id": "101"`
+/// are the same to IXC's PHP and to SGP's Django).
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Params(BTreeMap<String, Value>);
 
@@ -27,6 +28,21 @@ impl Params {
             );
         }
         Self::default()
+    }
+
+    /// Reads a query string (`a=1&b=x`); an empty one gives no fields.
+    pub(crate) fn from_query(query: &str) -> Self {
+        Self(
+            form_urlencoded::parse(query.as_bytes())
+                .map(|(k, v)| (k.into_owned(), Value::String(v.into_owned())))
+                .collect(),
+        )
+    }
+
+    /// These fields with `other`'s on top: a field present in both takes `other`'s value.
+    pub(crate) fn merged(mut self, other: Params) -> Self {
+        self.0.extend(other.0);
+        self
     }
 
     /// A field as text: strings as they are, numbers as written, booleans as `1`/`0` (as PHP
@@ -78,6 +94,18 @@ mod tests {
         assert_eq!(p.text("oper").as_deref(), Some("="));
         let p = Params::parse(None, b"qtype=cliente.id&query=1");
         assert_eq!(p.text("qtype").as_deref(), Some("cliente.id"));
+    }
+
+    #[test]
+    fn query_fields_are_overridden_by_body_fields() {
+        let query = Params::from_query("token=q&app=ponte&cpfcnpj=714.602.380-01");
+        let body = Params::parse(Some("application/json"), br#"{"token":"b","limit":5}"#);
+        let p = query.merged(body);
+        assert_eq!(p.text("token").as_deref(), Some("b"));
+        assert_eq!(p.text("app").as_deref(), Some("ponte"));
+        assert_eq!(p.text("cpfcnpj").as_deref(), Some("714.602.380-01"));
+        assert_eq!(p.text("limit").as_deref(), Some("5"));
+        assert_eq!(Params::from_query("").keys().count(), 0);
     }
 
     #[test]
