@@ -114,6 +114,14 @@ pub(crate) fn document_field(field: &str, value: &mut String) -> Result<(), Inpu
     Ok(())
 }
 
+/// As [`document_field`], for the optional `customer_document_number` of the PDF functions.
+pub(crate) fn optional_document_field(value: &mut Option<String>) -> Result<(), InputError> {
+    match value {
+        Some(v) => document_field("customer_document_number", v),
+        None => Ok(()),
+    }
+}
+
 /// Checks that a required text field is not blank and at most `max` characters.
 pub(crate) fn text_field(field: &str, value: &mut String, max: usize) -> Result<(), InputError> {
     let trimmed = value.trim();

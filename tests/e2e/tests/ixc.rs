@@ -299,6 +299,25 @@ async fn boleto_pdf_is_a_pdf_whichever_shape_ixc_answers() {
     }
 }
 
+#[tokio::test]
+async fn pdfs_are_refused_to_a_customer_who_does_not_own_them() {
+    let host = TestHost::start().await;
+    let owner = json!({ "boleto_id": INVOICE_OPEN_OVERDUE, "customer_document_number": CUSTOMER_CPF });
+    let pdf = ok(&host, &host.totem_key, "get_boleto_pdf", owner).await;
+    assert!(pdf["base_64"].as_str().unwrap_or_default().starts_with("JVBER"));
+    for document in [COMPANY_CNPJ, UNKNOWN_CPF] {
+        let other = json!({ "boleto_id": INVOICE_OPEN_OVERDUE, "customer_document_number": document });
+        let reply = host.call_with(&host.totem_key, "get_boleto_pdf", other, &[]).await;
+        assert_problem(&reply, 404, "not_found");
+        let note = json!({ "note_id": "7001", "customer_document_number": document });
+        let reply = host.call_with(&host.app_key, "get_fiscal_note_pdf", note, &[]).await;
+        assert_problem(&reply, 404, "not_found");
+    }
+    let note = json!({ "note_id": "7001", "customer_document_number": CUSTOMER_CPF });
+    let pdf = ok(&host, &host.app_key, "get_fiscal_note_pdf", note).await;
+    assert!(pdf["base_64"].as_str().unwrap_or_default().starts_with("JVBER"));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Payment posting (baixa)
 

@@ -65,6 +65,10 @@ pub struct ListFiscalNotesInput {
 pub struct GetFiscalNotePdfInput {
     /// The note's id (`remote_id` of a [`FiscalNote`]).
     pub note_id: RemoteId,
+    /// The customer's CPF/CNPJ: optional, but when sent the adapter refuses (`not_found`) a
+    /// note of another customer (see `GetBoletoPdfInput`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_document_number: Option<String>,
 }
 
 /// `list_fiscal_notes`.
@@ -138,6 +142,10 @@ impl Contract for GetFiscalNotePdf {
     const FUNCTION: Function = Function::GetFiscalNotePdf;
     type Input = GetFiscalNotePdfInput;
     type Output = Pdf;
+
+    fn validate(input: &mut Self::Input) -> Result<(), InputError> {
+        crate::validate::optional_document_field(&mut input.customer_document_number)
+    }
 
     fn enforce(raw: &Value, _: &mut Enforcer<'_>) -> Result<Self::Output, ContractViolation> {
         pdf(raw)

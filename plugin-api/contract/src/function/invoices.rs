@@ -17,7 +17,7 @@ use crate::normalize::boleto::{Barcode, BoletoError, BoletoLine};
 use crate::normalize::date::parse_datetime;
 use crate::normalize::money::{IntegerUnit, Money};
 use crate::normalize::pix::PixCode;
-use crate::validate::{InputError, document_field};
+use crate::validate::{InputError, document_field, optional_document_field};
 use crate::{Contract, Function, RemoteId};
 
 /// An invoice, in the seed's shape (every field a string).
@@ -95,6 +95,11 @@ pub struct GetInvoiceInput {
 pub struct GetBoletoPdfInput {
     /// The boleto's id in the ERP.
     pub boleto_id: RemoteId,
+    /// The customer's CPF/CNPJ. Optional for compatibility with the seed's shape, but callers
+    /// should send it: an adapter then refuses (`not_found`) a boleto of another customer, so a
+    /// caller can't enumerate ids to fetch other people's boletos.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_document_number: Option<String>,
 }
 
 /// A base64-encoded PDF (`get_boleto_pdf`, `get_fiscal_note_pdf`).
@@ -311,6 +316,10 @@ impl Contract for GetBoletoPdf {
     const FUNCTION: Function = Function::GetBoletoPdf;
     type Input = GetBoletoPdfInput;
     type Output = Pdf;
+
+    fn validate(input: &mut Self::Input) -> Result<(), InputError> {
+        optional_document_field(&mut input.customer_document_number)
+    }
 
     fn enforce(raw: &Value, _: &mut Enforcer<'_>) -> Result<Self::Output, ContractViolation> {
         pdf(raw)
