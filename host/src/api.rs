@@ -11,8 +11,8 @@
 mod admin;
 mod auth;
 mod functions;
-mod ops;
 pub mod openapi;
+mod ops;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -48,9 +48,12 @@ pub fn router(host: Host) -> Router {
         .merge(functions::router())
         .merge(ops::router())
         .merge(admin::router())
-        .fallback(|| async { Problem::new(ProblemCode::NoSuchEndpoint, "no such endpoint").with_invocation(&invocation_id()) })
+        .fallback(|| async {
+            Problem::new(ProblemCode::NoSuchEndpoint, "no such endpoint").with_invocation(&invocation_id())
+        })
         .method_not_allowed_fallback(|| async {
-            Problem::new(ProblemCode::MethodNotAllowed, "this endpoint does not take that method").with_invocation(&invocation_id())
+            Problem::new(ProblemCode::MethodNotAllowed, "this endpoint does not take that method")
+                .with_invocation(&invocation_id())
         })
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(axum::middleware::from_fn(backstop))
@@ -64,9 +67,9 @@ pub fn router(host: Host) -> Router {
 async fn backstop(request: Request, next: Next) -> Response {
     match tokio::time::timeout(BACKSTOP_TIMEOUT, next.run(request)).await {
         Ok(response) => response,
-        Err(_) => {
-            Problem::new(ProblemCode::UpstreamTimeout, "the request took too long").with_invocation(&invocation_id()).into_response()
-        }
+        Err(_) => Problem::new(ProblemCode::UpstreamTimeout, "the request took too long")
+            .with_invocation(&invocation_id())
+            .into_response(),
     }
 }
 

@@ -106,12 +106,14 @@ pub(crate) async fn test_capabilities(deadline: Instant, settings: &[(&str, &str
         plugin_version: "0".into(),
     });
     let config = config::ConfigCapability::new(
-        settings.iter().map(|(k, v)| ((*k).to_owned(), config::SettingValue::Plain((*v).to_owned()))).collect::<BTreeMap<_, _>>(),
+        settings
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), config::SettingValue::Plain((*v).to_owned())))
+            .collect::<BTreeMap<_, _>>(),
     );
     let redactor = Arc::new(Redactor::default());
-    let upstream = Arc::new(
-        http::Upstream::new(http::EgressPolicy::default(), http::HttpLimits::default()).expect("client"),
-    );
+    let upstream =
+        Arc::new(http::Upstream::new(http::EgressPolicy::default(), http::HttpLimits::default()).expect("client"));
     Capabilities {
         info: Arc::clone(&info),
         deadline,

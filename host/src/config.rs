@@ -46,7 +46,13 @@ impl ConfigError {
     }
 
     /// An error at a field, with the line its span starts on.
-    pub fn at(file: &Path, source: &str, span: Option<std::ops::Range<usize>>, field: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn at(
+        file: &Path,
+        source: &str,
+        span: Option<std::ops::Range<usize>>,
+        field: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
         ConfigError {
             file: file.to_owned(),
             line: span.map(|s| line_of(source, s.start)),

@@ -40,7 +40,8 @@ pub async fn run(options: DemoOptions) -> anyhow::Result<()> {
     let token = sim_config.token.clone();
     let sim = ixc::spawn(sim_listener, sim_config).await.context("failed to start the IXC simulator")?;
 
-    std::fs::create_dir_all(&options.data_dir).with_context(|| format!("failed to create {}", options.data_dir.display()))?;
+    std::fs::create_dir_all(&options.data_dir)
+        .with_context(|| format!("failed to create {}", options.data_dir.display()))?;
     let database = format!("sqlite://{}", options.data_dir.join("demo.db").display());
     let sources = Sources {
         plugins: vec![options.plugins],
@@ -54,7 +55,11 @@ pub async fn run(options: DemoOptions) -> anyhow::Result<()> {
     }
     let mut keys = Vec::new();
     for scope in [Scope::App, Scope::Totem, Scope::Admin] {
-        let key = host.store.create_api_key(DEMO_TENANT, &[scope], "ponte demo").await.context("failed to create a demo key")?;
+        let key = host
+            .store
+            .create_api_key(DEMO_TENANT, &[scope], "ponte demo")
+            .await
+            .context("failed to create a demo key")?;
         keys.push((scope, key.token));
     }
     let listener = tokio::net::TcpListener::bind(options.listen)

@@ -72,7 +72,13 @@ impl Host {
     ///
     /// # Errors
     /// A [`Problem`] carrying `invocation_id`.
-    pub async fn call(&self, caller: &Caller, function: Function, body: &[u8], invocation_id: &str) -> Result<Answer, Problem> {
+    pub async fn call(
+        &self,
+        caller: &Caller,
+        function: Function,
+        body: &[u8],
+        invocation_id: &str,
+    ) -> Result<Answer, Problem> {
         let started = Instant::now();
         let started_at = Utc::now();
         let mut trace = Trace { plugin: None, warnings: Vec::new(), upstream: Vec::new(), detail: None };
@@ -85,8 +91,14 @@ impl Host {
         };
         let f = function.as_str().to_owned();
         let tenant = caller.tenant.clone();
-        self.metrics.calls.get_or_create(&CallLabels { tenant: tenant.clone(), function: f.clone(), outcome: outcome.into() }).inc();
-        self.metrics.call_seconds.get_or_create(&FunctionLabels { tenant: tenant.clone(), function: f.clone() }).observe(elapsed.as_secs_f64());
+        self.metrics
+            .calls
+            .get_or_create(&CallLabels { tenant: tenant.clone(), function: f.clone(), outcome: outcome.into() })
+            .inc();
+        self.metrics
+            .call_seconds
+            .get_or_create(&FunctionLabels { tenant: tenant.clone(), function: f.clone() })
+            .observe(elapsed.as_secs_f64());
         if !trace.warnings.is_empty() {
             self.metrics
                 .warnings
@@ -97,7 +109,12 @@ impl Host {
             self.metrics.error(&tenant, &f, p.code.as_str());
         }
         for call in &trace.upstream {
-            let labels = UpstreamLabels { tenant: tenant.clone(), function: f.clone(), host: call.host.clone(), outcome: call.outcome.into() };
+            let labels = UpstreamLabels {
+                tenant: tenant.clone(),
+                function: f.clone(),
+                host: call.host.clone(),
+                outcome: call.outcome.into(),
+            };
             self.metrics.upstream_calls.get_or_create(&labels).inc();
             self.metrics.upstream_seconds.get_or_create(&labels).observe(call.duration_ms as f64 / 1000.0);
         }
@@ -121,13 +138,24 @@ impl Host {
             tracing::error!(invocation_id, error = %e, "could not record the invocation");
         }
         match &result {
-            Ok(_) => tracing::info!(invocation_id, tenant = %record.tenant, function = %record.function, duration_ms = record.duration_ms, warnings = trace.warnings.len(), "call ok"),
-            Err(p) => tracing::warn!(invocation_id, tenant = %record.tenant, function = %record.function, duration_ms = record.duration_ms, code = %p.code, detail = record.detail.as_deref().unwrap_or(""), "call failed"),
+            Ok(_) => {
+                tracing::info!(invocation_id, tenant = %record.tenant, function = %record.function, duration_ms = record.duration_ms, warnings = trace.warnings.len(), "call ok")
+            }
+            Err(p) => {
+                tracing::warn!(invocation_id, tenant = %record.tenant, function = %record.function, duration_ms = record.duration_ms, code = %p.code, detail = record.detail.as_deref().unwrap_or(""), "call failed")
+            }
         }
         result.map_err(|p| p.with_invocation(invocation_id))
     }
 
-    async fn run(&self, caller: &Caller, function: Function, body: &[u8], invocation_id: &str, trace: &mut Trace) -> Result<Answer, Problem> {
+    async fn run(
+        &self,
+        caller: &Caller,
+        function: Function,
+        body: &[u8],
+        invocation_id: &str,
+        trace: &mut Trace,
+    ) -> Result<Answer, Problem> {
         Self::authorize(caller, function)?;
         let body = if body.iter().all(u8::is_ascii_whitespace) { b"{}".as_slice() } else { body };
         let input = ponte_contract::validate_input_json(function, body).map_err(Problem::from)?;
@@ -141,7 +169,10 @@ impl Host {
             return Err(Problem::new(ProblemCode::FunctionNotConfigured, detail));
         };
         let Some((binding, connection)) = tenant.binding(function) else {
-            return Err(Problem::new(ProblemCode::FunctionNotConfigured, format!("the provider has no automation for `{function}`")));
+            return Err(Problem::new(
+                ProblemCode::FunctionNotConfigured,
+                format!("the provider has no automation for `{function}`"),
+            ));
         };
         let manifest = &connection.plugin.manifest;
         trace.plugin = Some((manifest.name.clone(), manifest.version.clone()));

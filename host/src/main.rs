@@ -185,7 +185,11 @@ async fn keys(command: KeysCommand, paths: &Paths) -> anyhow::Result<ExitCode> {
         KeysCommand::Create { tenant, scopes, label } => {
             let scopes = scopes
                 .iter()
-                .map(|s| s.trim().parse::<Scope>().map_err(|_| anyhow::anyhow!("unknown scope `{s}` (expected app, totem or admin)")))
+                .map(|s| {
+                    s.trim()
+                        .parse::<Scope>()
+                        .map_err(|_| anyhow::anyhow!("unknown scope `{s}` (expected app, totem or admin)"))
+                })
                 .collect::<anyhow::Result<Vec<Scope>>>()?;
             let registry = Registry::load(&paths.sources()).await;
             let name = match registry.tenants.get(&tenant) {
@@ -194,16 +198,23 @@ async fn keys(command: KeysCommand, paths: &Paths) -> anyhow::Result<ExitCode> {
                     tracing::warn!("tenant `{tenant}`'s automation has errors; creating the key anyway");
                     tenant.clone()
                 }
-                None => anyhow::bail!("no automation file defines tenant `{tenant}` in {}", paths.automations.display()),
+                None => {
+                    anyhow::bail!("no automation file defines tenant `{tenant}` in {}", paths.automations.display())
+                }
             };
             store.ensure_tenant(&tenant, &name).await?;
             let key = store.create_api_key(&tenant, &scopes, &label).await?;
             println!("{}", key.token);
-            eprintln!("key {} for tenant {tenant} ({}); store it now: it is not shown again", key.id, scope_list(&key.scopes));
+            eprintln!(
+                "key {} for tenant {tenant} ({}); store it now: it is not shown again",
+                key.id,
+                scope_list(&key.scopes)
+            );
         }
         KeysCommand::List { tenant } => {
             for key in store.list_api_keys(tenant.as_deref()).await? {
-                let state = key.revoked_at.map_or_else(|| "active".to_owned(), |at| format!("revoked {}", at.to_rfc3339()));
+                let state =
+                    key.revoked_at.map_or_else(|| "active".to_owned(), |at| format!("revoked {}", at.to_rfc3339()));
                 println!("{}\t{}\t{}\t{}\t{}", key.id, key.tenant, scope_list(&key.scopes), state, key.label);
             }
         }

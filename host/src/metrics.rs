@@ -93,10 +93,12 @@ impl Metrics {
     pub fn new() -> Self {
         let mut registry = Registry::with_prefix("ponte");
         let calls = Family::<CallLabels, Counter>::default();
-        let call_seconds = Family::<FunctionLabels, Histogram>::new_with_constructor(latency_histogram as fn() -> Histogram);
+        let call_seconds =
+            Family::<FunctionLabels, Histogram>::new_with_constructor(latency_histogram as fn() -> Histogram);
         let errors = Family::<ErrorLabels, Counter>::default();
         let upstream_calls = Family::<UpstreamLabels, Counter>::default();
-        let upstream_seconds = Family::<UpstreamLabels, Histogram>::new_with_constructor(latency_histogram as fn() -> Histogram);
+        let upstream_seconds =
+            Family::<UpstreamLabels, Histogram>::new_with_constructor(latency_histogram as fn() -> Histogram);
         let warnings = Family::<FunctionLabels, Counter>::default();
         let tenants_loaded = Gauge::default();
         let config_errors = Gauge::default();
@@ -104,7 +106,11 @@ impl Metrics {
         registry.register("call_duration_seconds", "Function call latency", call_seconds.clone());
         registry.register("errors", "Problems answered, by code", errors.clone());
         registry.register("upstream_requests", "Requests to ERPs and services", upstream_calls.clone());
-        registry.register("upstream_duration_seconds", "Latency of requests to ERPs and services", upstream_seconds.clone());
+        registry.register(
+            "upstream_duration_seconds",
+            "Latency of requests to ERPs and services",
+            upstream_seconds.clone(),
+        );
         registry.register("contract_warnings", "Values dropped or repaired by contract enforcement", warnings.clone());
         registry.register("tenants_loaded", "Tenants whose automation is loaded", tenants_loaded.clone());
         registry.register("config_errors", "Configuration errors at the last load", config_errors.clone());
@@ -133,7 +139,11 @@ impl Metrics {
     /// Counts an error answered.
     pub fn error(&self, tenant: &str, function: &str, code: &str) {
         self.errors
-            .get_or_create(&ErrorLabels { tenant: tenant.to_owned(), function: function.to_owned(), code: code.to_owned() })
+            .get_or_create(&ErrorLabels {
+                tenant: tenant.to_owned(),
+                function: function.to_owned(),
+                code: code.to_owned(),
+            })
             .inc();
     }
 }

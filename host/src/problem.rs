@@ -147,14 +147,21 @@ impl From<PluginError> for Problem {
     fn from(e: PluginError) -> Self {
         match e {
             PluginError::Upstream(message) => Problem::new(ProblemCode::UpstreamError, message),
-            PluginError::Unavailable(_) => Problem::new(ProblemCode::UpstreamUnavailable, "the ERP could not be reached"),
-            PluginError::UpstreamTimeout => Problem::new(ProblemCode::UpstreamTimeout, "the ERP did not answer in time"),
+            PluginError::Unavailable(_) => {
+                Problem::new(ProblemCode::UpstreamUnavailable, "the ERP could not be reached")
+            }
+            PluginError::UpstreamTimeout => {
+                Problem::new(ProblemCode::UpstreamTimeout, "the ERP did not answer in time")
+            }
             PluginError::Deadline => Problem::new(ProblemCode::UpstreamTimeout, "the call ran past its deadline"),
             PluginError::NotFound(message) => Problem::new(ProblemCode::NotFound, message),
-            PluginError::Failed(_) => Problem::new(ProblemCode::PluginFailed, "the ERP adapter failed; the invocation log has the reason"),
-            PluginError::NotImplemented => {
-                Problem::new(ProblemCode::FunctionNotConfigured, "the provider's adapter does not implement this function")
+            PluginError::Failed(_) => {
+                Problem::new(ProblemCode::PluginFailed, "the ERP adapter failed; the invocation log has the reason")
             }
+            PluginError::NotImplemented => Problem::new(
+                ProblemCode::FunctionNotConfigured,
+                "the provider's adapter does not implement this function",
+            ),
         }
     }
 }

@@ -99,7 +99,10 @@ impl Registry {
         for dir in plugin_dirs {
             match load_plugin(&dir, &engine).await {
                 Ok(plugin) if registry.plugins.contains_key(&plugin.manifest.name) => {
-                    let e = ConfigError::file(&plugin.manifest.file, format!("a plugin named `{}` is already loaded", plugin.manifest.name));
+                    let e = ConfigError::file(
+                        &plugin.manifest.file,
+                        format!("a plugin named `{}` is already loaded", plugin.manifest.name),
+                    );
                     registry.errors.push(e);
                 }
                 Ok(plugin) => {
@@ -162,7 +165,8 @@ async fn load_plugin(dir: &Path, engine: &Arc<rhai::Engine>) -> Result<LoadedPlu
         }
         RuntimeKind::Wasm => {
             let runtime = WasmRuntime::get().map_err(|e| vec![ConfigError::file(&manifest.entry, e.0)])?;
-            let plugin = runtime.load(&manifest.entry).await.map_err(|e| vec![ConfigError::file(&manifest.entry, e.0)])?;
+            let plugin =
+                runtime.load(&manifest.entry).await.map_err(|e| vec![ConfigError::file(&manifest.entry, e.0)])?;
             plugin as Arc<dyn Plugin>
         }
     };

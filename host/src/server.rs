@@ -11,7 +11,11 @@ use crate::invoke::Host;
 ///
 /// # Errors
 /// The listener's I/O error.
-pub async fn serve(listener: TcpListener, host: Host, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+pub async fn serve(
+    listener: TcpListener,
+    host: Host,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let app = crate::api::router(host);
     axum::serve(listener, app).with_graceful_shutdown(shutdown).await
 }

@@ -13,9 +13,7 @@ use crate::problem::{Problem, ProblemCode};
 use crate::store::Caller;
 
 pub(super) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/admin/invocations", get(invocations))
-        .route("/v1/admin/invocations/{id}", get(invocation))
+    Router::new().route("/v1/admin/invocations", get(invocations)).route("/v1/admin/invocations/{id}", get(invocation))
 }
 
 #[derive(Deserialize)]

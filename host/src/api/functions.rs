@@ -34,7 +34,10 @@ async fn call(
     };
     let Ok(function) = function_name.parse::<Function>() else {
         let shown: String = function_name.chars().take(64).collect();
-        return fail(Problem::new(ProblemCode::UnknownFunction, format!("`{shown}` is not a function of the contract")));
+        return fail(Problem::new(
+            ProblemCode::UnknownFunction,
+            format!("`{shown}` is not a function of the contract"),
+        ));
     };
     if let Err(p) = Host::authorize(&caller, function) {
         return fail(p);
@@ -42,12 +45,18 @@ async fn call(
     let body = match body {
         Ok(body) => body,
         Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            return fail(Problem::new(ProblemCode::PayloadTooLarge, format!("the body is larger than {} bytes", super::MAX_BODY)));
+            return fail(Problem::new(
+                ProblemCode::PayloadTooLarge,
+                format!("the body is larger than {} bytes", super::MAX_BODY),
+            ));
         }
         Err(_) => return fail(Problem::new(ProblemCode::InvalidInput, "the body could not be read")),
     };
     if !body.is_empty() && !is_json(&headers) {
-        return fail(Problem::new(ProblemCode::UnsupportedMediaType, "send the body as `Content-Type: application/json`"));
+        return fail(Problem::new(
+            ProblemCode::UnsupportedMediaType,
+            "send the body as `Content-Type: application/json`",
+        ));
     }
     if function.spec().access == Access::Write {
         match headers.get("idempotency-key").map(|v| v.to_str()) {
@@ -59,7 +68,10 @@ async fn call(
             }
             Some(Ok(key)) if (1..=255).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic()) => {}
             Some(_) => {
-                return fail(Problem::new(ProblemCode::InvalidInput, "`Idempotency-Key` must be 1 to 255 visible ASCII characters"));
+                return fail(Problem::new(
+                    ProblemCode::InvalidInput,
+                    "`Idempotency-Key` must be 1 to 255 visible ASCII characters",
+                ));
             }
         }
     }
@@ -76,14 +88,12 @@ async fn call(
 }
 
 fn is_json(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|mime| {
+    headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).and_then(|v| v.split(';').next()).is_some_and(
+        |mime| {
             let mime = mime.trim().to_ascii_lowercase();
             mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
-        })
+        },
+    )
 }
 
 /// `GET /v1/functions`: what this key may call for its tenant, and which plugin serves it.

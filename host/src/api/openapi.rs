@@ -54,7 +54,8 @@ pub fn document() -> Value {
             });
             let description = entry["description"].as_str().unwrap_or_default().to_owned();
             let line = format!("`{}`: {}", code.as_str(), code.title());
-            entry["description"] = Value::from(if description.is_empty() { line } else { format!("{description}; {line}") });
+            entry["description"] =
+                Value::from(if description.is_empty() { line } else { format!("{description}; {line}") });
         }
         paths.insert(
             format!("/v1/functions/{function}"),

@@ -14,7 +14,10 @@ pub(super) fn router() -> Router<AppState> {
         .route("/healthz", get(|| async { axum::Json(json!({"status": "ok"})) }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
-        .route("/openapi.json", get(|State(state): State<AppState>| async move { axum::Json((*state.openapi).clone()) }))
+        .route(
+            "/openapi.json",
+            get(|State(state): State<AppState>| async move { axum::Json((*state.openapi).clone()) }),
+        )
 }
 
 /// Ready when the store answers and at least one tenant's automation is loaded.
@@ -40,5 +43,6 @@ async fn metrics(State(state): State<AppState>) -> Response {
     let metrics = &state.host.metrics;
     metrics.tenants_loaded.set(i64::try_from(registry.tenants.len()).unwrap_or(i64::MAX));
     metrics.config_errors.set(i64::try_from(registry.errors.len()).unwrap_or(i64::MAX));
-    ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], metrics.render()).into_response()
+    ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], metrics.render())
+        .into_response()
 }

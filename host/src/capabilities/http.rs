@@ -146,7 +146,8 @@ impl Upstream {
     fn semaphore(&self, host: &str) -> Arc<Semaphore> {
         let mut map = self.per_host.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         Arc::clone(
-            map.entry(host.to_owned()).or_insert_with(|| Arc::new(Semaphore::new(self.limits.max_concurrency_per_host))),
+            map.entry(host.to_owned())
+                .or_insert_with(|| Arc::new(Semaphore::new(self.limits.max_concurrency_per_host))),
         )
     }
 }
@@ -211,7 +212,11 @@ impl HttpCapability {
         })
     }
 
-    async fn send(&self, url: Result<Url, url::ParseError>, request: HttpRequest) -> Result<HttpResponse, CapabilityError> {
+    async fn send(
+        &self,
+        url: Result<Url, url::ParseError>,
+        request: HttpRequest,
+    ) -> Result<HttpResponse, CapabilityError> {
         let url = url.map_err(|e| CapabilityError::Invalid(format!("bad URL: {e}")))?;
         self.upstream.policy.check_url(&url).map_err(|d| CapabilityError::Denied(d.0))?;
         let method = reqwest::Method::from_bytes(request.method.to_ascii_uppercase().as_bytes())

@@ -58,10 +58,18 @@ impl LogCapability {
         }
         let i = &self.info;
         match level {
-            Level::Debug => tracing::debug!(target: "ponte::plugin", invocation_id = %i.id, tenant = %i.tenant, function = %i.function, plugin = %i.plugin, "{line}"),
-            Level::Info => tracing::info!(target: "ponte::plugin", invocation_id = %i.id, tenant = %i.tenant, function = %i.function, plugin = %i.plugin, "{line}"),
-            Level::Warn => tracing::warn!(target: "ponte::plugin", invocation_id = %i.id, tenant = %i.tenant, function = %i.function, plugin = %i.plugin, "{line}"),
-            Level::Error => tracing::error!(target: "ponte::plugin", invocation_id = %i.id, tenant = %i.tenant, function = %i.function, plugin = %i.plugin, "{line}"),
+            Level::Debug => {
+                tracing::debug!(target: "ponte::plugin", invocation_id = %i.id, tenant = %i.tenant, function = %i.function, plugin = %i.plugin, "{line}")
+            }
+            Level::Info => {
+                tracing::info!(target: "ponte::plugin", invocation_id = %i.id, tenant = %i.tenant, function = %i.function, plugin = %i.plugin, "{line}")
+            }
+            Level::Warn => {
+                tracing::warn!(target: "ponte::plugin", invocation_id = %i.id, tenant = %i.tenant, function = %i.function, plugin = %i.plugin, "{line}")
+            }
+            Level::Error => {
+                tracing::error!(target: "ponte::plugin", invocation_id = %i.id, tenant = %i.tenant, function = %i.function, plugin = %i.plugin, "{line}")
+            }
         }
     }
 }

@@ -123,7 +123,8 @@ struct RawFullBinding {
 /// # Errors
 /// Every problem found, each with file, line and field.
 pub fn load(file: &Path, manifests: &BTreeMap<String, Manifest>, vars: &Vars) -> Result<Automation, Vec<ConfigError>> {
-    let source = std::fs::read_to_string(file).map_err(|e| vec![ConfigError::file(file, format!("cannot read: {e}"))])?;
+    let source =
+        std::fs::read_to_string(file).map_err(|e| vec![ConfigError::file(file, format!("cannot read: {e}"))])?;
     parse(file, &source, manifests, vars)
 }
 
@@ -131,10 +132,17 @@ pub fn load(file: &Path, manifests: &BTreeMap<String, Manifest>, vars: &Vars) ->
 ///
 /// # Errors
 /// Every problem found.
-pub fn parse(file: &Path, source: &str, manifests: &BTreeMap<String, Manifest>, vars: &Vars) -> Result<Automation, Vec<ConfigError>> {
+pub fn parse(
+    file: &Path,
+    source: &str,
+    manifests: &BTreeMap<String, Manifest>,
+    vars: &Vars,
+) -> Result<Automation, Vec<ConfigError>> {
     let raw: RawAutomation = toml::from_str(source).map_err(|e| vec![ConfigError::toml(file, source, &e)])?;
     let mut errors = Vec::new();
-    let at = |span: std::ops::Range<usize>, field: &str, message: String| ConfigError::at(file, source, Some(span), field, message);
+    let at = |span: std::ops::Range<usize>, field: &str, message: String| {
+        ConfigError::at(file, source, Some(span), field, message)
+    };
 
     let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_owned();
     let tenant = match &raw.tenant {
@@ -157,7 +165,8 @@ pub fn parse(file: &Path, source: &str, manifests: &BTreeMap<String, Manifest>, 
         Some(path) => {
             let full = file.parent().unwrap_or(Path::new(".")).join(path.get_ref());
             match std::fs::read_to_string(&full).map_err(|e| e.to_string()).and_then(|text| {
-                toml::from_str::<BTreeMap<String, String>>(&text).map_err(|e| format!("not a table of text values ({})", e.message()))
+                toml::from_str::<BTreeMap<String, String>>(&text)
+                    .map_err(|e| format!("not a table of text values ({})", e.message()))
             }) {
                 Ok(secrets) => secrets,
                 Err(e) => {
@@ -182,7 +191,11 @@ pub fn parse(file: &Path, source: &str, manifests: &BTreeMap<String, Manifest>, 
         let field = format!("connections.{name}");
         let conn = raw_conn.get_ref();
         let Some(manifest) = manifests.get(conn.plugin.get_ref()) else {
-            errors.push(at(conn.plugin.span(), &format!("{field}.plugin"), format!("no plugin named `{}` is loaded", conn.plugin.get_ref())));
+            errors.push(at(
+                conn.plugin.span(),
+                &format!("{field}.plugin"),
+                format!("no plugin named `{}` is loaded", conn.plugin.get_ref()),
+            ));
             continue;
         };
         let timeout = match &conn.timeout {
@@ -200,7 +213,11 @@ pub fn parse(file: &Path, source: &str, manifests: &BTreeMap<String, Manifest>, 
         for (key, value) in &conn.settings {
             let setting_field = format!("{field}.settings.{key}");
             let Some(spec) = manifest.settings.get(key) else {
-                errors.push(at(value.span(), &setting_field, format!("plugin `{}` has no setting `{key}`", manifest.name)));
+                errors.push(at(
+                    value.span(),
+                    &setting_field,
+                    format!("plugin `{}` has no setting `{key}`", manifest.name),
+                ));
                 continue;
             };
             match resolve(value.get_ref(), vars, &secrets) {
@@ -234,7 +251,8 @@ pub fn parse(file: &Path, source: &str, manifests: &BTreeMap<String, Manifest>, 
                 None => {}
             }
         }
-        connections.insert(name.clone(), ConnectionConfig { name: name.clone(), plugin: manifest.name.clone(), settings });
+        connections
+            .insert(name.clone(), ConnectionConfig { name: name.clone(), plugin: manifest.name.clone(), settings });
     }
 
     let mut functions = BTreeMap::new();
@@ -254,7 +272,11 @@ pub fn parse(file: &Path, source: &str, manifests: &BTreeMap<String, Manifest>, 
         };
         if let Some(manifest) = manifests.get(conn.get_ref().plugin.get_ref()) {
             if !manifest.functions.contains(&function) {
-                errors.push(at(binding.span(), &field, format!("plugin `{}` does not implement `{function}`", manifest.name)));
+                errors.push(at(
+                    binding.span(),
+                    &field,
+                    format!("plugin `{}` does not implement `{function}`", manifest.name),
+                ));
             }
         }
         let timeout = match timeout.as_deref().map(checked_timeout) {
@@ -268,7 +290,11 @@ pub fn parse(file: &Path, source: &str, manifests: &BTreeMap<String, Manifest>, 
         let cache_ttl = match cache_ttl.as_deref().map(parse_duration) {
             None => None,
             Some(Ok(_)) if !function.spec().cacheable => {
-                errors.push(at(binding.span(), &format!("{field}.cache_ttl"), format!("`{function}` must never be served from cache")));
+                errors.push(at(
+                    binding.span(),
+                    &format!("{field}.cache_ttl"),
+                    format!("`{function}` must never be served from cache"),
+                ));
                 None
             }
             Some(Ok(d)) => Some(d),

@@ -108,7 +108,8 @@ struct RawSetting {
 /// Every problem found, each with file, line and field.
 pub fn load(dir: &Path) -> Result<Manifest, Vec<ConfigError>> {
     let file = dir.join("plugin.toml");
-    let source = std::fs::read_to_string(&file).map_err(|e| vec![ConfigError::file(&file, format!("cannot read: {e}"))])?;
+    let source =
+        std::fs::read_to_string(&file).map_err(|e| vec![ConfigError::file(&file, format!("cannot read: {e}"))])?;
     parse(&file, &source)
 }
 
@@ -119,7 +120,9 @@ pub fn load(dir: &Path) -> Result<Manifest, Vec<ConfigError>> {
 pub fn parse(file: &Path, source: &str) -> Result<Manifest, Vec<ConfigError>> {
     let raw: RawManifest = toml::from_str(source).map_err(|e| vec![ConfigError::toml(file, source, &e)])?;
     let mut errors = Vec::new();
-    let at = |span: std::ops::Range<usize>, field: &str, message: String| ConfigError::at(file, source, Some(span), field, message);
+    let at = |span: std::ops::Range<usize>, field: &str, message: String| {
+        ConfigError::at(file, source, Some(span), field, message)
+    };
 
     let name = raw.name.get_ref().clone();
     if !is_identifier(&name, true) {
@@ -131,14 +134,20 @@ pub fn parse(file: &Path, source: &str) -> Result<Manifest, Vec<ConfigError>> {
         }
     }
     let version = raw.version.get_ref().clone();
-    if version.is_empty() || !version.split('.').all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')) {
+    if version.is_empty()
+        || !version.split('.').all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+    {
         errors.push(at(raw.version.span(), "version", "expected a version like 0.1.0".into()));
     }
     let runtime = match raw.runtime.get_ref().as_str() {
         "rhai" => RuntimeKind::Rhai,
         "wasm" => RuntimeKind::Wasm,
         other => {
-            errors.push(at(raw.runtime.span(), "runtime", format!("unknown runtime `{other}` (expected rhai or wasm)")));
+            errors.push(at(
+                raw.runtime.span(),
+                "runtime",
+                format!("unknown runtime `{other}` (expected rhai or wasm)"),
+            ));
             RuntimeKind::Rhai
         }
     };
@@ -160,7 +169,9 @@ pub fn parse(file: &Path, source: &str) -> Result<Manifest, Vec<ConfigError>> {
                 errors.push(at(f.span(), "functions", format!("`{function}` is listed twice")));
             }
             Ok(function) => functions.push(function),
-            Err(_) => errors.push(at(f.span(), "functions", format!("`{}` is not a function of the contract", f.get_ref()))),
+            Err(_) => {
+                errors.push(at(f.span(), "functions", format!("`{}` is not a function of the contract", f.get_ref())))
+            }
         }
     }
     if raw.functions.is_empty() {
@@ -170,7 +181,11 @@ pub fn parse(file: &Path, source: &str) -> Result<Manifest, Vec<ConfigError>> {
     let mut settings = BTreeMap::new();
     for (key, setting) in &raw.settings {
         if !is_identifier(key, false) {
-            errors.push(at(setting.span(), &format!("settings.{key}"), "use lower-case letters, digits and `_`".into()));
+            errors.push(at(
+                setting.span(),
+                &format!("settings.{key}"),
+                "use lower-case letters, digits and `_`".into(),
+            ));
         }
         let s = setting.get_ref();
         if s.secret && s.default.is_some() {
@@ -296,7 +311,8 @@ secret = true
 
     #[test]
     fn the_name_must_match_the_folder_and_entries_stay_inside_it() {
-        let errors = parse(&file(), &GOOD.replace("name = \"ixc\"", "name = \"sgp\"\nentry = \"../x.rhai\"")).expect_err("bad");
+        let errors =
+            parse(&file(), &GOOD.replace("name = \"ixc\"", "name = \"sgp\"\nentry = \"../x.rhai\"")).expect_err("bad");
         assert_eq!(errors.len(), 2, "{errors:?}");
     }
 }

@@ -66,7 +66,9 @@ pub fn resolve(text: &str, vars: &Vars, secrets: &BTreeMap<String, String>) -> R
             .ok_or_else(|| format!("`${{{reference}}}` is not a reference like ${{env:NAME}} or ${{secret:NAME}}"))?;
         let value = match kind {
             "env" => vars.env_var(name).ok_or_else(|| format!("environment variable `{name}` is not set"))?,
-            "secret" => secrets.get(name).cloned().ok_or_else(|| format!("secret `{name}` is not in the secrets file"))?,
+            "secret" => {
+                secrets.get(name).cloned().ok_or_else(|| format!("secret `{name}` is not in the secrets file"))?
+            }
             other => return Err(format!("unknown reference kind `{other}` (expected env or secret)")),
         };
         out.push_str(&value);
@@ -85,8 +87,14 @@ mod tests {
     fn references_resolve_from_overrides_and_secrets() {
         let vars = Vars::none().with("IXC_URL", "http://127.0.0.1:9");
         let secrets = BTreeMap::from([("token".to_owned(), "t0k3n".to_owned())]);
-        assert_eq!(resolve("${env:IXC_URL}/webservice", &vars, &secrets).map(|r| r.value), Ok("http://127.0.0.1:9/webservice".into()));
-        assert_eq!(resolve("${secret:token}", &vars, &secrets), Ok(Resolved { value: "t0k3n".into(), referenced: true }));
+        assert_eq!(
+            resolve("${env:IXC_URL}/webservice", &vars, &secrets).map(|r| r.value),
+            Ok("http://127.0.0.1:9/webservice".into())
+        );
+        assert_eq!(
+            resolve("${secret:token}", &vars, &secrets),
+            Ok(Resolved { value: "t0k3n".into(), referenced: true })
+        );
         assert_eq!(resolve("plain", &vars, &secrets), Ok(Resolved { value: "plain".into(), referenced: false }));
     }
 

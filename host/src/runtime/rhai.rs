@@ -72,9 +72,7 @@ impl Drop for CallGuard {
 }
 
 fn current() -> Result<Arc<CallContext>, Box<EvalAltResult>> {
-    CURRENT
-        .with(|c| c.borrow().clone())
-        .ok_or_else(|| "host function called outside a plugin call".into())
+    CURRENT.with(|c| c.borrow().clone()).ok_or_else(|| "host function called outside a plugin call".into())
 }
 
 /// The process's Rhai engine, with the host API registered and the limits set.
@@ -90,7 +88,8 @@ pub fn engine() -> Engine {
     engine.set_strict_variables(true);
     engine.disable_symbol("eval");
     engine.on_progress(|_| {
-        let expired = CURRENT.with(|c| c.borrow().as_ref().is_some_and(|ctx| Instant::now() >= ctx.capabilities.deadline));
+        let expired =
+            CURRENT.with(|c| c.borrow().as_ref().is_some_and(|ctx| Instant::now() >= ctx.capabilities.deadline));
         expired.then(|| Dynamic::from("deadline"))
     });
     engine.on_print(|text| {
@@ -224,7 +223,12 @@ mod tests {
 
     #[tokio::test]
     async fn fractions_are_decimals_and_results_round_trip() {
-        let out = run_script("fn list_products(input) { [#{ codigo: input.n * 2, nome: config(\"label\") }] }", Function::ListProducts, Duration::from_secs(2)).await;
+        let out = run_script(
+            "fn list_products(input) { [#{ codigo: input.n * 2, nome: config(\"label\") }] }",
+            Function::ListProducts,
+            Duration::from_secs(2),
+        )
+        .await;
         assert_eq!(out, Ok(json!([{"codigo": 3, "nome": "x"}])));
     }
 
@@ -239,14 +243,21 @@ mod tests {
             let script = format!("fn list_products(input) {{ fail(\"{code}\", \"m\") }}");
             assert_eq!(run_script(&script, Function::ListProducts, Duration::from_secs(2)).await, Err(expected));
         }
-        let out = run_script("fn list_products(input) { fail(\"bogus\", \"m\") }", Function::ListProducts, Duration::from_secs(2)).await;
+        let out = run_script(
+            "fn list_products(input) { fail(\"bogus\", \"m\") }",
+            Function::ListProducts,
+            Duration::from_secs(2),
+        )
+        .await;
         assert!(matches!(out, Err(PluginError::Failed(_))), "{out:?}");
     }
 
     #[tokio::test]
     async fn a_runaway_script_stops_at_its_deadline() {
         let started = Instant::now();
-        let out = run_script("fn list_products(input) { loop { } }", Function::ListProducts, Duration::from_millis(200)).await;
+        let out =
+            run_script("fn list_products(input) { loop { } }", Function::ListProducts, Duration::from_millis(200))
+                .await;
         assert_eq!(out, Err(PluginError::Deadline));
         assert!(started.elapsed() < Duration::from_secs(2));
     }
@@ -255,17 +266,25 @@ mod tests {
     async fn a_missing_function_is_not_implemented_and_script_errors_are_failures() {
         let out = run_script("fn list_products(input) { [] }", Function::ListPlans, Duration::from_secs(2)).await;
         assert_eq!(out, Err(PluginError::NotImplemented));
-        let out = run_script("fn list_products(input) { let x = (); x.y.z }", Function::ListProducts, Duration::from_secs(2)).await;
+        let out =
+            run_script("fn list_products(input) { let x = (); x.y.z }", Function::ListProducts, Duration::from_secs(2))
+                .await;
         assert!(matches!(out, Err(PluginError::Failed(_))), "{out:?}");
     }
 
     #[tokio::test]
     async fn denied_requests_can_be_caught_or_become_plugin_failures() {
         let caught = "fn list_products(input) { try { http(#{ url: \"https://example.com/\" }); return []; } catch (e) { return [#{ codigo: e.code, nome: \"x\" }]; } }";
-        assert_eq!(run_script(caught, Function::ListProducts, Duration::from_secs(2)).await, Ok(json!([{"codigo": "denied", "nome": "x"}])));
+        assert_eq!(
+            run_script(caught, Function::ListProducts, Duration::from_secs(2)).await,
+            Ok(json!([{"codigo": "denied", "nome": "x"}]))
+        );
         let uncaught = "fn list_products(input) { http(#{ url: \"https://example.com/\" }) }";
         let out = run_script(uncaught, Function::ListProducts, Duration::from_secs(2)).await;
-        assert!(matches!(&out, Err(PluginError::Failed(m)) if m.contains("host not in the plugin's manifest")), "{out:?}");
+        assert!(
+            matches!(&out, Err(PluginError::Failed(m)) if m.contains("host not in the plugin's manifest")),
+            "{out:?}"
+        );
     }
 
     #[tokio::test]
@@ -277,7 +296,11 @@ mod tests {
 
     #[test]
     fn defined_functions_are_the_contract_names_with_one_parameter() {
-        let plugin = RhaiPlugin::compile(Arc::new(engine()), "fn list_products(input) { [] } fn helper(a, b) { a } fn list_plans() { [] }").expect("compiles");
+        let plugin = RhaiPlugin::compile(
+            Arc::new(engine()),
+            "fn list_products(input) { [] } fn helper(a, b) { a } fn list_plans() { [] }",
+        )
+        .expect("compiles");
         assert_eq!(plugin.defined_functions(), [Function::ListProducts]);
     }
 }

@@ -33,7 +33,9 @@ use std::time::{Duration, Instant};
 use ponte_contract::Function;
 use sha2::{Digest, Sha256};
 use wasmtime::component::{Component, Linker, ResourceTable};
-use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, StoreLimits, StoreLimitsBuilder};
+use wasmtime::{
+    Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, StoreLimits, StoreLimitsBuilder,
+};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use crate::capabilities::Capabilities;
@@ -69,7 +71,8 @@ impl CallState {
     fn new(capabilities: Option<Capabilities>) -> Self {
         // Empty environment and arguments, no preopens, no network, stdio closed.
         let wasi = WasiCtx::builder().build();
-        let limits = StoreLimitsBuilder::new().memory_size(MAX_MEMORY).instances(64).tables(64).table_elements(100_000).build();
+        let limits =
+            StoreLimitsBuilder::new().memory_size(MAX_MEMORY).instances(64).tables(64).table_elements(100_000).build();
         CallState { capabilities, wasi, table: ResourceTable::new(), limits }
     }
 }
@@ -133,7 +136,8 @@ impl WasmRuntime {
         }
         let engine = Engine::new(&config).map_err(|e| LoadError(format!("failed to configure wasmtime: {e}")))?;
         let mut linker = Linker::<CallState>::new(&engine);
-        wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(|e| LoadError(format!("failed to link WASI: {e}")))?;
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker)
+            .map_err(|e| LoadError(format!("failed to link WASI: {e}")))?;
         bindings::Plugin::add_to_linker::<CallState, wasmtime::component::HasSelf<CallState>>(&mut linker, |s| s)
             .map_err(|e| LoadError(format!("failed to link the host API: {e}")))?;
         spawn_epoch_ticker(engine.weak());
@@ -146,7 +150,8 @@ impl WasmRuntime {
     /// # Errors
     /// A [`LoadError`] naming what is wrong with the component.
     pub async fn load(&'static self, path: &Path) -> Result<Arc<WasmPlugin>, LoadError> {
-        let bytes = tokio::fs::read(path).await.map_err(|e| LoadError(format!("cannot read {}: {e}", path.display())))?;
+        let bytes =
+            tokio::fs::read(path).await.map_err(|e| LoadError(format!("cannot read {}: {e}", path.display())))?;
         let digest: [u8; 32] = Sha256::digest(&bytes).into();
         if let Some(plugin) = self.loaded.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(&digest) {
             return Ok(Arc::clone(plugin));
@@ -162,10 +167,12 @@ impl WasmRuntime {
             .linker
             .instantiate_pre(&component)
             .map_err(|e| LoadError(format!("the component needs imports this host does not give: {e:#}")))?;
-        let pre = PluginPre::new(instance_pre).map_err(|e| LoadError(format!("the component is not a Ponte plugin: {e:#}")))?;
+        let pre = PluginPre::new(instance_pre)
+            .map_err(|e| LoadError(format!("the component is not a Ponte plugin: {e:#}")))?;
 
         let mut store = self.store(None, Instant::now() + Duration::from_secs(5));
-        let instance = pre.instantiate_async(&mut store).await.map_err(|e| LoadError(format!("failed to instantiate: {e:#}")))?;
+        let instance =
+            pre.instantiate_async(&mut store).await.map_err(|e| LoadError(format!("failed to instantiate: {e:#}")))?;
         let names = instance
             .ponte_plugin_adapter()
             .call_functions(&mut store)
@@ -173,7 +180,9 @@ impl WasmRuntime {
             .map_err(|e| LoadError(format!("`functions()` trapped: {e:#}")))?;
         let mut functions = Vec::new();
         for name in names {
-            let f = name.parse::<Function>().map_err(|_| LoadError(format!("`functions()` lists `{name}`, not a function of the contract")))?;
+            let f = name
+                .parse::<Function>()
+                .map_err(|_| LoadError(format!("`functions()` lists `{name}`, not a function of the contract")))?;
             functions.push(f);
         }
         let plugin = Arc::new(WasmPlugin { runtime: self, pre, functions });

@@ -38,7 +38,8 @@ pub fn repo_plugins() -> PathBuf {
 
 /// An automation binding every function of the IXC plugin's manifest to the simulator.
 pub fn ixc_automation(tenant: &str, extra: &str) -> String {
-    let manifest = ponte_host::config::manifest::load(&repo_plugins().join("ixc")).unwrap_or_else(|e| panic!("ixc manifest: {e:?}"));
+    let manifest = ponte_host::config::manifest::load(&repo_plugins().join("ixc"))
+        .unwrap_or_else(|e| panic!("ixc manifest: {e:?}"));
     let functions: String = manifest.functions.iter().map(|f| format!("{f} = \"erp\"\n")).collect();
     format!(
         r#"tenant = "{tenant}"
@@ -368,5 +369,7 @@ fn capture_logs() {
 
 /// Everything logged so far in this test process.
 pub fn captured_logs() -> String {
-    LOGS.get().map(|b| String::from_utf8_lossy(&b.lock().unwrap_or_else(std::sync::PoisonError::into_inner)).into_owned()).unwrap_or_default()
+    LOGS.get()
+        .map(|b| String::from_utf8_lossy(&b.lock().unwrap_or_else(std::sync::PoisonError::into_inner)).into_owned())
+        .unwrap_or_default()
 }

@@ -78,7 +78,10 @@ get_invoice = "p"
 async fn probe_host(redirect_url: &str) -> TestHost {
     let host = TestHost::builder()
         .plugin("probe", PROBE_MANIFEST, PROBE_SCRIPT)
-        .automation(&format!("{TENANT}.toml"), probe_automation(TENANT, "", &format!(", redirect_url = \"{redirect_url}\""), "acme-label"))
+        .automation(
+            &format!("{TENANT}.toml"),
+            probe_automation(TENANT, "", &format!(", redirect_url = \"{redirect_url}\""), "acme-label"),
+        )
         .automation("other.toml", probe_automation("other", "", "", "other-label"))
         .start()
         .await;
@@ -94,10 +97,18 @@ fn post(host: &TestHost, function: &str) -> reqwest::RequestBuilder {
 async fn callers_without_a_valid_key_get_401() {
     let host = TestHost::start().await;
     let body = json!({"customer_document_number": CPF}).to_string();
-    let no_key = host.send(post(&host, "list_invoices").header("content-type", "application/json").body(body.clone())).await;
+    let no_key =
+        host.send(post(&host, "list_invoices").header("content-type", "application/json").body(body.clone())).await;
     assert_problem(&no_key, 401, "unauthorized");
     for key in ["ponte_000000000000_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "garbage", ""] {
-        let reply = host.send(post(&host, "list_invoices").bearer_auth(key).header("content-type", "application/json").body(body.clone())).await;
+        let reply = host
+            .send(
+                post(&host, "list_invoices")
+                    .bearer_auth(key)
+                    .header("content-type", "application/json")
+                    .body(body.clone()),
+            )
+            .await;
         assert_problem(&reply, 401, "unauthorized");
     }
     let basic = host.send(post(&host, "list_invoices").basic_auth("user", Some("pass")).body(body.clone())).await;
@@ -115,12 +126,20 @@ async fn callers_without_a_valid_key_get_401() {
 #[tokio::test]
 async fn scope_function_and_configuration_errors() {
     let host = TestHost::builder()
-        .automation(&format!("{TENANT}.toml"), ponte_tests::ixc_automation(TENANT, "").replace("\nlist_invoices = \"erp\"", ""))
+        .automation(
+            &format!("{TENANT}.toml"),
+            ponte_tests::ixc_automation(TENANT, "").replace("\nlist_invoices = \"erp\"", ""),
+        )
         .start()
         .await;
     // The totem's key may not open tickets.
     let reply = host
-        .call_with(&host.totem_key, "create_ticket", json!({"customer_document_number": CPF, "subject": "x", "message": "y"}), &[])
+        .call_with(
+            &host.totem_key,
+            "create_ticket",
+            json!({"customer_document_number": CPF, "subject": "x", "message": "y"}),
+            &[],
+        )
         .await;
     assert_problem(&reply, 403, "forbidden");
     let reply = host.call_with(&host.app_key, "list_faturas", json!({}), &[]).await;
@@ -135,32 +154,60 @@ async fn scope_function_and_configuration_errors() {
 async fn bad_input_is_rejected_before_any_plugin_runs() {
     let host = TestHost::start().await;
     let before = host.sim.request_count();
-    let reply = host.call_with(&host.app_key, "list_invoices", json!({"customer_document_number": "714.602.380-02"}), &[]).await;
+    let reply = host
+        .call_with(&host.app_key, "list_invoices", json!({"customer_document_number": "714.602.380-02"}), &[])
+        .await;
     let body = assert_problem(&reply, 400, "invalid_document");
     assert_eq!(body["field"], "customer_document_number");
-    let reply = host.call_with(&host.app_key, "list_invoices", json!({"customer_document_number": 71460238001_u64}), &[]).await;
+    let reply =
+        host.call_with(&host.app_key, "list_invoices", json!({"customer_document_number": 71460238001_u64}), &[]).await;
     assert_problem(&reply, 400, "invalid_input");
     let reply = host.call_with(&host.app_key, "list_invoices", json!({}), &[]).await;
     let body = assert_problem(&reply, 400, "invalid_input");
     assert!(body["detail"].as_str().unwrap_or("").contains("customer_document_number"), "{body}");
-    let reply = host.call_with(&host.app_key, "list_invoices", json!({"customer_document_number": CPF, "cpf": 1}), &[]).await;
+    let reply =
+        host.call_with(&host.app_key, "list_invoices", json!({"customer_document_number": CPF, "cpf": 1}), &[]).await;
     assert_problem(&reply, 400, "invalid_input");
 
-    let not_json = host.send(post(&host, "list_invoices").bearer_auth(&host.app_key).header("content-type", "application/json").body("{nope")).await;
+    let not_json = host
+        .send(
+            post(&host, "list_invoices")
+                .bearer_auth(&host.app_key)
+                .header("content-type", "application/json")
+                .body("{nope"),
+        )
+        .await;
     assert_problem(&not_json, 400, "invalid_input");
-    let text = host.send(post(&host, "list_invoices").bearer_auth(&host.app_key).header("content-type", "text/plain").body("{}")).await;
+    let text = host
+        .send(post(&host, "list_invoices").bearer_auth(&host.app_key).header("content-type", "text/plain").body("{}"))
+        .await;
     assert_problem(&text, 415, "unsupported_media_type");
     let huge = format!("{{\"customer_document_number\": \"{CPF}\", \"pad\": \"{}\"}}", "x".repeat(300 * 1024));
-    let large = host.send(post(&host, "list_invoices").bearer_auth(&host.app_key).header("content-type", "application/json").body(huge)).await;
+    let large = host
+        .send(
+            post(&host, "list_invoices")
+                .bearer_auth(&host.app_key)
+                .header("content-type", "application/json")
+                .body(huge),
+        )
+        .await;
     assert_problem(&large, 413, "payload_too_large");
     let reply = host
-        .send(post(&host, "create_ticket").bearer_auth(&host.app_key).header("content-type", "application/json").body(
-            json!({"customer_document_number": CPF, "subject": "x", "message": "y"}).to_string(),
-        ))
+        .send(
+            post(&host, "create_ticket")
+                .bearer_auth(&host.app_key)
+                .header("content-type", "application/json")
+                .body(json!({"customer_document_number": CPF, "subject": "x", "message": "y"}).to_string()),
+        )
         .await;
     assert_problem(&reply, 428, "idempotency_key_required");
     let reply = host
-        .call_with(&host.app_key, "create_ticket", json!({"customer_document_number": CPF, "subject": "x", "message": "y"}), &[("idempotency-key", "has space")])
+        .call_with(
+            &host.app_key,
+            "create_ticket",
+            json!({"customer_document_number": CPF, "subject": "x", "message": "y"}),
+            &[("idempotency-key", "has space")],
+        )
         .await;
     assert_problem(&reply, 400, "invalid_input");
     assert_eq!(host.sim.request_count(), before, "no bad input reached the ERP");
@@ -180,7 +227,9 @@ async fn plugin_failures_map_to_their_codes_and_only_that_call() {
     assert_problem(&reply, 502, "plugin_failed");
     let reply = host.call_with(&host.app_key, "list_products", json!({}), &[]).await;
     assert_problem(&reply, 502, "upstream_error");
-    let reply = host.call_with(&host.app_key, "get_invoice", json!({"customer_bill_id": "1", "customer_document_number": CPF}), &[]).await;
+    let reply = host
+        .call_with(&host.app_key, "get_invoice", json!({"customer_bill_id": "1", "customer_document_number": CPF}), &[])
+        .await;
     assert_problem(&reply, 503, "upstream_unavailable");
     // The host is fine afterwards.
     let (status, _) = host.call(&host.app_key, "list_commercial_origins", json!({})).await;
@@ -213,7 +262,10 @@ async fn outbound_requests_outside_the_policy_are_refused() {
     // The tenant allows 127.0.0.1 (its ERP) but nothing else internal.
     let host = TestHost::builder()
         .plugin("probe", PROBE_MANIFEST, PROBE_SCRIPT)
-        .automation(&format!("{TENANT}.toml"), probe_automation(TENANT, "\"127.0.0.1\"", &format!(", redirect_url = \"{redirect_url}\""), "a"))
+        .automation(
+            &format!("{TENANT}.toml"),
+            probe_automation(TENANT, "\"127.0.0.1\"", &format!(", redirect_url = \"{redirect_url}\""), "a"),
+        )
         .start()
         .await;
     assert!(host.config_errors.is_empty(), "{:?}", host.config_errors);
@@ -272,10 +324,13 @@ async fn tenants_never_see_each_others_data() {
 
     // The invocation log is per tenant, and one tenant can't read another's entry by id.
     let acme_log = host.send(host.request(Method::GET, "/v1/admin/invocations").bearer_auth(&host.admin_key)).await;
-    let acme_ids: Vec<String> = acme_log.body.as_array().into_iter().flatten().filter_map(|r| r["id"].as_str().map(str::to_owned)).collect();
+    let acme_ids: Vec<String> =
+        acme_log.body.as_array().into_iter().flatten().filter_map(|r| r["id"].as_str().map(str::to_owned)).collect();
     assert!(!acme_ids.is_empty());
     assert!(acme_log.body.as_array().into_iter().flatten().all(|r| r["tenant"] == TENANT));
-    let stolen = host.send(host.request(Method::GET, &format!("/v1/admin/invocations/{}", acme_ids[0])).bearer_auth(&other)).await;
+    let stolen = host
+        .send(host.request(Method::GET, &format!("/v1/admin/invocations/{}", acme_ids[0])).bearer_auth(&other))
+        .await;
     assert_problem(&stolen, 404, "not_found");
     let not_admin = host.send(host.request(Method::GET, "/v1/admin/invocations").bearer_auth(&host.app_key)).await;
     assert_problem(&not_admin, 403, "forbidden");
@@ -288,7 +343,12 @@ async fn functions_list_shows_what_the_key_may_call_and_who_serves_it() {
     let app = host.send(host.request(Method::GET, "/v1/functions").bearer_auth(&host.app_key)).await;
     assert_eq!(app.status, 200);
     let names = |reply: &ponte_tests::Reply| -> Vec<String> {
-        reply.body["functions"].as_array().into_iter().flatten().filter_map(|f| f["name"].as_str().map(str::to_owned)).collect()
+        reply.body["functions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|f| f["name"].as_str().map(str::to_owned))
+            .collect()
     };
     let app_names = names(&app);
     assert!(app_names.contains(&"list_invoices".to_owned()));
@@ -316,14 +376,19 @@ async fn operational_endpoints() {
     assert_eq!(ready.body["tenants_loaded"], 1);
     let openapi = host.send(host.request(Method::GET, "/openapi.json")).await;
     assert_eq!(openapi.body["openapi"], "3.1.0");
-    assert!(openapi.body["paths"]["/v1/functions/settle_invoice"]["post"]["parameters"][0]["name"] == "Idempotency-Key");
+    assert!(
+        openapi.body["paths"]["/v1/functions/settle_invoice"]["post"]["parameters"][0]["name"] == "Idempotency-Key"
+    );
 
     let _ = host.call(&host.app_key, "list_invoices", json!({"customer_document_number": CPF})).await;
     let _ = host.call(&host.app_key, "list_invoices", json!({"customer_document_number": "1"})).await;
     let metrics = host.send(host.request(Method::GET, "/metrics")).await;
     let text = metrics.body.as_str().unwrap_or_default().to_owned();
     assert!(text.contains("ponte_calls_total{tenant=\"acme\",function=\"list_invoices\",outcome=\"ok\"}"), "{text}");
-    assert!(text.contains("ponte_errors_total{tenant=\"acme\",function=\"list_invoices\",code=\"invalid_document\"}"), "{text}");
+    assert!(
+        text.contains("ponte_errors_total{tenant=\"acme\",function=\"list_invoices\",code=\"invalid_document\"}"),
+        "{text}"
+    );
     assert!(text.contains("ponte_call_duration_seconds_bucket"), "{text}");
     assert!(text.contains("ponte_upstream_requests_total{"), "{text}");
 
@@ -336,7 +401,10 @@ async fn operational_endpoints() {
 
 #[tokio::test]
 async fn a_bad_automation_file_does_not_take_down_other_tenants() {
-    let host = TestHost::builder().automation("broken.toml", "tenant = \"broken\"\n[functions]\nlist_invoices = \"nowhere\"\n").start().await;
+    let host = TestHost::builder()
+        .automation("broken.toml", "tenant = \"broken\"\n[functions]\nlist_invoices = \"nowhere\"\n")
+        .start()
+        .await;
     assert_eq!(host.config_errors.len(), 1, "{:?}", host.config_errors);
     assert!(host.config_errors[0].contains("broken.toml:3"), "{:?}", host.config_errors);
     let (status, _) = host.call(&host.app_key, "list_invoices", json!({"customer_document_number": CPF})).await;

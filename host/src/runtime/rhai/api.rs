@@ -108,8 +108,12 @@ fn register_helpers(engine: &mut Engine) {
         let bytes = STANDARD.decode(text.trim()).map_err(|_| runtime_error("base64_decode: not base64"))?;
         String::from_utf8(bytes).map_err(|_| runtime_error("base64_decode: not UTF-8 text"))
     });
-    engine.register_fn("basic_auth", |user: &str, password: &str| format!("Basic {}", STANDARD.encode(format!("{user}:{password}"))));
-    engine.register_fn("url_encode", |text: &str| url::form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>());
+    engine.register_fn("basic_auth", |user: &str, password: &str| {
+        format!("Basic {}", STANDARD.encode(format!("{user}:{password}")))
+    });
+    engine.register_fn("url_encode", |text: &str| {
+        url::form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>()
+    });
 }
 
 fn http(request: Map) -> RhaiResult<Map> {
@@ -128,7 +132,8 @@ fn http(request: Map) -> RhaiResult<Map> {
     if let Some(map) = request.get("headers").and_then(|h| h.read_lock::<Map>()) {
         headers.extend(map.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     }
-    let has_header = |headers: &[(String, String)], name: &str| headers.iter().any(|(k, _)| k.eq_ignore_ascii_case(name));
+    let has_header =
+        |headers: &[(String, String)], name: &str| headers.iter().any(|(k, _)| k.eq_ignore_ascii_case(name));
     let mut body = Vec::new();
     let json_body = request.get("json").or_else(|| request.get("body").filter(|b| b.is_map() || b.is_array()));
     if let Some(value) = json_body {

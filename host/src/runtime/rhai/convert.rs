@@ -103,8 +103,8 @@ mod tests {
 
     #[test]
     fn json_round_trips_without_floats() {
-        let value: Value = serde_json::from_str(r#"{"a": 1, "b": 26.50, "c": [true, null, "x"], "d": {"e": -3}}"#)
-            .expect("json");
+        let value: Value =
+            serde_json::from_str(r#"{"a": 1, "b": 26.50, "c": [true, null, "x"], "d": {"e": -3}}"#).expect("json");
         let dynamic = to_dynamic(&value);
         let map = dynamic.read_lock::<Map>().expect("map");
         assert!(map.get("b").is_some_and(|b| b.as_decimal().is_ok()), "fractions are decimals");
