@@ -13,11 +13,9 @@ use chrono::Utc;
 use ponte_contract::{EnforceOptions, Function};
 use serde_json::Value;
 
+use crate::capabilities::InvocationInfo;
 use crate::capabilities::clock::Clock;
-use crate::capabilities::http::{HttpCapability, UpstreamCall};
-use crate::capabilities::kv::KvCapability;
-use crate::capabilities::log::LogCapability;
-use crate::capabilities::{Capabilities, InvocationInfo};
+use crate::capabilities::http::UpstreamCall;
 use crate::metrics::{CallLabels, FunctionLabels, Metrics, UpstreamLabels};
 use crate::problem::{Problem, ProblemCode};
 use crate::registry::Registry;
@@ -186,17 +184,8 @@ impl Host {
             plugin: manifest.name.clone(),
             plugin_version: manifest.version.clone(),
         });
-        let http = HttpCapability::new(Arc::clone(&connection.upstream), deadline, Arc::clone(&connection.redactor));
-        let capabilities = Capabilities {
-            info: Arc::clone(&info),
-            deadline,
-            http: http.clone(),
-            config: connection.config.clone(),
-            kv: KvCapability::new(self.store.clone(), &caller.tenant, &connection.name),
-            log: LogCapability::new(Arc::clone(&info), Arc::clone(&connection.redactor)),
-            clock: self.clock,
-            redactor: Arc::clone(&connection.redactor),
-        };
+        let capabilities = connection.capabilities(&self.store, info, deadline, self.clock);
+        let http = capabilities.http.clone();
         let result = connection.plugin.runtime.invoke(Call { function, input: input.clone(), capabilities }).await;
         trace.upstream = http.calls();
         let raw = result.map_err(|e| {

@@ -44,6 +44,30 @@ pub struct Connection {
     pub upstream: Arc<Upstream>,
 }
 
+impl Connection {
+    /// The capabilities of one call through this connection: its HTTP policy and limits, its
+    /// settings, its kv namespace, its redactor, bounded by `deadline`.
+    pub fn capabilities(
+        &self,
+        store: &crate::store::Store,
+        info: Arc<crate::capabilities::InvocationInfo>,
+        deadline: std::time::Instant,
+        clock: crate::capabilities::clock::Clock,
+    ) -> crate::capabilities::Capabilities {
+        use crate::capabilities::{Capabilities, http::HttpCapability, kv::KvCapability, log::LogCapability};
+        Capabilities {
+            deadline,
+            http: HttpCapability::new(Arc::clone(&self.upstream), deadline, Arc::clone(&self.redactor)),
+            config: self.config.clone(),
+            kv: KvCapability::new(store.clone(), &info.tenant, &self.name),
+            log: LogCapability::new(Arc::clone(&info), Arc::clone(&self.redactor)),
+            clock,
+            redactor: Arc::clone(&self.redactor),
+            info,
+        }
+    }
+}
+
 /// A tenant's loaded automation.
 pub struct Tenant {
     /// The validated file.
