@@ -1,4 +1,5 @@
-//! Builds every WebAssembly plugin of `plugins/` into its folder, as part of the normal build.
+//! Builds every WebAssembly plugin of `plugins/` (and the test-only ones of `tests/plugins/`)
+//! into its folder, as part of the normal build.
 //!
 //! For each `plugins/<p>/plugin.toml` whose `runtime` is `"wasm"` and that has a `Cargo.toml`:
 //!
@@ -71,7 +72,13 @@ fn run() -> Result<(), String> {
         rerun_if_changed(&root.join(input));
     }
 
-    let plugins = find_plugins(&plugins_dir)?;
+    // Test-only plugins (probes for the runtimes' isolation tests and benchmarks) live in
+    // tests/plugins/ so the product never loads them; they are built the same way.
+    let mut plugins = find_plugins(&plugins_dir)?;
+    let test_plugins_dir = root.join("tests").join("plugins");
+    if test_plugins_dir.is_dir() {
+        plugins.extend(find_plugins(&test_plugins_dir)?);
+    }
     for plugin in &plugins {
         for input in ["plugin.toml", "Cargo.toml", "src", "build.rs", "wit"] {
             let path = plugin.dir.join(input);

@@ -36,6 +36,11 @@ pub fn repo_plugins() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../plugins")
 }
 
+/// The repository's `tests/plugins/` folder (test-only probes, never loaded by the product).
+pub fn test_plugins() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../plugins")
+}
+
 /// An automation binding every function of the IXC plugin's manifest to the simulator.
 pub fn ixc_automation(tenant: &str, extra: &str) -> String {
     let manifest = ponte_host::config::manifest::load(&repo_plugins().join("ixc"))
@@ -173,7 +178,7 @@ impl TestHostBuilder {
             std::fs::write(folder.join("main.rhai"), script).expect("write script");
         }
         let sources = Sources {
-            plugins: vec![repo_plugins(), extra_plugins],
+            plugins: vec![repo_plugins(), test_plugins(), extra_plugins],
             automations,
             vars,
             http_limits: Default::default(),
