@@ -270,14 +270,14 @@ pub fn parse(
             errors.push(at(binding.span(), &field, format!("no connection named `{connection}`")));
             continue;
         };
-        if let Some(manifest) = manifests.get(conn.get_ref().plugin.get_ref()) {
-            if !manifest.functions.contains(&function) {
-                errors.push(at(
-                    binding.span(),
-                    &field,
-                    format!("plugin `{}` does not implement `{function}`", manifest.name),
-                ));
-            }
+        if let Some(manifest) = manifests.get(conn.get_ref().plugin.get_ref())
+            && !manifest.functions.contains(&function)
+        {
+            errors.push(at(
+                binding.span(),
+                &field,
+                format!("plugin `{}` does not implement `{function}`", manifest.name),
+            ));
         }
         let timeout = match timeout.as_deref().map(checked_timeout) {
             None => connection_timeouts.get(&connection).copied().unwrap_or(DEFAULT_TIMEOUT),
@@ -398,9 +398,9 @@ get_boleto_pdf = { use = "ixc", timeout = "20s", cache_ttl = "5m" }
             [
                 "automations/demo.toml:8: `connections.ixc.settings.colour`: plugin `ixc` has no setting `colour`",
                 "automations/demo.toml:8: `connections.ixc.settings.token`: a secret must be a reference (${env:NAME} or ${secret:NAME}), never inline",
-                "automations/demo.toml:14: `functions.get_invoice.cache_ttl`: `get_invoice` must never be served from cache",
-                "automations/demo.toml:16: `functions.list_fatura`: `list_fatura` is not a function of the contract",
-                "automations/demo.toml:15: `functions.list_plans`: plugin `ixc` does not implement `list_plans`",
+                "automations/demo.toml:12: `functions.get_invoice.cache_ttl`: `get_invoice` must never be served from cache",
+                "automations/demo.toml:14: `functions.list_fatura`: `list_fatura` is not a function of the contract",
+                "automations/demo.toml:13: `functions.list_plans`: plugin `ixc` does not implement `list_plans`",
             ]
         );
     }

@@ -128,10 +128,11 @@ pub fn parse(file: &Path, source: &str) -> Result<Manifest, Vec<ConfigError>> {
     if !is_identifier(&name, true) {
         errors.push(at(raw.name.span(), "name", "use lower-case letters, digits, `-` and `_`".into()));
     }
-    if let Some(folder) = file.parent().and_then(Path::file_name).and_then(|n| n.to_str()) {
-        if folder != name && is_identifier(&name, true) {
-            errors.push(at(raw.name.span(), "name", format!("must match the plugin's folder `{folder}`")));
-        }
+    if let Some(folder) = file.parent().and_then(Path::file_name).and_then(|n| n.to_str())
+        && folder != name
+        && is_identifier(&name, true)
+    {
+        errors.push(at(raw.name.span(), "name", format!("must match the plugin's folder `{folder}`")));
     }
     let version = raw.version.get_ref().clone();
     if version.is_empty()

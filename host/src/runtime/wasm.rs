@@ -208,6 +208,24 @@ pub struct WasmPlugin {
     functions: Vec<Function>,
 }
 
+impl WasmPlugin {
+    /// Bare wasmtime, for the benchmarks' baseline: a fresh store and instance from the
+    /// pre-instantiated component and one call of its `functions()` export, with no input,
+    /// capabilities or JSON.
+    ///
+    /// # Errors
+    /// A trap.
+    #[doc(hidden)]
+    pub async fn baseline_instantiate_and_call(&self) -> Result<usize, PluginError> {
+        let mut store = self.runtime.store(None, Instant::now() + Duration::from_secs(5));
+        let redactor = crate::secret::Redactor::default();
+        let instance = self.pre.instantiate_async(&mut store).await.map_err(|e| trap(&e, &redactor))?;
+        let names =
+            instance.ponte_plugin_adapter().call_functions(&mut store).await.map_err(|e| trap(&e, &redactor))?;
+        Ok(names.len())
+    }
+}
+
 impl Plugin for WasmPlugin {
     fn invoke(&self, call: Call) -> BoxFuture<'_, Result<serde_json::Value, PluginError>> {
         Box::pin(async move {
@@ -264,19 +282,18 @@ fn trap(error: &wasmtime::Error, redactor: &crate::secret::Redactor) -> PluginEr
 fn check_api_version(engine: &Engine, component: &Component) -> Result<(), LoadError> {
     let mut versions = Vec::new();
     for (name, _) in component.component_type().imports(engine) {
-        if let Some(rest) = name.strip_prefix("ponte:plugin/") {
-            if let Some((_, version)) = rest.split_once('@') {
-                if !versions.contains(&version.to_owned()) {
-                    versions.push(version.to_owned());
-                }
-            }
+        if let Some(rest) = name.strip_prefix("ponte:plugin/")
+            && let Some((_, version)) = rest.split_once('@')
+            && !versions.contains(&version.to_owned())
+        {
+            versions.push(version.to_owned());
         }
     }
     for (name, _) in component.component_type().exports(engine) {
-        if let Some((_, version)) = name.strip_prefix("ponte:plugin/").and_then(|r| r.split_once('@')) {
-            if !versions.contains(&version.to_owned()) {
-                versions.push(version.to_owned());
-            }
+        if let Some((_, version)) = name.strip_prefix("ponte:plugin/").and_then(|r| r.split_once('@'))
+            && !versions.contains(&version.to_owned())
+        {
+            versions.push(version.to_owned());
         }
     }
     if versions.is_empty() {

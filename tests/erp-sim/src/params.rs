@@ -17,10 +17,8 @@ impl Params {
     /// then sees no filter at all).
     pub(crate) fn parse(content_type: Option<&str>, body: &[u8]) -> Self {
         let is_form = content_type.is_some_and(|c| c.to_ascii_lowercase().contains("x-www-form-urlencoded"));
-        if !is_form {
-            if let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(body) {
-                return Self(map.into_iter().collect());
-            }
+        if !is_form && let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(body) {
+            return Self(map.into_iter().collect());
         }
         if body.contains(&b'=') {
             return Self(

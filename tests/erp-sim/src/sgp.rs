@@ -531,7 +531,11 @@ impl Ctx<'_> {
 pub(crate) fn py_money(cents: u64) -> Value {
     let whole = cents / 100;
     let fraction = cents % 100;
-    let text = if fraction % 10 == 0 { format!("{whole}.{}", fraction / 10) } else { format!("{whole}.{fraction:02}") };
+    let text = if fraction.is_multiple_of(10) {
+        format!("{whole}.{}", fraction / 10)
+    } else {
+        format!("{whole}.{fraction:02}")
+    };
     text.parse::<serde_json::Number>().map_or_else(|_| json!(whole), Value::Number)
 }
 

@@ -87,10 +87,10 @@ impl Contract for ListFiscalNotes {
                 *text = format_date(date);
             }
         }
-        if let (Some(from), Some(to)) = (&input.from, &input.to) {
-            if from > to {
-                return Err(InputError::invalid("from", "must not be after `to`"));
-            }
+        if let (Some(from), Some(to)) = (&input.from, &input.to)
+            && from > to
+        {
+            return Err(InputError::invalid("from", "must not be after `to`"));
         }
         Ok(())
     }

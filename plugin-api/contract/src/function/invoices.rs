@@ -297,14 +297,15 @@ impl Contract for GetInvoice {
                 "get_invoice returns at most one invoice",
             ));
         }
-        if let (Some(asked), Some(found)) = (cx.input_text("customer_bill_id"), faturas.first()) {
-            if found.remote_id != asked && found.fatura != asked {
-                return Err(ContractViolation::new(
-                    ViolationCode::ForeignRecord,
-                    "$[0].remote_id",
-                    "the invoice returned is not the one asked for",
-                ));
-            }
+        if let (Some(asked), Some(found)) = (cx.input_text("customer_bill_id"), faturas.first())
+            && found.remote_id != asked
+            && found.fatura != asked
+        {
+            return Err(ContractViolation::new(
+                ViolationCode::ForeignRecord,
+                "$[0].remote_id",
+                "the invoice returned is not the one asked for",
+            ));
         }
         Ok(faturas)
     }
@@ -361,14 +362,14 @@ impl Contract for SettleInvoice {
 /// Enforces one invoice.
 pub(crate) fn fatura(f: &Fields<'_>, cx: &mut Enforcer<'_>) -> Result<Fatura, ContractViolation> {
     let document_number = f.document("document_number")?.as_str().to_owned();
-    if let Some(asked) = cx.input_text("customer_document_number") {
-        if asked != document_number {
-            return Err(ContractViolation::new(
-                ViolationCode::ForeignRecord,
-                f.path_of("document_number"),
-                "the invoice belongs to another customer than the one asked for",
-            ));
-        }
+    if let Some(asked) = cx.input_text("customer_document_number")
+        && asked != document_number
+    {
+        return Err(ContractViolation::new(
+            ViolationCode::ForeignRecord,
+            f.path_of("document_number"),
+            "the invoice belongs to another customer than the one asked for",
+        ));
     }
     let (linha_digitavel, codigo_barras) = boleto(f, cx)?;
     Ok(Fatura {

@@ -627,7 +627,7 @@ mod tests {
         let int = if thousands {
             let mut grouped = String::new();
             for (i, c) in int.chars().enumerate() {
-                if i > 0 && (int.len() - i) % 3 == 0 {
+                if i > 0 && (int.len() - i).is_multiple_of(3) {
                     grouped.push('.');
                 }
                 grouped.push(c);

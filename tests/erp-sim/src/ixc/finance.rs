@@ -402,10 +402,10 @@ pub(crate) fn get_pix(store: &mut Store, base_url: &str, params: &Params) -> Rep
         "gateway": { "gatewayNome": "MB" },
         "type": "success",
     });
-    if let Some(row) = store.row_mut("fn_areceber", &id) {
-        if field(row, "pix_txid").is_empty() {
-            set(row, "pix_txid", txid);
-        }
+    if let Some(row) = store.row_mut("fn_areceber", &id)
+        && field(row, "pix_txid").is_empty()
+    {
+        set(row, "pix_txid", txid);
     }
     Reply::Json(answer)
 }

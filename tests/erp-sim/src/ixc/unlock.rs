@@ -110,10 +110,10 @@ pub(crate) fn after_payment(store: &mut Store, contract_id: &str, invoice_id: &s
         .table("fn_areceber")
         .is_some_and(|t| t.rows.iter().any(|i| field(i, "id_contrato") == contract_id && is_overdue(i)));
     let Some(contract) = store.row_mut("cliente_contrato", contract_id) else { return };
-    if let Some(due) = paid_due {
-        if due.as_str() > field(contract, "pago_ate_data") {
-            set(contract, "pago_ate_data", due);
-        }
+    if let Some(due) = paid_due
+        && due.as_str() > field(contract, "pago_ate_data")
+    {
+        set(contract, "pago_ate_data", due);
     }
     if !still_overdue {
         if matches!(field(contract, "status_internet"), "CA" | "FA") {
@@ -129,12 +129,13 @@ pub(crate) fn after_payment(store: &mut Store, contract_id: &str, invoice_id: &s
 /// expects success for contract `-1`): an unknown contract also gets success.
 pub(crate) fn temporary_release(store: &mut Store, params: &Params) -> Reply {
     let id = [params.trimmed("get_id"), params.trimmed("id")].into_iter().find(|s| !s.is_empty()).unwrap_or_default();
-    if let Some(contract) = store.row_mut("cliente_contrato", &id) {
-        if field(contract, "status") == "A" && field(contract, "status_internet") != "A" {
-            set(contract, "status_internet", "A");
-            set(contract, "nao_bloquear_ate", iso_date(data::reference_date()));
-            set(contract, "ultima_atualizacao", data::now_stamp());
-        }
+    if let Some(contract) = store.row_mut("cliente_contrato", &id)
+        && field(contract, "status") == "A"
+        && field(contract, "status_internet") != "A"
+    {
+        set(contract, "status_internet", "A");
+        set(contract, "nao_bloquear_ate", iso_date(data::reference_date()));
+        set(contract, "ultima_atualizacao", data::now_stamp());
     }
     Reply::Json(json!({ "type": "success", "message": "Contrato liberado temporariamente!" }))
 }

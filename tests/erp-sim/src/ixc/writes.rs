@@ -232,10 +232,10 @@ pub(crate) fn delete(store: &mut Store, spec: &'static TableSpec, id: Option<&st
         }
     }
     let removed = store.table_mut(spec.name).and_then(|t| t.remove(id));
-    if spec.name == "fn_areceber_baixas" {
-        if let Some(payment) = removed {
-            finance::recompute_invoice(store, field(&payment, "id_receber"));
-        }
+    if spec.name == "fn_areceber_baixas"
+        && let Some(payment) = removed
+    {
+        finance::recompute_invoice(store, field(&payment, "id_receber"));
     }
     Reply::Json(json!({ "type": "success", "message": "Registro excluído com sucesso!" }))
 }

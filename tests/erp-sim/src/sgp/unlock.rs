@@ -63,13 +63,14 @@ pub(crate) fn liberacao_promessa(store: &mut Store, customer: Option<u64>, reque
         return refuse(format!("Contrato {contract_id} não pertence ao cliente."));
     }
     let today = data::reference_date();
-    if let Some((made_on, _)) = contract.last_promise {
-        if made_on.year() == today.year() && made_on.month() == today.month() {
-            return refuse(format!(
-                "Promessa de pagamento já utilizada em {} para o contrato {contract_id}. É permitida uma promessa por mês.",
-                br_date(made_on)
-            ));
-        }
+    if let Some((made_on, _)) = contract.last_promise
+        && made_on.year() == today.year()
+        && made_on.month() == today.month()
+    {
+        return refuse(format!(
+            "Promessa de pagamento já utilizada em {} para o contrato {contract_id}. É permitida uma promessa por mês.",
+            br_date(made_on)
+        ));
     }
     match contract.status {
         status::SUSPENDED | status::REDUCED => {}
