@@ -1,0 +1,101 @@
+//! The `ponte` binary's operator commands, run as an operator would: keys, and `check`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn ponte(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ponte"))
+        .args(args)
+        .current_dir(dir)
+        .env("DATABASE_URL", format!("sqlite://{}", dir.join("ponte.db").display()))
+        .env("PONTE_PLUGINS", repo().join("plugins"))
+        .env("PONTE_AUTOMATIONS", dir.join("automations"))
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("run ponte")
+}
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn workspace() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir_all(dir.path().join("automations")).expect("automations");
+    std::fs::write(
+        dir.path().join("automations/acme.toml"),
+        "name = \"ACME\"\n[connections.erp]\nplugin = \"ixc\"\nsettings = { base_url = \"https://ixc.acme.example\", user_id = \"1\", token = \"${env:ACME_TOKEN}\" }\n[functions]\nlist_invoices = \"erp\"\n",
+    )
+    .expect("automation");
+    dir
+}
+
+#[test]
+fn keys_are_created_listed_and_revoked_without_ever_showing_the_secret_again() {
+    let dir = workspace();
+    let created =
+        ponte(&["keys", "create", "--tenant", "acme", "--scope", "app,totem", "--label", "kiosk 1"], dir.path());
+    assert!(created.status.success(), "{}", text(&created.stderr));
+    let token = text(&created.stdout).trim().to_owned();
+    assert!(token.starts_with("ponte_"), "{token}");
+    let id = token.split('_').nth(1).expect("id").to_owned();
+
+    let listed = ponte(&["keys", "list"], dir.path());
+    let listing = text(&listed.stdout);
+    assert!(
+        listing.contains(&id)
+            && listing.contains("app,totem")
+            && listing.contains("active")
+            && listing.contains("kiosk 1"),
+        "{listing}"
+    );
+    assert!(!listing.contains(&token), "the listing never shows the secret");
+
+    let revoked = ponte(&["keys", "revoke", &id], dir.path());
+    assert!(revoked.status.success(), "{}", text(&revoked.stderr));
+    assert!(text(&ponte(&["keys", "list", "--tenant", "acme"], dir.path()).stdout).contains("revoked"));
+    let again = ponte(&["keys", "revoke", &id], dir.path());
+    assert!(!again.status.success());
+    assert!(text(&again.stderr).contains("no active key"), "{}", text(&again.stderr));
+}
+
+#[test]
+fn bad_key_commands_say_what_is_wrong() {
+    let dir = workspace();
+    let scope = ponte(&["keys", "create", "--tenant", "acme", "--scope", "root"], dir.path());
+    assert!(!scope.status.success());
+    assert!(text(&scope.stderr).contains("unknown scope `root`"), "{}", text(&scope.stderr));
+    let tenant = ponte(&["keys", "create", "--tenant", "nobody", "--scope", "app"], dir.path());
+    assert!(!tenant.status.success());
+    assert!(text(&tenant.stderr).contains("no automation file defines tenant `nobody`"), "{}", text(&tenant.stderr));
+}
+
+#[test]
+fn check_lists_every_configuration_error_with_file_and_line() {
+    let dir = workspace();
+    let ok = Command::new(env!("CARGO_BIN_EXE_ponte"))
+        .args(["check"])
+        .current_dir(dir.path())
+        .env("PONTE_PLUGINS", repo().join("plugins"))
+        .env("PONTE_AUTOMATIONS", dir.path().join("automations"))
+        .env("ACME_TOKEN", "t0k3n-value")
+        .output()
+        .expect("run");
+    assert!(ok.status.success(), "{}{}", text(&ok.stdout), text(&ok.stderr));
+    assert!(text(&ok.stdout).contains("tenant acme: 1 functions"));
+
+    std::fs::write(dir.path().join("automations/bad.toml"), "[functions]\nlist_faturas = \"erp\"\n").expect("bad file");
+    let bad = ponte(&["check"], dir.path());
+    assert!(!bad.status.success());
+    let out = text(&bad.stdout);
+    assert!(
+        out.contains("bad.toml:2: `functions.list_faturas`: `list_faturas` is not a function of the contract"),
+        "{out}"
+    );
+    assert!(out.contains("environment variable `ACME_TOKEN` is not set"), "{out}");
+    assert!(!out.contains("t0k3n-value"));
+}
