@@ -293,3 +293,91 @@ fn classify(error: reqwest::Error) -> CapabilityError {
         CapabilityError::Unreachable("the upstream connection failed".into())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+    /// A loopback upstream answering every request with `body`, chunked or with a length.
+    async fn upstream(body: Vec<u8>, chunked: bool) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let body = body.clone();
+                tokio::spawn(async move {
+                    let mut buf = [0u8; 4096];
+                    let _ = socket.read(&mut buf).await;
+                    let head = if chunked {
+                        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n".to_owned()
+                    } else {
+                        format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len())
+                    };
+                    let _ = socket.write_all(head.as_bytes()).await;
+                    if chunked {
+                        for chunk in body.chunks(64 * 1024) {
+                            let _ = socket.write_all(format!("{:x}\r\n", chunk.len()).as_bytes()).await;
+                            let _ = socket.write_all(chunk).await;
+                            let _ = socket.write_all(b"\r\n").await;
+                        }
+                        let _ = socket.write_all(b"0\r\n\r\n").await;
+                    } else {
+                        let _ = socket.write_all(&body).await;
+                    }
+                });
+            }
+        });
+        url
+    }
+
+    fn capability(url: &str, max: usize) -> HttpCapability {
+        let policy = EgressPolicy::new(
+            vec![HostPattern::parse(url).expect("pattern")],
+            vec![PrivateAllowance::parse("127.0.0.1").expect("allowance")],
+        );
+        let limits = HttpLimits { max_response_bytes: max, ..HttpLimits::default() };
+        let upstream = Arc::new(Upstream::new(policy, limits).expect("client"));
+        HttpCapability::new(upstream, Instant::now() + Duration::from_secs(5), Arc::new(Redactor::default()))
+    }
+
+    #[tokio::test]
+    async fn answers_over_the_size_cap_are_refused_with_or_without_a_length() {
+        for chunked in [false, true] {
+            let url = upstream(vec![b'x'; 300 * 1024], chunked).await;
+            let http = capability(&url, 256 * 1024);
+            let result = http
+                .request(HttpRequest { method: "GET".into(), url: format!("{url}/big"), ..HttpRequest::default() })
+                .await;
+            assert_eq!(result.err(), Some(CapabilityError::TooLarge(256 * 1024)), "chunked: {chunked}");
+            let calls = http.calls();
+            assert_eq!(calls[0].outcome, "too_large");
+        }
+        let url = upstream(vec![b'y'; 1000], true).await;
+        let small = capability(&url, 256 * 1024)
+            .request(HttpRequest {
+                method: "GET".into(),
+                url: format!("{url}/small?token=abc"),
+                ..HttpRequest::default()
+            })
+            .await
+            .expect("answer");
+        assert_eq!((small.status, small.body.len()), (200, 1000));
+    }
+
+    #[tokio::test]
+    async fn logged_calls_never_show_query_values() {
+        let url = upstream(b"{}".to_vec(), false).await;
+        let http = capability(&url, 1024);
+        let _ = http
+            .request(HttpRequest {
+                method: "get".into(),
+                url: format!("{url}/x?token=s3cr3t"),
+                ..HttpRequest::default()
+            })
+            .await;
+        let call = &http.calls()[0];
+        assert_eq!(call.method, "GET");
+        assert!(call.url.ends_with("/x?token=…") && !call.url.contains("s3cr3t"), "{}", call.url);
+    }
+}
