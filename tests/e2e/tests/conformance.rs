@@ -7,7 +7,7 @@
 
 use ponte_contract::Function;
 use ponte_erp_sim::faults::Fault;
-use ponte_erp_sim::ixc::data as people;
+use ponte_erp_sim::people;
 use ponte_erp_sim::sgp;
 use ponte_tests::{Sim, TENANT, TestHost, assert_problem};
 use serde_json::{Value, json};

@@ -81,6 +81,7 @@ use tokio::task::JoinHandle;
 
 pub mod faults;
 pub mod ixc;
+pub mod people;
 pub mod sgp;
 
 mod params;

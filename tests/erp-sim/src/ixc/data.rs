@@ -43,105 +43,29 @@
 //! and states (`uf`), one `empresa`, RADIUS logins (`radusuarios`), fiscal notes (`vd_saida`
 //! with `modelo_nf` 21/55), a ticket and a lead.
 
+pub use crate::people::{
+    BLOCKED_CUSTOMER_CPF, BLOCKED_CUSTOMER_CPF_DIGITS, BLOCKED_CUSTOMER_ID, BLOCKED_INVOICE_NEWEST,
+    BLOCKED_INVOICE_OLDEST, COMPANY_CNPJ, COMPANY_CNPJ_DIGITS, COMPANY_CONTRACT, COMPANY_ID, COMPANY_INVOICE_GATEWAY,
+    COMPANY_INVOICE_PAID, CONTRACT_INACTIVE, CONTRACT_MISSING, CONTRACT_UNLOCK_ELIGIBLE, CONTRACT_UNLOCK_USED,
+    CUSTOMER_CONTRACT, CUSTOMER_CPF, CUSTOMER_CPF_DIGITS, CUSTOMER_EMAIL, CUSTOMER_ID, CUSTOMER_MOBILE, CUSTOMER_NAME,
+    CUSTOMER_NO_INVOICES_CPF, CUSTOMER_NO_INVOICES_CPF_DIGITS, CUSTOMER_NO_INVOICES_ID, INACTIVE_CUSTOMER_CPF,
+    INACTIVE_CUSTOMER_ID, INVOICE_CANCELLED, INVOICE_OPEN, INVOICE_OPEN_OVERDUE, INVOICE_PAID, INVOICE_PARTIAL,
+    INVOICE_PIX, PROVIDER_NAME, REFERENCE_DATE, REFERENCE_TIME, UNKNOWN_CPF, USED_UNLOCK_INVOICE,
+};
 use chrono::NaiveDate;
 
 use super::finance;
 use super::store::Store;
 use crate::payment;
 
-/// The simulator's "today": overdue means due before this date. ISO.
-pub const REFERENCE_DATE: &str = "2026-05-15";
-/// The time of day the simulator stamps on what it writes (`ultima_atualizacao`, ticket
-/// creation), with [`REFERENCE_DATE`].
-pub const REFERENCE_TIME: &str = "09:00:00";
-
-/// Main customer's `cliente.id`.
-pub const CUSTOMER_ID: &str = "101";
-/// Main customer's name (`razao`).
-pub const CUSTOMER_NAME: &str = "Maria Aparecida da Silva";
-/// Main customer's CPF as IXC stores it (masked); an `=` filter only matches this form.
-pub const CUSTOMER_CPF: &str = "714.602.380-01";
-/// Main customer's CPF, digits only: an `=` filter with this finds nothing.
-pub const CUSTOMER_CPF_DIGITS: &str = "71460238001";
-/// Main customer's contract (active, plan 1).
-pub const CUSTOMER_CONTRACT: &str = "201";
-/// Main customer's e-mail.
-pub const CUSTOMER_EMAIL: &str = "maria.silva@example.com";
-/// Main customer's mobile phone, as stored.
-pub const CUSTOMER_MOBILE: &str = "(11) 98765-4321";
-
-/// Open boleto, overdue (due 2026-04-10), 99.90.
-pub const INVOICE_OPEN_OVERDUE: &str = "1001";
-/// Open boleto, due 2026-06-10, 99.90.
-pub const INVOICE_OPEN: &str = "1002";
-/// Paid boleto (status R).
-pub const INVOICE_PAID: &str = "1003";
-/// Cancelled boleto (status C).
-pub const INVOICE_CANCELLED: &str = "1004";
 /// Open boleto not released to the customer (`liberado` N): adapters must hide it.
 pub const INVOICE_HIDDEN: &str = "1005";
-/// Partially paid boleto (status P): 129.90, 30.00 received, 99.90 open, due 2026-05-10.
-pub const INVOICE_PARTIAL: &str = "1006";
-/// Open invoice paid by PIX (`tipo_recebimento` Pix) whose `linha_digitavel` is garbage;
-/// `get_boleto` refuses it, `get_pix` works.
-pub const INVOICE_PIX: &str = "1007";
 /// The garbage IXC holds in [`INVOICE_PIX`]'s `linha_digitavel` (a truncated line).
 pub const INVOICE_PIX_GARBAGE_LINE: &str = "00190.00009 03128.557000";
 
-/// Customer with an active contract and no invoice at all.
-pub const CUSTOMER_NO_INVOICES_ID: &str = "102";
-/// [`CUSTOMER_NO_INVOICES_ID`]'s CPF, masked.
-pub const CUSTOMER_NO_INVOICES_CPF: &str = "384.919.530-94";
-/// [`CUSTOMER_NO_INVOICES_ID`]'s CPF, digits only.
-pub const CUSTOMER_NO_INVOICES_CPF_DIGITS: &str = "38491953094";
-
-/// Company customer (`tipo_pessoa` J) with an alphanumeric CNPJ.
-pub const COMPANY_ID: &str = "103";
-/// The company's CNPJ as stored: Receita Federal's alphanumeric example, masked.
-pub const COMPANY_CNPJ: &str = "12.ABC.345/01DE-35";
-/// The company's CNPJ without mask.
-pub const COMPANY_CNPJ_DIGITS: &str = "12ABC34501DE35";
-/// The company's contract.
-pub const COMPANY_CONTRACT: &str = "203";
-/// The company's open invoice: `tipo_recebimento` Gateway, a `gateway_link`, no boleto line.
-pub const COMPANY_INVOICE_GATEWAY: &str = "1008";
-/// The company's paid boleto.
-pub const COMPANY_INVOICE_PAID: &str = "1009";
-
-/// Customer whose contracts are blocked; has an `alerta`.
-pub const BLOCKED_CUSTOMER_ID: &str = "104";
-/// [`BLOCKED_CUSTOMER_ID`]'s CPF, masked.
-pub const BLOCKED_CUSTOMER_CPF: &str = "250.917.464-98";
-/// [`BLOCKED_CUSTOMER_ID`]'s CPF, digits only.
-pub const BLOCKED_CUSTOMER_CPF_DIGITS: &str = "25091746498";
-/// Blocked (`status_internet` CA) contract eligible for trust unlock.
-pub const CONTRACT_UNLOCK_ELIGIBLE: &str = "204";
-/// Blocked contract whose trust unlock was used on 2026-05-01 with the debt still unpaid:
-/// `desbloqueio_confianca` answers code 113.
-pub const CONTRACT_UNLOCK_USED: &str = "205";
-/// Inactive contract (`status` I): `desbloqueio_confianca` answers code 109.
-pub const CONTRACT_INACTIVE: &str = "206";
-/// A contract id that does not exist: `desbloqueio_confianca` answers code 106.
-pub const CONTRACT_MISSING: &str = "999";
-/// Oldest overdue invoice of [`CONTRACT_UNLOCK_ELIGIBLE`].
-pub const BLOCKED_INVOICE_OLDEST: &str = "1010";
-/// Newest overdue invoice of [`CONTRACT_UNLOCK_ELIGIBLE`].
-pub const BLOCKED_INVOICE_NEWEST: &str = "1011";
-/// The overdue invoice of [`CONTRACT_UNLOCK_USED`].
-pub const USED_UNLOCK_INVOICE: &str = "1012";
 /// Days a trust unlock lasts.
 pub const TRUST_UNLOCK_DAYS: u64 = 3;
 
-/// Inactive customer (`ativo` N) with a cancelled contract and no invoices.
-pub const INACTIVE_CUSTOMER_ID: &str = "105";
-/// [`INACTIVE_CUSTOMER_ID`]'s CPF, masked.
-pub const INACTIVE_CUSTOMER_CPF: &str = "463.851.027-26";
-
-/// A valid CPF that belongs to no customer.
-pub const UNKNOWN_CPF: &str = "529.982.247-25";
-
-/// The provider (boleto "cedente", PIX receiver).
-pub const PROVIDER_NAME: &str = "Ponte Demo Telecom Ltda";
 /// The provider's CNPJ.
 pub const PROVIDER_CNPJ: &str = "45.123.456/0001-87";
 /// Bank of every boleto: Banco do Brasil.

@@ -41,118 +41,46 @@
 //! `3002` (closed, on 204). Catalogues: [`OCORRENCIA_TYPES`], [`SECTORS`], [`OS_REASONS`],
 //! [`METHODS`], [`CLASSIFICATIONS`].
 
+pub use crate::people::{
+    BLOCKED_CUSTOMER_CPF, BLOCKED_CUSTOMER_CPF_DIGITS, BLOCKED_CUSTOMER_ID, BLOCKED_INVOICE_NEWEST,
+    BLOCKED_INVOICE_OLDEST, COMPANY_CNPJ, COMPANY_CNPJ_DIGITS, COMPANY_CONTRACT, COMPANY_ID, COMPANY_INVOICE_GATEWAY,
+    COMPANY_INVOICE_PAID, CONTRACT_INACTIVE, CONTRACT_MISSING, CONTRACT_UNLOCK_ELIGIBLE, CONTRACT_UNLOCK_USED,
+    CUSTOMER_CONTRACT, CUSTOMER_CPF, CUSTOMER_CPF_DIGITS, CUSTOMER_EMAIL, CUSTOMER_ID, CUSTOMER_MOBILE, CUSTOMER_NAME,
+    CUSTOMER_NO_INVOICES_CPF, CUSTOMER_NO_INVOICES_CPF_DIGITS, CUSTOMER_NO_INVOICES_ID, INACTIVE_CUSTOMER_CPF,
+    INACTIVE_CUSTOMER_ID, INVOICE_CANCELLED, INVOICE_OPEN, INVOICE_OPEN_OVERDUE, INVOICE_PAID, INVOICE_PARTIAL,
+    INVOICE_PIX, PROVIDER_NAME, REFERENCE_DATE, REFERENCE_TIME, UNKNOWN_CPF, USED_UNLOCK_INVOICE,
+};
 use chrono::NaiveDate;
 
 use super::store::{
     Address, Carrier, Contract, Customer, Ocorrencia, OrdemServico, Payment, Plan, Pop, Store, Titulo, status,
 };
 
-/// The simulator's "today": late means due before this date. ISO. The same as IXC's.
-pub const REFERENCE_DATE: &str = "2026-05-15";
-/// The time of day the simulator stamps on what it writes, with [`REFERENCE_DATE`].
-pub const REFERENCE_TIME: &str = "09:00:00";
-
-/// Main customer's `clienteId`.
-pub const CUSTOMER_ID: &str = "101";
-/// Main customer's name (`razaoSocial`).
-pub const CUSTOMER_NAME: &str = "Maria Aparecida da Silva";
-/// Main customer's CPF as SGP returns it (masked).
-pub const CUSTOMER_CPF: &str = "714.602.380-01";
-/// Main customer's CPF, digits only (what clients send; the masked form works too).
-pub const CUSTOMER_CPF_DIGITS: &str = "71460238001";
-/// Main customer's contract (1 Ativo, plan 1).
-pub const CUSTOMER_CONTRACT: &str = "201";
-/// Main customer's e-mail.
-pub const CUSTOMER_EMAIL: &str = "maria.silva@example.com";
-/// Main customer's mobile phone, as stored.
-pub const CUSTOMER_MOBILE: &str = "(11) 98765-4321";
 /// Main customer's Central do Assinante password (`contratoCentralSenha`); the login
 /// (`contratoCentralLogin`) is the CPF's digits.
 pub const CUSTOMER_CENTRAL_PASSWORD: &str = "maria-central-2023";
 
-/// Open boleto, late (due 2026-04-10), 99.90.
-pub const INVOICE_OPEN_OVERDUE: &str = "1001";
-/// Open boleto, due 2026-06-10, 99.90.
-pub const INVOICE_OPEN: &str = "1002";
-/// Paid boleto.
-pub const INVOICE_PAID: &str = "1003";
-/// Cancelled boleto.
-pub const INVOICE_CANCELLED: &str = "1004";
-/// Partly paid boleto: 129.90, 30.00 received, 99.90 open, due 2026-05-10 (late).
-pub const INVOICE_PARTIAL: &str = "1006";
-/// Open PIX-only título: a PIX code, no boleto line. 99.90, due 2026-05-20.
-pub const INVOICE_PIX: &str = "1007";
-
-/// Customer with an active contract and no título at all.
-pub const CUSTOMER_NO_INVOICES_ID: &str = "102";
-/// [`CUSTOMER_NO_INVOICES_ID`]'s CPF, masked.
-pub const CUSTOMER_NO_INVOICES_CPF: &str = "384.919.530-94";
-/// [`CUSTOMER_NO_INVOICES_ID`]'s CPF, digits only.
-pub const CUSTOMER_NO_INVOICES_CPF_DIGITS: &str = "38491953094";
 /// [`CUSTOMER_NO_INVOICES_ID`]'s contract.
 pub const CUSTOMER_NO_INVOICES_CONTRACT: &str = "202";
 
-/// Company customer with an alphanumeric CNPJ.
-pub const COMPANY_ID: &str = "103";
-/// The company's CNPJ as SGP returns it: Receita Federal's alphanumeric example, masked.
-pub const COMPANY_CNPJ: &str = "12.ABC.345/01DE-35";
-/// The company's CNPJ without mask.
-pub const COMPANY_CNPJ_DIGITS: &str = "12ABC34501DE35";
-/// The company's contract.
-pub const COMPANY_CONTRACT: &str = "203";
-/// The company's open título charged by a payment link: `link_cobranca`, no line, no PIX.
-pub const COMPANY_INVOICE_GATEWAY: &str = "1008";
-/// The company's paid boleto.
-pub const COMPANY_INVOICE_PAID: &str = "1009";
-
-/// Customer whose contracts are suspended for debt.
-pub const BLOCKED_CUSTOMER_ID: &str = "104";
-/// [`BLOCKED_CUSTOMER_ID`]'s CPF, masked.
-pub const BLOCKED_CUSTOMER_CPF: &str = "250.917.464-98";
-/// [`BLOCKED_CUSTOMER_ID`]'s CPF, digits only.
-pub const BLOCKED_CUSTOMER_CPF_DIGITS: &str = "25091746498";
 /// [`BLOCKED_CUSTOMER_ID`]'s Central do Assinante password.
 pub const BLOCKED_CUSTOMER_CENTRAL_PASSWORD: &str = "carlos-central-2022";
-/// Suspended (4) contract eligible for a payment promise (trust unlock).
-pub const CONTRACT_UNLOCK_ELIGIBLE: &str = "204";
-/// Suspended (4) contract whose payment promise was already used this month (on
-/// [`USED_PROMISE_DATE`]): refused.
-pub const CONTRACT_UNLOCK_USED: &str = "205";
 /// When [`CONTRACT_UNLOCK_USED`]'s promise was made. ISO.
 pub const USED_PROMISE_DATE: &str = "2026-05-01";
-/// Inactive (2) contract: a promise is refused.
-pub const CONTRACT_INACTIVE: &str = "206";
-/// A contract id that does not exist.
-pub const CONTRACT_MISSING: &str = "999";
-/// Oldest late título of [`CONTRACT_UNLOCK_ELIGIBLE`].
-pub const BLOCKED_INVOICE_OLDEST: &str = "1010";
-/// Newest late título of [`CONTRACT_UNLOCK_ELIGIBLE`].
-pub const BLOCKED_INVOICE_NEWEST: &str = "1011";
-/// The late título of [`CONTRACT_UNLOCK_USED`].
-pub const USED_UNLOCK_INVOICE: &str = "1012";
 /// Days a payment promise releases a contract when no `data_promessa` is sent
 /// (`liberado_dias`); the same as IXC's trust unlock.
 pub const TRUST_UNLOCK_DAYS: u64 = 3;
 /// The furthest `data_promessa` accepted, in days from today (*inferred*).
 pub const PROMISE_MAX_DAYS: u64 = 5;
 
-/// Former customer: one cancelled (3) contract, no títulos.
-pub const INACTIVE_CUSTOMER_ID: &str = "105";
-/// [`INACTIVE_CUSTOMER_ID`]'s CPF, masked.
-pub const INACTIVE_CUSTOMER_CPF: &str = "463.851.027-26";
 /// [`INACTIVE_CUSTOMER_ID`]'s contract (3 Cancelado).
 pub const CONTRACT_CANCELLED: &str = "207";
-
-/// A valid CPF that belongs to no customer.
-pub const UNKNOWN_CPF: &str = "529.982.247-25";
 
 /// The open ocorrência on [`CUSTOMER_CONTRACT`] (with an ordem de serviço).
 pub const OCORRENCIA_OPEN: &str = "3001";
 /// Its protocol.
 pub const OCORRENCIA_OPEN_PROTOCOL: &str = "20260512000001";
 
-/// The provider (boleto beneficiary, PIX receiver).
-pub const PROVIDER_NAME: &str = "Ponte Demo Telecom Ltda";
 /// Bank of every boleto: Sicoob.
 pub const BANK_CODE: &str = "756";
 /// Sicoob cooperative (agency) of the beneficiary.
