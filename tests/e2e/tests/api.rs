@@ -334,7 +334,8 @@ async fn tenants_never_see_each_others_data() {
     assert_problem(&stolen, 404, "not_found");
     let not_admin = host.send(host.request(Method::GET, "/v1/admin/invocations").bearer_auth(&host.app_key)).await;
     assert_problem(&not_admin, 403, "forbidden");
-    let bad_limit = host.send(host.request(Method::GET, "/v1/admin/invocations?limit=abc").bearer_auth(&host.admin_key)).await;
+    let bad_limit =
+        host.send(host.request(Method::GET, "/v1/admin/invocations?limit=abc").bearer_auth(&host.admin_key)).await;
     assert_problem(&bad_limit, 400, "invalid_input");
     let no_key = host.send(host.request(Method::GET, "/v1/admin/invocations")).await;
     assert_problem(&no_key, 401, "unauthorized");
