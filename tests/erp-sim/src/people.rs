@@ -121,3 +121,30 @@ pub const UNKNOWN_CPF: &str = "529.982.247-25";
 
 /// The provider (boleto "cedente", PIX receiver).
 pub const PROVIDER_NAME: &str = "Ponte Demo Telecom Ltda";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ponte_contract::normalize::document::{Document, cpf_check_digits};
+
+    #[test]
+    fn documents_are_valid_and_masked_forms_match_digits() {
+        for (masked, digits) in [
+            (CUSTOMER_CPF, CUSTOMER_CPF_DIGITS),
+            (CUSTOMER_NO_INVOICES_CPF, CUSTOMER_NO_INVOICES_CPF_DIGITS),
+            (BLOCKED_CUSTOMER_CPF, BLOCKED_CUSTOMER_CPF_DIGITS),
+            (INACTIVE_CUSTOMER_CPF, "46385102726"),
+            (UNKNOWN_CPF, "52998224725"),
+        ] {
+            let doc = Document::parse(masked).expect("valid CPF");
+            assert_eq!((doc.as_str(), doc.formatted().as_str()), (digits, masked));
+            let mut base = [0u8; 9];
+            for (slot, b) in base.iter_mut().zip(digits.bytes()) {
+                *slot = b - b'0';
+            }
+            let [d1, d2] = cpf_check_digits(&base);
+            assert_eq!(&digits[9..], format!("{d1}{d2}"));
+        }
+        assert_eq!(Document::parse(COMPANY_CNPJ).map(|d| d.as_str().to_owned()), Ok(COMPANY_CNPJ_DIGITS.to_owned()));
+    }
+}
