@@ -3,6 +3,8 @@
 //! - `functions`: `POST /v1/functions/{function}` and `GET /v1/functions`.
 //! - `ops`: `/healthz`, `/readyz`, `/metrics`, `/openapi.json`.
 //! - `admin`: operator endpoints (admin scope): the invocation log.
+//! - `settlements`: `GET /v1/settlements/{id}` for callers, and the parked-settlement endpoints
+//!   for operators.
 //! - `auth`: API keys to callers.
 //!
 //! Every error is a [`Problem`] (`application/problem+json`), including the ones axum would
@@ -13,6 +15,7 @@ mod auth;
 mod functions;
 pub mod openapi;
 mod ops;
+mod settlements;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -48,6 +51,7 @@ pub fn router(host: Host) -> Router {
         .merge(functions::router())
         .merge(ops::router())
         .merge(admin::router())
+        .merge(settlements::router())
         .fallback(|| async {
             Problem::new(ProblemCode::NoSuchEndpoint, "no such endpoint").with_invocation(&invocation_id())
         })

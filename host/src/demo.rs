@@ -49,7 +49,7 @@ pub async fn run(options: DemoOptions) -> anyhow::Result<()> {
         vars: Vars::env().with("PONTE_DEMO_IXC_URL", sim.base_url()).with("PONTE_DEMO_IXC_TOKEN", token),
         http_limits: Default::default(),
     };
-    let host = crate::bootstrap(&database, &sources).await?;
+    let host = crate::bootstrap(&database, &sources, Default::default()).await?;
     if !host.registry.tenants.contains_key(DEMO_TENANT) {
         anyhow::bail!("the demo tenant did not load; see the configuration errors above");
     }

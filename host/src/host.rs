@@ -9,7 +9,11 @@
 //!   once for every runtime.
 //! - [`config`]: plugin manifests and tenants' automation files, validated with file and line.
 //! - [`registry`]: everything loaded: plugins compiled, tenants' connections ready.
-//! - [`store`]: the one place with SQL (SQLite by default): API keys, the invocation log, kv.
+//! - [`idempotency`]: the rules of `Idempotency-Key` on the writing functions.
+//! - [`settlement`]: the durable queue that posts payments exactly once, and its worker.
+//! - [`breaker`]: circuit breakers per tenant connection.
+//! - [`store`]: the one place with SQL (SQLite by default, PostgreSQL to scale out): API keys,
+//!   the invocation log, kv, idempotency records, the settlement queue.
 //! - [`metrics`], [`problem`], [`secret`]: Prometheus metrics, caller-facing errors, secrets
 //!   and their redaction.
 //! - [`server`]: serving on a bound listener with graceful shutdown.
@@ -19,9 +23,11 @@
 //! crate; the host applies it and never redefines it.
 
 pub mod api;
+pub mod breaker;
 pub mod capabilities;
 pub mod config;
 pub mod demo;
+pub mod idempotency;
 pub mod invoke;
 pub mod metrics;
 pub mod problem;
@@ -29,6 +35,7 @@ pub mod registry;
 pub mod runtime;
 pub mod secret;
 pub mod server;
+pub mod settlement;
 pub mod store;
 
 use anyhow::Context as _;
@@ -38,7 +45,11 @@ use anyhow::Context as _;
 ///
 /// # Errors
 /// When the store can't be opened.
-pub async fn bootstrap(database_url: &str, sources: &registry::Sources) -> anyhow::Result<invoke::Host> {
+pub async fn bootstrap(
+    database_url: &str,
+    sources: &registry::Sources,
+    options: invoke::HostOptions,
+) -> anyhow::Result<invoke::Host> {
     let store = store::Store::open(database_url).await.context("failed to open the store")?;
     let registry = registry::Registry::load(sources).await;
     for (id, tenant) in &registry.tenants {
@@ -50,10 +61,5 @@ pub async fn bootstrap(database_url: &str, sources: &registry::Sources) -> anyho
         errors = registry.errors.len(),
         "configuration loaded"
     );
-    Ok(invoke::Host {
-        store,
-        registry: std::sync::Arc::new(registry),
-        metrics: metrics::Metrics::new(),
-        clock: capabilities::clock::Clock::system(),
-    })
+    Ok(invoke::Host::new(store, registry, options))
 }

@@ -2,24 +2,34 @@
 //! normalized answer, with the invocation log and metrics written whatever happens.
 //!
 //! ```text
-//! function known? ─ scope allows? ─ input valid? ─ tenant automation? ─ plugin runs (sandbox,
-//! capabilities, deadline) ─ contract enforced on its result ─ logged ─ answered
+//! scope allows? ─ input valid? ─ tenant automation? ─ [writes: idempotency key claimed or
+//! answer replayed] ─ [settle_invoice: written to the settlement queue] ─ circuit closed? ─
+//! plugin runs (sandbox, capabilities, deadline) ─ contract enforced on its result ─ logged ─
+//! answered
 //! ```
+//!
+//! [`Host::execute`] is the part every plugin call shares (the settlement worker's included):
+//! the tenant's binding, the circuit breaker, the sandboxed run, contract enforcement.
+//! [`Host::record`] writes what a call leaves behind: metrics, the invocation log, a log line.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use ponte_contract::{EnforceOptions, Function};
 use serde_json::Value;
 
+use crate::breaker::{BreakerOptions, Breakers};
 use crate::capabilities::InvocationInfo;
 use crate::capabilities::clock::Clock;
 use crate::capabilities::http::UpstreamCall;
+use crate::config::automation::FunctionBinding;
+use crate::idempotency::{self, Begin};
 use crate::metrics::{CallLabels, FunctionLabels, Metrics, UpstreamLabels};
 use crate::problem::{Problem, ProblemCode};
-use crate::registry::Registry;
-use crate::runtime::Call;
+use crate::registry::{Connection, Registry};
+use crate::runtime::{Call, PluginError};
+use crate::settlement::{self, SettlementOptions};
 use crate::store::{Caller, InvocationRecord, Store};
 
 /// The host's shared state: what every request handler works with.
@@ -33,23 +43,114 @@ pub struct Host {
     pub metrics: Metrics,
     /// The plugins' clock.
     pub clock: Clock,
+    /// Tunables.
+    pub options: HostOptions,
+    /// Circuit breakers per tenant connection.
+    pub breakers: Arc<Breakers>,
+    /// Wakes the settlement worker when a settlement is queued.
+    pub settlement_wake: Arc<tokio::sync::Notify>,
+}
+
+/// The host's tunables, with production defaults.
+#[derive(Debug, Clone)]
+pub struct HostOptions {
+    /// How long an idempotency record is kept (default 24 h).
+    pub idempotency_retention: Duration,
+    /// The settlement queue's retries and leases.
+    pub settlement: SettlementOptions,
+    /// When circuits open.
+    pub breaker: BreakerOptions,
+}
+
+impl Default for HostOptions {
+    fn default() -> Self {
+        HostOptions {
+            idempotency_retention: Duration::from_secs(24 * 3600),
+            settlement: SettlementOptions::default(),
+            breaker: BreakerOptions::default(),
+        }
+    }
+}
+
+impl Host {
+    /// A host over a store and a registry, with `options`.
+    pub fn new(store: Store, registry: Registry, options: HostOptions) -> Host {
+        Host {
+            store,
+            registry: Arc::new(registry),
+            metrics: Metrics::new(),
+            clock: Clock::system(),
+            breakers: Arc::new(Breakers::new(options.breaker)),
+            options,
+            settlement_wake: Arc::new(tokio::sync::Notify::new()),
+        }
+    }
 }
 
 /// A successful call.
 #[derive(Debug, Clone)]
 pub struct Answer {
+    /// The HTTP status: 200, or 202 for a payment queued for posting. A replayed idempotent
+    /// answer keeps the first call's status, a problem's included (then `output` is the
+    /// problem's body).
+    pub status: u16,
     /// The normalized output.
     pub output: Value,
     /// How many values enforcement dropped or repaired.
     pub warnings: usize,
 }
 
+impl Answer {
+    pub(crate) fn ok(output: Value, warnings: usize) -> Answer {
+        Answer { status: 200, output, warnings }
+    }
+}
+
+/// Who a call is logged for: a caller over HTTP, or the settlement worker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Origin {
+    /// An API caller.
+    Caller,
+    /// The settlement queue (counted in the settlement metrics, not as a caller's call).
+    Settlement,
+}
+
 /// What one invocation leaves in the log, filled in as the pipeline goes.
-struct Trace {
+pub(crate) struct Trace {
+    pub(crate) id: String,
+    tenant: String,
+    function: Function,
+    origin: Origin,
+    started: Instant,
+    started_at: DateTime<Utc>,
     plugin: Option<(String, String)>,
     warnings: Vec<ponte_contract::Warning>,
     upstream: Vec<UpstreamCall>,
-    detail: Option<String>,
+    /// Replaces the problem's detail in the log (a redacted plugin error, a note).
+    pub(crate) detail: Option<String>,
+    /// Replaces `ok` as the logged outcome of a successful answer (`replayed`, `queued`).
+    pub(crate) outcome: Option<&'static str>,
+    /// Whether anything may have reached the ERP (a plugin ran, or a payment was queued).
+    pub(crate) executed: bool,
+}
+
+impl Trace {
+    pub(crate) fn new(id: &str, tenant: &str, function: Function, origin: Origin) -> Trace {
+        Trace {
+            id: id.to_owned(),
+            tenant: tenant.to_owned(),
+            function,
+            origin,
+            started: Instant::now(),
+            started_at: Utc::now(),
+            plugin: None,
+            warnings: Vec::new(),
+            upstream: Vec::new(),
+            detail: None,
+            outcome: None,
+            executed: false,
+        }
+    }
 }
 
 impl Host {
@@ -66,7 +167,8 @@ impl Host {
         }
     }
 
-    /// Calls `function` for `caller` with the raw JSON body (empty means `{}`).
+    /// Calls `function` for `caller` with the raw JSON body (empty means `{}`). Writing
+    /// functions need `idempotency_key`.
     ///
     /// # Errors
     /// A [`Problem`] carrying `invocation_id`.
@@ -76,35 +178,196 @@ impl Host {
         function: Function,
         body: &[u8],
         invocation_id: &str,
+        idempotency_key: Option<&str>,
     ) -> Result<Answer, Problem> {
-        let started = Instant::now();
-        let started_at = Utc::now();
-        let mut trace = Trace { plugin: None, warnings: Vec::new(), upstream: Vec::new(), detail: None };
-        let result = self.run(caller, function, body, invocation_id, &mut trace).await;
-        let elapsed = started.elapsed();
+        let mut trace = Trace::new(invocation_id, &caller.tenant, function, Origin::Caller);
+        let result = self.run(caller, function, body, idempotency_key, &mut trace).await;
+        self.record(trace, result).await
+    }
 
+    async fn run(
+        &self,
+        caller: &Caller,
+        function: Function,
+        body: &[u8],
+        idempotency_key: Option<&str>,
+        trace: &mut Trace,
+    ) -> Result<Answer, Problem> {
+        Self::authorize(caller, function)?;
+        let body = if body.iter().all(u8::is_ascii_whitespace) { b"{}".as_slice() } else { body };
+        let input = ponte_contract::validate_input_json(function, body).map_err(Problem::from)?;
+        let timeout = self.binding_timeout(&caller.tenant, function)?;
+        if !function.spec().is_write() {
+            return self.execute(&caller.tenant, function, input, trace).await.map(|(output, w)| Answer::ok(output, w));
+        }
+        let Some(key) = idempotency_key else {
+            return Err(Problem::new(
+                ProblemCode::IdempotencyKeyRequired,
+                format!("`{function}` changes the ERP: send an `Idempotency-Key` header"),
+            ));
+        };
+        let hash = idempotency::request_hash(function, &input);
+        let request = idempotency::Request {
+            tenant: &caller.tenant,
+            function,
+            key,
+            hash: &hash,
+            invocation_id: &trace.id,
+            lease: self.call_lease(function, timeout),
+            retention: self.options.idempotency_retention,
+        };
+        let claim = match idempotency::begin(&self.store, request).await? {
+            Begin::Run(claim) => claim,
+            Begin::Replay(answer, first) => {
+                trace.outcome = Some("replayed");
+                trace.detail = Some(format!("idempotent replay of invocation {first}"));
+                let output = serde_json::from_str(&answer.body)
+                    .map_err(|_| Problem::new(ProblemCode::Internal, "a stored answer could not be read"))?;
+                return Ok(Answer { status: answer.status, output, warnings: 0 });
+            }
+        };
+        let result = if function == Function::SettleInvoice {
+            settlement::accept(self, &caller.tenant, input, &hash, trace).await
+        } else {
+            self.execute(&caller.tenant, function, input, trace).await.map(|(output, w)| Answer::ok(output, w))
+        };
+        if trace.executed {
+            let (status, body) = match &result {
+                Ok(answer) => (answer.status, answer.output.clone()),
+                Err(problem) => (problem.code.status().as_u16(), problem.clone().with_invocation(&trace.id).body()),
+            };
+            claim.complete(&self.store, status, &body).await;
+        } else {
+            claim.release(&self.store).await;
+        }
+        result
+    }
+
+    /// How long a writing call may hold its idempotency key: its deadline, twice for a payment
+    /// (a check of the invoice, then the posting), and a margin.
+    fn call_lease(&self, function: Function, timeout: Duration) -> Duration {
+        let calls = if function == Function::SettleInvoice { 2 } else { 1 };
+        timeout * calls + self.options.settlement.lease_margin
+    }
+
+    /// The deadline of `function` for `tenant`.
+    ///
+    /// # Errors
+    /// `501 function_not_configured` when the tenant has no automation for it.
+    pub(crate) fn binding_timeout(&self, tenant: &str, function: Function) -> Result<Duration, Problem> {
+        self.binding(tenant, function).map(|(binding, _)| binding.timeout)
+    }
+
+    /// What serves `function` for `tenant`.
+    fn binding(&self, tenant: &str, function: Function) -> Result<(&FunctionBinding, &Arc<Connection>), Problem> {
+        let Some(loaded) = self.registry.tenants.get(tenant) else {
+            let detail = if self.registry.failed_tenants.contains_key(tenant) {
+                "the provider's automation file failed to load; the operator must fix it"
+            } else {
+                "the provider has no automation file"
+            };
+            return Err(Problem::new(ProblemCode::FunctionNotConfigured, detail));
+        };
+        loaded.binding(function).ok_or_else(|| {
+            Problem::new(ProblemCode::FunctionNotConfigured, format!("the provider has no automation for `{function}`"))
+        })
+    }
+
+    /// The circuit key of the connection serving `function` for `tenant`.
+    pub(crate) fn circuit_key(&self, tenant: &str, function: Function) -> Option<String> {
+        let (_, connection) = self.registry.tenants.get(tenant)?.binding(function)?;
+        Some(format!("{tenant}/{}", connection.name))
+    }
+
+    /// Runs `function` for `tenant` with a validated `input` through its automation: the
+    /// circuit breaker, the sandboxed plugin, contract enforcement. Returns the normalized
+    /// output and how many warnings enforcement raised.
+    ///
+    /// # Errors
+    /// The [`Problem`] to answer.
+    pub(crate) async fn execute(
+        &self,
+        tenant_id: &str,
+        function: Function,
+        input: Value,
+        trace: &mut Trace,
+    ) -> Result<(Value, usize), Problem> {
+        let (binding, connection) = self.binding(tenant_id, function)?;
+        let manifest = &connection.plugin.manifest;
+        trace.plugin = Some((manifest.name.clone(), manifest.version.clone()));
+
+        let circuit = format!("{tenant_id}/{}", connection.name);
+        let permit = self.breakers.permit(&circuit).map_err(|wait| {
+            Problem::new(
+                ProblemCode::UpstreamUnavailable,
+                format!(
+                    "the ERP failed repeatedly and is not being called for {}s (circuit open); nothing was sent",
+                    wait.as_secs().max(1)
+                ),
+            )
+        })?;
+
+        let deadline = Instant::now() + binding.timeout;
+        let info = Arc::new(InvocationInfo {
+            id: trace.id.clone(),
+            tenant: tenant_id.to_owned(),
+            function,
+            connection: connection.name.clone(),
+            plugin: manifest.name.clone(),
+            plugin_version: manifest.version.clone(),
+        });
+        let capabilities = connection.capabilities(&self.store, info, deadline, self.clock);
+        let http = capabilities.http.clone();
+        trace.executed = true;
+        let result = connection.plugin.runtime.invoke(Call { function, input: input.clone(), capabilities }).await;
+        trace.upstream = http.calls();
+        let reached = !matches!(
+            result,
+            Err(PluginError::Unavailable(_) | PluginError::UpstreamTimeout | PluginError::Deadline)
+        );
+        if self.breakers.record(permit, reached) {
+            tracing::warn!(tenant = tenant_id, connection = %connection.name, "circuit opened: the upstream failed repeatedly");
+            self.metrics.circuit_opened(tenant_id, &connection.name);
+        }
+        let raw = result.map_err(|e| {
+            trace.detail = Some(connection.redactor.redact(&e.to_string()));
+            Problem::from(e)
+        })?;
+        let options = EnforceOptions { integer_money: manifest.integer_money };
+        let enforced = ponte_contract::enforce_value(function, Some(&input), &raw, options).map_err(Problem::from)?;
+        let warnings = enforced.warnings.len();
+        trace.warnings = enforced.warnings;
+        Ok((enforced.output, warnings))
+    }
+
+    /// Writes what a call leaves behind (metrics, the invocation log, a log line) and returns
+    /// its result with problems carrying the invocation id.
+    pub(crate) async fn record(&self, trace: Trace, result: Result<Answer, Problem>) -> Result<Answer, Problem> {
+        let elapsed = trace.started.elapsed();
         let (status, outcome) = match &result {
-            Ok(_) => (200, "ok"),
+            Ok(answer) => (answer.status, trace.outcome.unwrap_or("ok")),
             Err(p) => (p.code.status().as_u16(), p.code.as_str()),
         };
-        let f = function.as_str().to_owned();
-        let tenant = caller.tenant.clone();
-        self.metrics
-            .calls
-            .get_or_create(&CallLabels { tenant: tenant.clone(), function: f.clone(), outcome: outcome.into() })
-            .inc();
-        self.metrics
-            .call_seconds
-            .get_or_create(&FunctionLabels { tenant: tenant.clone(), function: f.clone() })
-            .observe(elapsed.as_secs_f64());
+        let f = trace.function.as_str().to_owned();
+        let tenant = trace.tenant.clone();
+        if trace.origin == Origin::Caller {
+            self.metrics
+                .calls
+                .get_or_create(&CallLabels { tenant: tenant.clone(), function: f.clone(), outcome: outcome.into() })
+                .inc();
+            self.metrics
+                .call_seconds
+                .get_or_create(&FunctionLabels { tenant: tenant.clone(), function: f.clone() })
+                .observe(elapsed.as_secs_f64());
+            if let Err(p) = &result {
+                self.metrics.error(&tenant, &f, p.code.as_str());
+            }
+        }
         if !trace.warnings.is_empty() {
             self.metrics
                 .warnings
                 .get_or_create(&FunctionLabels { tenant: tenant.clone(), function: f.clone() })
                 .inc_by(trace.warnings.len() as u64);
-        }
-        if let Err(p) = &result {
-            self.metrics.error(&tenant, &f, p.code.as_str());
         }
         for call in &trace.upstream {
             let labels = UpstreamLabels {
@@ -118,12 +381,12 @@ impl Host {
         }
 
         let record = InvocationRecord {
-            id: invocation_id.to_owned(),
+            id: trace.id.clone(),
             tenant,
             function: f,
             plugin: trace.plugin.as_ref().map(|p| p.0.clone()),
             plugin_version: trace.plugin.as_ref().map(|p| p.1.clone()),
-            started_at,
+            started_at: trace.started_at,
             duration_ms: u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
             status,
             outcome: outcome.to_owned(),
@@ -133,69 +396,16 @@ impl Host {
         };
         if let Err(e) = self.store.record_invocation(&record).await {
             // The answer stands; losing an audit row is logged loudly, not turned into an error.
-            tracing::error!(invocation_id, error = %e, "could not record the invocation");
+            tracing::error!(invocation_id = %trace.id, error = %e, "could not record the invocation");
         }
         match &result {
             Ok(_) => {
-                tracing::info!(invocation_id, tenant = %record.tenant, function = %record.function, duration_ms = record.duration_ms, warnings = trace.warnings.len(), "call ok")
+                tracing::info!(invocation_id = %trace.id, tenant = %record.tenant, function = %record.function, duration_ms = record.duration_ms, warnings = trace.warnings.len(), outcome, "call ok")
             }
             Err(p) => {
-                tracing::warn!(invocation_id, tenant = %record.tenant, function = %record.function, duration_ms = record.duration_ms, code = %p.code, detail = record.detail.as_deref().unwrap_or(""), "call failed")
+                tracing::warn!(invocation_id = %trace.id, tenant = %record.tenant, function = %record.function, duration_ms = record.duration_ms, code = %p.code, detail = record.detail.as_deref().unwrap_or(""), "call failed")
             }
         }
-        result.map_err(|p| p.with_invocation(invocation_id))
-    }
-
-    async fn run(
-        &self,
-        caller: &Caller,
-        function: Function,
-        body: &[u8],
-        invocation_id: &str,
-        trace: &mut Trace,
-    ) -> Result<Answer, Problem> {
-        Self::authorize(caller, function)?;
-        let body = if body.iter().all(u8::is_ascii_whitespace) { b"{}".as_slice() } else { body };
-        let input = ponte_contract::validate_input_json(function, body).map_err(Problem::from)?;
-
-        let Some(tenant) = self.registry.tenants.get(&caller.tenant) else {
-            let detail = if self.registry.failed_tenants.contains_key(&caller.tenant) {
-                "the provider's automation file failed to load; the operator must fix it"
-            } else {
-                "the provider has no automation file"
-            };
-            return Err(Problem::new(ProblemCode::FunctionNotConfigured, detail));
-        };
-        let Some((binding, connection)) = tenant.binding(function) else {
-            return Err(Problem::new(
-                ProblemCode::FunctionNotConfigured,
-                format!("the provider has no automation for `{function}`"),
-            ));
-        };
-        let manifest = &connection.plugin.manifest;
-        trace.plugin = Some((manifest.name.clone(), manifest.version.clone()));
-
-        let deadline = Instant::now() + binding.timeout;
-        let info = Arc::new(InvocationInfo {
-            id: invocation_id.to_owned(),
-            tenant: caller.tenant.clone(),
-            function,
-            connection: connection.name.clone(),
-            plugin: manifest.name.clone(),
-            plugin_version: manifest.version.clone(),
-        });
-        let capabilities = connection.capabilities(&self.store, info, deadline, self.clock);
-        let http = capabilities.http.clone();
-        let result = connection.plugin.runtime.invoke(Call { function, input: input.clone(), capabilities }).await;
-        trace.upstream = http.calls();
-        let raw = result.map_err(|e| {
-            trace.detail = Some(connection.redactor.redact(&e.to_string()));
-            Problem::from(e)
-        })?;
-        let options = EnforceOptions { integer_money: manifest.integer_money };
-        let enforced = ponte_contract::enforce_value(function, Some(&input), &raw, options).map_err(Problem::from)?;
-        let warnings = enforced.warnings.len();
-        trace.warnings = enforced.warnings;
-        Ok(Answer { output: enforced.output, warnings })
+        result.map_err(|p| p.with_invocation(&trace.id))
     }
 }

@@ -4,12 +4,16 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
 use ponte_contract::Scope;
+use ponte_host::breaker::BreakerOptions;
 use ponte_host::config::vars::Vars;
+use ponte_host::invoke::HostOptions;
 use ponte_host::registry::{Registry, Sources};
+use ponte_host::settlement::SettlementOptions;
 
 /// Ponte: normalized ERP functions for internet providers' apps, websites and kiosks.
 #[derive(Parser)]
@@ -37,6 +41,8 @@ enum Command {
         listen: SocketAddr,
         #[command(flatten)]
         paths: Paths,
+        #[command(flatten)]
+        tuning: Tuning,
     },
     /// Run the demo: a simulated IXC, the demo tenant, fresh keys, and the API.
     Demo {
@@ -94,9 +100,56 @@ enum KeysCommand {
     },
 }
 
+/// Retries, leases and retention (production defaults; tests and chaos runs shorten them).
+#[derive(Args)]
+struct Tuning {
+    /// How long an Idempotency-Key's answer is kept.
+    #[arg(long, default_value = "24h", value_parser = humantime::parse_duration, env = "PONTE_IDEMPOTENCY_RETENTION")]
+    idempotency_retention: Duration,
+    /// Attempts at posting a payment before it is parked for a human.
+    #[arg(long, default_value_t = 20, env = "PONTE_SETTLEMENT_MAX_ATTEMPTS")]
+    settlement_max_attempts: u32,
+    /// The first retry's delay (doubling, with jitter).
+    #[arg(long, default_value = "2s", value_parser = humantime::parse_duration, env = "PONTE_SETTLEMENT_BACKOFF")]
+    settlement_backoff: Duration,
+    /// The longest delay between attempts.
+    #[arg(long, default_value = "10m", value_parser = humantime::parse_duration, env = "PONTE_SETTLEMENT_BACKOFF_MAX")]
+    settlement_backoff_max: Duration,
+    /// Added to an attempt's deadlines to make its lease (how soon a dead replica's work is taken over).
+    #[arg(long, default_value = "30s", value_parser = humantime::parse_duration, env = "PONTE_SETTLEMENT_LEASE_MARGIN")]
+    settlement_lease_margin: Duration,
+    /// How often the worker looks for due settlements.
+    #[arg(long, default_value = "1s", value_parser = humantime::parse_duration, env = "PONTE_SETTLEMENT_POLL")]
+    settlement_poll: Duration,
+    /// Consecutive upstream failures that open a connection's circuit.
+    #[arg(long, default_value_t = 5, env = "PONTE_BREAKER_THRESHOLD")]
+    breaker_threshold: u32,
+    /// How long an open circuit stays open before a probe.
+    #[arg(long, default_value = "10s", value_parser = humantime::parse_duration, env = "PONTE_BREAKER_COOLDOWN")]
+    breaker_cooldown: Duration,
+}
+
+impl Tuning {
+    fn options(&self) -> HostOptions {
+        let defaults = HostOptions::default();
+        HostOptions {
+            idempotency_retention: self.idempotency_retention,
+            settlement: SettlementOptions {
+                max_attempts: self.settlement_max_attempts.max(1),
+                backoff_base: self.settlement_backoff,
+                backoff_max: self.settlement_backoff_max.max(self.settlement_backoff),
+                lease_margin: self.settlement_lease_margin,
+                poll_interval: self.settlement_poll,
+                ..defaults.settlement
+            },
+            breaker: BreakerOptions { threshold: self.breaker_threshold.max(1), cooldown: self.breaker_cooldown },
+        }
+    }
+}
+
 #[derive(Args)]
 struct Paths {
-    /// Database URL (`sqlite://file.db`).
+    /// Database URL: `sqlite://file.db` (embedded) or `postgres://user@host/db` (shared by replicas).
     #[arg(long, default_value = "sqlite://ponte.db", env = "DATABASE_URL")]
     database: String,
     /// The plugins folder.
@@ -150,8 +203,8 @@ fn main() -> ExitCode {
 
 async fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
-        Command::Serve { listen, paths } => {
-            let host = ponte_host::bootstrap(&paths.database, &paths.sources()).await?;
+        Command::Serve { listen, paths, tuning } => {
+            let host = ponte_host::bootstrap(&paths.database, &paths.sources(), tuning.options()).await?;
             let listener =
                 tokio::net::TcpListener::bind(listen).await.with_context(|| format!("failed to listen on {listen}"))?;
             tracing::info!(address = %listener.local_addr()?, "serving");

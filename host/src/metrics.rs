@@ -56,6 +56,32 @@ pub struct UpstreamLabels {
     pub outcome: String,
 }
 
+/// Labels of a tenant connection (a configured upstream).
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ConnectionLabels {
+    /// Tenant id.
+    pub tenant: String,
+    /// The automation's connection name.
+    pub connection: String,
+}
+
+/// Labels of a settlement event.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct SettlementLabels {
+    /// Tenant id.
+    pub tenant: String,
+    /// `accepted`, `posted`, `verified_paid`, `already_paid`, `retry`, `deferred`, `parked`,
+    /// `rejected`, `requeued`, `resolved`.
+    pub event: String,
+}
+
+/// Labels of a per-tenant gauge.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct TenantLabels {
+    /// Tenant id.
+    pub tenant: String,
+}
+
 /// The server's metrics.
 #[derive(Clone)]
 pub struct Metrics {
@@ -72,6 +98,13 @@ pub struct Metrics {
     pub upstream_seconds: Family<UpstreamLabels, Histogram>,
     /// Contract warnings (values dropped or repaired) by tenant and function.
     pub warnings: Family<FunctionLabels, Counter>,
+    /// Circuits opened, by tenant and connection.
+    pub circuits_opened: Family<ConnectionLabels, Counter>,
+    /// Settlement events by tenant.
+    pub settlements: Family<SettlementLabels, Counter>,
+    /// Parked settlements (dead letters waiting for a human) by tenant, as of the worker's last
+    /// sweep: alert on anything above zero.
+    pub settlements_parked: Family<TenantLabels, Gauge>,
     /// Tenants whose automation is loaded.
     pub tenants_loaded: Gauge,
     /// Configuration errors at the last load.
@@ -100,6 +133,9 @@ impl Metrics {
         let upstream_seconds =
             Family::<UpstreamLabels, Histogram>::new_with_constructor(latency_histogram as fn() -> Histogram);
         let warnings = Family::<FunctionLabels, Counter>::default();
+        let circuits_opened = Family::<ConnectionLabels, Counter>::default();
+        let settlements = Family::<SettlementLabels, Counter>::default();
+        let settlements_parked = Family::<TenantLabels, Gauge>::default();
         let tenants_loaded = Gauge::default();
         let config_errors = Gauge::default();
         registry.register("calls", "Function calls by outcome", calls.clone());
@@ -112,6 +148,13 @@ impl Metrics {
             upstream_seconds.clone(),
         );
         registry.register("contract_warnings", "Values dropped or repaired by contract enforcement", warnings.clone());
+        registry.register("circuits_opened", "Circuits opened after repeated upstream failures", circuits_opened.clone());
+        registry.register("settlements", "Settlement queue events", settlements.clone());
+        registry.register(
+            "settlements_parked",
+            "Settlements parked for a human (dead letters), as of the last sweep",
+            settlements_parked.clone(),
+        );
         registry.register("tenants_loaded", "Tenants whose automation is loaded", tenants_loaded.clone());
         registry.register("config_errors", "Configuration errors at the last load", config_errors.clone());
         Metrics {
@@ -122,6 +165,9 @@ impl Metrics {
             upstream_calls,
             upstream_seconds,
             warnings,
+            circuits_opened,
+            settlements,
+            settlements_parked,
             tenants_loaded,
             config_errors,
         }
@@ -134,6 +180,18 @@ impl Metrics {
             out.clear();
         }
         out
+    }
+
+    /// Counts a circuit opened.
+    pub fn circuit_opened(&self, tenant: &str, connection: &str) {
+        self.circuits_opened
+            .get_or_create(&ConnectionLabels { tenant: tenant.to_owned(), connection: connection.to_owned() })
+            .inc();
+    }
+
+    /// Counts a settlement event.
+    pub fn settlement(&self, tenant: &str, event: &str) {
+        self.settlements.get_or_create(&SettlementLabels { tenant: tenant.to_owned(), event: event.to_owned() }).inc();
     }
 
     /// Counts an error answered.

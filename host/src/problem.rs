@@ -2,6 +2,7 @@
 //! (`application/problem+json`, RFC 9457).
 //!
 //! The table is CONTRACT.md's, plus `not_found` (the ERP has no such record),
+//! `idempotency_in_progress` (a duplicate of a call that is still running, after waiting for it),
 //! `no_such_endpoint`, `method_not_allowed` and `internal`.
 //! A problem's `detail` is written for the app developer and never carries a stack trace, a
 //! path, SQL, or a secret: 5xx details say what happened in general terms, and the
@@ -58,6 +59,8 @@ problem_codes! {
     NoSuchEndpoint = "no_such_endpoint", 404, "No such endpoint";
     MethodNotAllowed = "method_not_allowed", 405, "Method not allowed";
     IdempotencyConflict = "idempotency_conflict", 409, "The idempotency key was used with another body";
+    IdempotencyInProgress = "idempotency_in_progress", 409, "A call with this idempotency key is still running";
+    SettlementNotParked = "settlement_not_parked", 409, "Only a parked settlement can be retried or resolved";
     PayloadTooLarge = "payload_too_large", 413, "The body is too large";
     UnsupportedMediaType = "unsupported_media_type", 415, "The body must be application/json";
     IdempotencyKeyRequired = "idempotency_key_required", 428, "This function requires an Idempotency-Key header";

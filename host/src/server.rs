@@ -1,13 +1,16 @@
-//! Serving the API: a bound listener in, a shutdown future to stop (tests bind port 0 and stop
-//! when they choose; the binary binds the configured address and waits for SIGINT/SIGTERM).
+//! Serving the API and running the settlement worker beside it: a bound listener in, a shutdown
+//! future to stop (tests bind port 0 and stop when they choose; the binary binds the configured
+//! address and waits for SIGINT/SIGTERM).
 
 use std::future::Future;
 
 use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
 
 use crate::invoke::Host;
 
-/// Serves until `shutdown` completes, then drains in-flight requests.
+/// Serves until `shutdown` completes, then drains in-flight requests and lets the settlement
+/// worker finish the attempts it has under way.
 ///
 /// # Errors
 /// The listener's I/O error.
@@ -16,8 +19,15 @@ pub async fn serve(
     host: Host,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let stop_worker = CancellationToken::new();
+    let worker = tokio::spawn(crate::settlement::worker::run(host.clone(), stop_worker.clone()));
     let app = crate::api::router(host);
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+    let served = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
+    stop_worker.cancel();
+    if let Err(e) = worker.await {
+        tracing::error!(error = %e, "the settlement worker panicked");
+    }
+    served
 }
 
 /// Completes on SIGINT or SIGTERM.

@@ -11,6 +11,8 @@
 //! - `store/api_keys.rs`: `api_keys`, token generation and [`Store::authenticate`].
 //! - `store/invocations.rs`: `invocations`, one row per call for audit and debugging.
 //! - `store/kv.rs`: `kv`, namespaced strings with an optional expiry.
+//! - `store/idempotency.rs`: `idempotency`, the first answer of each writing call per key.
+//! - `store/settlements.rs`: `settlements`, the durable queue of payments to post.
 //! - `migrations/sqlite/*.sql` (beside the crate's `Cargo.toml`): the schema, applied by
 //!   [`Store::open`]; released migrations are never edited, new ones are added.
 //!
@@ -21,6 +23,8 @@
 //! | `api_keys`    | `id` (12 hex chars)  | tenant, SHA-256 of the token, scopes, label, revocation  |
 //! | `invocations` | `id` (UUID text)     | tenant, function, plugin, timing, status, outcome, JSON  |
 //! | `kv`          | `(namespace, key)`   | value, expiry                                            |
+//! | `idempotency` | `(tenant, function, key)` | request hash, state, lease, the answer, expiry      |
+//! | `settlements` | `id` (UUID v7 text)  | one payment to post: input, state, attempts, lease, result |
 //!
 //! # Portability
 //! SQLite (a file, the zero-setup default) is the only backend today; PostgreSQL will arrive as a
@@ -59,12 +63,16 @@ macro_rules! with_pool {
 }
 
 mod api_keys;
+mod idempotency;
 mod invocations;
 mod kv;
+mod settlements;
 mod tenants;
 
 pub use api_keys::{ApiKeyInfo, Caller, NewApiKey};
+pub use idempotency::{IdempotencyKey, IdempotencyRecord, StoredAnswer};
 pub use invocations::{InvocationRecord, MAX_INVOCATIONS_PAGE};
+pub use settlements::{Failure, Inserted, NewSettlement, Settlement, SettlementState};
 pub use tenants::Tenant;
 
 /// How long a query waits for a free connection before the store reports [`StoreError::Unavailable`].
@@ -223,6 +231,12 @@ impl Store {
         .map_err(StoreError::Unavailable)?;
         SQLITE_MIGRATOR.run(&pool).await.map_err(StoreError::Migrate)?;
         Ok(Store { backend: Backend::Sqlite(pool) })
+    }
+
+    /// Whether this store runs on PostgreSQL, for the rare statement whose SQL must differ
+    /// (row locks such as `FOR UPDATE SKIP LOCKED`, which SQLite neither has nor needs).
+    pub(crate) fn is_postgres(&self) -> bool {
+        false
     }
 
     /// Checks that the database answers a trivial query (for `/readyz`).

@@ -21,7 +21,7 @@ struct Page {
     limit: Option<u32>,
 }
 
-async fn admin(state: &AppState, headers: &HeaderMap) -> Result<Caller, Problem> {
+pub(super) async fn admin(state: &AppState, headers: &HeaderMap) -> Result<Caller, Problem> {
     let caller = auth::authenticate(&state.host, headers).await?;
     if caller.has_scope(Scope::Admin) {
         Ok(caller)
@@ -30,7 +30,7 @@ async fn admin(state: &AppState, headers: &HeaderMap) -> Result<Caller, Problem>
     }
 }
 
-fn failure(problem: Problem) -> Response {
+pub(super) fn failure(problem: Problem) -> Response {
     problem.with_invocation(&invocation_id()).into_response()
 }
 

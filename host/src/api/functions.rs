@@ -58,6 +58,7 @@ async fn call(
             "send the body as `Content-Type: application/json`",
         ));
     }
+    let mut idempotency_key = None;
     if function.spec().access == Access::Write {
         match headers.get("idempotency-key").map(|v| v.to_str()) {
             None => {
@@ -66,7 +67,9 @@ async fn call(
                     format!("`{function}` changes the ERP: send an `Idempotency-Key` header"),
                 ));
             }
-            Some(Ok(key)) if (1..=255).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic()) => {}
+            Some(Ok(key)) if (1..=255).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic()) => {
+                idempotency_key = Some(key);
+            }
             Some(_) => {
                 return fail(Problem::new(
                     ProblemCode::InvalidInput,
@@ -75,9 +78,16 @@ async fn call(
             }
         }
     }
-    match state.host.call(&caller, function, &body, &id).await {
+    match state.host.call(&caller, function, &body, &id, idempotency_key).await {
         Ok(answer) => {
-            let mut response = axum::Json(answer.output).into_response();
+            let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK);
+            let mut response = (status, axum::Json(answer.output)).into_response();
+            if status.is_client_error() || status.is_server_error() {
+                // A replayed problem keeps its media type.
+                response
+                    .headers_mut()
+                    .insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/problem+json"));
+            }
             if let Ok(value) = header::HeaderValue::from_str(&id) {
                 response.headers_mut().insert("x-invocation-id", value);
             }

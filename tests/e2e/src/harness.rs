@@ -14,12 +14,15 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
 
 use ponte_contract::Scope;
 use ponte_erp_sim::{Simulator, ixc, sgp};
+use ponte_host::breaker::BreakerOptions;
 use ponte_host::config::vars::Vars;
-use ponte_host::invoke::Host;
+use ponte_host::invoke::{Host, HostOptions};
 use ponte_host::registry::Sources;
+use ponte_host::settlement::SettlementOptions;
 use serde_json::Value;
 use tokio::sync::oneshot;
 
@@ -112,11 +115,35 @@ pub struct TestHostBuilder {
     automations: Vec<(String, String)>,
     plugins: Vec<(String, String, String)>,
     sim: Sim,
+    options: HostOptions,
+    database: Option<String>,
+}
+
+/// The host's tunables for tests: retries, polls and leases in milliseconds, not seconds.
+pub fn test_options() -> HostOptions {
+    HostOptions {
+        idempotency_retention: Duration::from_secs(3600),
+        settlement: SettlementOptions {
+            max_attempts: 6,
+            backoff_base: Duration::from_millis(40),
+            backoff_max: Duration::from_millis(400),
+            lease_margin: Duration::from_millis(500),
+            poll_interval: Duration::from_millis(25),
+            concurrency: 8,
+        },
+        breaker: BreakerOptions { threshold: 5, cooldown: Duration::from_millis(300) },
+    }
 }
 
 impl Default for TestHostBuilder {
     fn default() -> Self {
-        TestHostBuilder { automations: Vec::new(), plugins: Vec::new(), sim: Sim::ixc() }
+        TestHostBuilder {
+            automations: Vec::new(),
+            plugins: Vec::new(),
+            sim: Sim::ixc(),
+            options: test_options(),
+            database: None,
+        }
     }
 }
 
@@ -147,6 +174,21 @@ impl TestHostBuilder {
     #[must_use]
     pub fn sim(mut self, sim: Sim) -> Self {
         self.sim = sim;
+        self
+    }
+
+    /// Changes the host's tunables (default: [`test_options`]).
+    #[must_use]
+    pub fn options(mut self, options: HostOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Uses this database instead of a SQLite file in the test's folder (e.g. a
+    /// [`ScratchPostgres`](ponte_host::store::scratch::ScratchPostgres)'s URL).
+    #[must_use]
+    pub fn database(mut self, url: impl Into<String>) -> Self {
+        self.database = Some(url.into());
         self
     }
 
@@ -183,8 +225,9 @@ impl TestHostBuilder {
             vars,
             http_limits: Default::default(),
         };
-        let database = format!("sqlite://{}", dir.path().join("ponte.db").display());
-        let host = ponte_host::bootstrap(&database, &sources).await.expect("bootstrap");
+        let database =
+            self.database.clone().unwrap_or_else(|| format!("sqlite://{}", dir.path().join("ponte.db").display()));
+        let host = ponte_host::bootstrap(&database, &sources, self.options.clone()).await.expect("bootstrap");
         let config_errors: Vec<String> = host.registry.errors.iter().map(ToString::to_string).collect();
 
         host.store.ensure_tenant(TENANT, TENANT).await.expect("tenant");
