@@ -354,6 +354,28 @@ impl TestHost {
         Reply { status, headers, body }
     }
 
+    /// `GET /v1/settlements/{id}` with the app key.
+    pub async fn settlement(&self, id: &str) -> Reply {
+        let request = self.request(reqwest::Method::GET, &format!("/v1/settlements/{id}"));
+        self.send(request.bearer_auth(&self.app_key)).await
+    }
+
+    /// Polls a settlement until it is no longer queued (at most 15 s) and returns its view.
+    ///
+    /// # Panics
+    /// When it is still queued after that, or can't be read.
+    pub async fn wait_settled(&self, id: &str) -> Value {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+        loop {
+            let reply = self.settlement(id).await;
+            assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+            if reply.body["status"] != "queued" || tokio::time::Instant::now() >= deadline {
+                return reply.body;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// The tenant's invocation log, newest first.
     pub async fn invocations(&self) -> Vec<ponte_host::store::InvocationRecord> {
         self.host.store.invocations(TENANT, 1000).await.expect("invocations")

@@ -349,11 +349,11 @@ async fn settle_invoice_posts_once_and_the_invoice_is_then_paid() {
     let open = app(&host, "list_invoices", customer(CUSTOMER_CPF)).await;
     assert!(!remote_ids(&open).contains(&INVOICE_OPEN.to_owned()));
 
-    // The same payment again (a second webhook, another request id): not posted twice.
+    // The same payment again (a second webhook, another request id and Idempotency-Key): the
+    // host knows the payment (tenant, boleto, transaction id) and answers what it answered.
     let again = ok(&host, &host.app_key, "settle_invoice", settle(CUSTOMER_CPF, INVOICE_OPEN, payment)).await;
-    assert_eq!(again["success"], true);
-    assert_eq!(again["api_response"]["reason"], "already_posted", "{again}");
-    // Another payment of the paid invoice: not posted either.
+    assert_eq!(again, reply);
+    // Another payment of the paid invoice: the host reads the invoice first and posts nothing.
     let other = transaction("NSU-778899", "99.90", "2026-05-15T13:00:00-03:00");
     let other = ok(&host, &host.app_key, "settle_invoice", settle(CUSTOMER_CPF, INVOICE_OPEN, other)).await;
     assert_eq!(other["success"], true);
@@ -368,13 +368,19 @@ async fn a_payment_whose_answer_was_lost_is_not_posted_again_on_retry() {
     let payment = transaction("E00000000202605151200lostanswer01", "50.00", "2026-05-15T12:00:00Z");
     let body = settle(CUSTOMER_CPF, INVOICE_OPEN_OVERDUE, payment);
     let lost = host.call_with(&host.app_key, "settle_invoice", body.clone(), &[]).await;
-    assert!(lost.status.is_server_error() || lost.status.as_u16() == 202, "{}", lost.body);
+    assert_eq!(lost.status.as_u16(), 202, "{}", lost.body);
+    assert_eq!(lost.body["status"], "queued");
     assert_eq!(host.sim.postings(INVOICE_OPEN_OVERDUE), 1, "IXC took the payment though the answer was lost");
 
-    // A partial payment: the invoice is still open, only the tag in the baixa tells it's done.
+    // The worker asks IXC before posting again: a partial payment (99.90 due, 50.00 paid), so
+    // the amount due dropped by the payment: posted, not posted twice.
+    let id = lost.body["settlement_id"].as_str().expect("settlement id").to_owned();
+    let settled = host.wait_settled(&id).await;
+    assert_eq!(settled["status"], "posted", "{settled}");
+    assert_eq!(settled["outcome"], "verified_paid", "{settled}");
     let retry = ok(&host, &host.app_key, "settle_invoice", body).await;
     assert_eq!(retry["success"], true);
-    assert_eq!(retry["api_response"]["reason"], "already_posted", "{retry}");
+    assert_eq!(retry["api_response"]["verified_by"], "get_invoice", "{retry}");
     assert_eq!(host.sim.postings(INVOICE_OPEN_OVERDUE), 1);
 
     // 99.90 - 50.00 is still open, and the line now charges that.
