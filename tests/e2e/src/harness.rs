@@ -23,6 +23,7 @@ use ponte_host::config::vars::Vars;
 use ponte_host::invoke::{Host, HostOptions};
 use ponte_host::registry::Sources;
 use ponte_host::settlement::SettlementOptions;
+use ponte_host::store::scratch::ScratchPostgres;
 use serde_json::Value;
 use tokio::sync::oneshot;
 
@@ -117,6 +118,37 @@ pub struct TestHostBuilder {
     sim: Sim,
     options: HostOptions,
     database: Option<String>,
+    backend: Backend,
+}
+
+/// Which store engine a [`TestHost`] runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// A SQLite file in the test's folder (the default).
+    Sqlite,
+    /// A fresh database on the PostgreSQL server of `PONTE_TEST_POSTGRES_URL` (default
+    /// `postgres://postgres@127.0.0.1:5432/postgres`), dropped when the host is. The test fails
+    /// when the server is missing; it never skips.
+    Postgres,
+}
+
+/// Declares each named `async fn(Backend)` as two tests, `name::sqlite` and `name::postgres`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test]
+                async fn sqlite() {
+                    super::$name($crate::Backend::Sqlite).await
+                }
+                #[tokio::test]
+                async fn postgres() {
+                    super::$name($crate::Backend::Postgres).await
+                }
+            }
+        )*
+    };
 }
 
 /// The host's tunables for tests: retries, polls and leases in milliseconds, not seconds.
@@ -143,6 +175,7 @@ impl Default for TestHostBuilder {
             sim: Sim::ixc(),
             options: test_options(),
             database: None,
+            backend: Backend::Sqlite,
         }
     }
 }
@@ -192,6 +225,13 @@ impl TestHostBuilder {
         self
     }
 
+    /// Runs the host on this store engine.
+    #[must_use]
+    pub fn backend(mut self, backend: Backend) -> Self {
+        self.backend = backend;
+        self
+    }
+
     /// Starts the simulator and the server. Without an automation for [`TENANT`], the tenant
     /// gets [`ixc_automation`].
     ///
@@ -225,8 +265,15 @@ impl TestHostBuilder {
             vars,
             http_limits: Default::default(),
         };
-        let database =
-            self.database.clone().unwrap_or_else(|| format!("sqlite://{}", dir.path().join("ponte.db").display()));
+        let scratch = match (self.backend, &self.database) {
+            (Backend::Postgres, None) => Some(ScratchPostgres::create().await.unwrap_or_else(|e| panic!("{e:#}"))),
+            _ => None,
+        };
+        let database = match (&self.database, &scratch) {
+            (Some(url), _) => url.clone(),
+            (None, Some(scratch)) => scratch.url(),
+            (None, None) => format!("sqlite://{}", dir.path().join("ponte.db").display()),
+        };
         let host = ponte_host::bootstrap(&database, &sources, self.options.clone()).await.expect("bootstrap");
         let config_errors: Vec<String> = host.registry.errors.iter().map(ToString::to_string).collect();
 
@@ -259,6 +306,7 @@ impl TestHostBuilder {
             stop: Some(stop),
             server: Some(server),
             dir,
+            _scratch: scratch,
         }
     }
 }
@@ -283,6 +331,8 @@ pub struct TestHost {
     stop: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     dir: tempfile::TempDir,
+    /// Declared last: the database outlives the server's pool.
+    _scratch: Option<ScratchPostgres>,
 }
 
 /// A response: status, headers and body (JSON when it parses, else the text as a string).
