@@ -194,7 +194,9 @@ impl Claim {
                 invocation_id = %self.invocation_id,
                 "the idempotency record was taken over before this call ended (it ran past its lease)"
             ),
-            Err(e) => tracing::error!(invocation_id = %self.invocation_id, error = %e, "could not store the idempotent answer"),
+            Err(e) => {
+                tracing::error!(invocation_id = %self.invocation_id, error = %e, "could not store the idempotent answer")
+            }
         }
     }
 

@@ -321,10 +321,8 @@ impl Host {
         trace.executed = true;
         let result = connection.plugin.runtime.invoke(Call { function, input: input.clone(), capabilities }).await;
         trace.upstream = http.calls();
-        let reached = !matches!(
-            result,
-            Err(PluginError::Unavailable(_) | PluginError::UpstreamTimeout | PluginError::Deadline)
-        );
+        let reached =
+            !matches!(result, Err(PluginError::Unavailable(_) | PluginError::UpstreamTimeout | PluginError::Deadline));
         if self.breakers.record(permit, reached) {
             tracing::warn!(tenant = tenant_id, connection = %connection.name, "circuit opened: the upstream failed repeatedly");
             self.metrics.circuit_opened(tenant_id, &connection.name);

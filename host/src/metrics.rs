@@ -148,7 +148,11 @@ impl Metrics {
             upstream_seconds.clone(),
         );
         registry.register("contract_warnings", "Values dropped or repaired by contract enforcement", warnings.clone());
-        registry.register("circuits_opened", "Circuits opened after repeated upstream failures", circuits_opened.clone());
+        registry.register(
+            "circuits_opened",
+            "Circuits opened after repeated upstream failures",
+            circuits_opened.clone(),
+        );
         registry.register("settlements", "Settlement queue events", settlements.clone());
         registry.register(
             "settlements_parked",

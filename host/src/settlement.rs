@@ -281,7 +281,11 @@ async fn invoice_state(
     };
     let dropped_by_payment =
         open_before.and_then(|before| before.checked_sub(due)).is_some_and(|drop| drop.cents() >= amount.cents());
-    Ok(if due.is_zero() || due.is_negative() || dropped_by_payment { InvoiceState::Paid } else { InvoiceState::Open(due) })
+    Ok(if due.is_zero() || due.is_negative() || dropped_by_payment {
+        InvoiceState::Paid
+    } else {
+        InvoiceState::Open(due)
+    })
 }
 
 /// One attempt at a settlement the caller has claimed with `token`. Never fails: every end is
@@ -304,8 +308,12 @@ pub(crate) async fn attempt(host: &Host, settlement: &Settlement, token: &str) -
             settlement_id = %settlement.id, tenant = %settlement.tenant, reason = %why,
             "settlement parked: a payment needs a human (retry or resolve it in /v1/admin/settlements)"
         ),
-        End::Retry(why) => tracing::warn!(settlement_id = %settlement.id, attempts = settlement.attempts, reason = %why, "settlement will be retried"),
-        End::Lost | End::StoreFailed => tracing::warn!(settlement_id = %settlement.id, "settlement attempt ended without recording: {}", end.describe()),
+        End::Retry(why) => {
+            tracing::warn!(settlement_id = %settlement.id, attempts = settlement.attempts, reason = %why, "settlement will be retried")
+        }
+        End::Lost | End::StoreFailed => {
+            tracing::warn!(settlement_id = %settlement.id, "settlement attempt ended without recording: {}", end.describe())
+        }
         End::Posted | End::Deferred => {}
     }
     end
@@ -426,8 +434,13 @@ async fn attempt_inner(host: &Host, s: &Settlement, token: &str) -> End {
         }
         Ok(answer) => {
             host.metrics.settlement(tenant, "rejected");
-            park("rejected", "upstream_error", "the ERP refused the payment (success false)".into(), Some(answer.output))
-                .await
+            park(
+                "rejected",
+                "upstream_error",
+                "the ERP refused the payment (success false)".into(),
+                Some(answer.output),
+            )
+            .await
         }
         Err(problem) => match problem.code {
             ProblemCode::NotFound | ProblemCode::InvalidInput | ProblemCode::InvalidDocument => {

@@ -13,8 +13,9 @@
 //! - `store/kv.rs`: `kv`, namespaced strings with an optional expiry.
 //! - `store/idempotency.rs`: `idempotency`, the first answer of each writing call per key.
 //! - `store/settlements.rs`: `settlements`, the durable queue of payments to post.
-//! - `migrations/sqlite/*.sql` (beside the crate's `Cargo.toml`): the schema, applied by
-//!   [`Store::open`]; released migrations are never edited, new ones are added.
+//! - `store/scratch.rs`: [`scratch::ScratchPostgres`], throwaway PostgreSQL databases for tests.
+//! - `migrations/{sqlite,postgres}/*.sql` (beside the crate's `Cargo.toml`): the schema, one twin
+//!   per engine, applied by [`Store::open`]; released migrations are never edited, new ones are added.
 //!
 //! # Tables
 //! | table         | key                  | holds                                                    |
@@ -27,9 +28,9 @@
 //! | `settlements` | `id` (UUID v7 text)  | one payment to post: input, state, attempts, lease, result |
 //!
 //! # Portability
-//! SQLite (a file, the zero-setup default) is the only backend today; PostgreSQL will arrive as a
-//! second variant of the private `Backend` enum behind the same methods, running the same SQL. So
-//! every query here:
+//! Two backends, one private `Backend` enum behind the same methods, running the same SQL: SQLite
+//! (a file, the zero-setup default) and PostgreSQL (for several replicas, or an operator's own
+//! server). Each engine has its own migrations folder, kept column-for-column equal. Every query:
 //! - uses `$1, $2, ...` placeholders, which sqlx accepts on both engines;
 //! - stores ids, names and JSON as `TEXT` and every number as a 64-bit integer (`INTEGER` in SQLite,
 //!   `BIGINT` in PostgreSQL), bound and decoded as `i64`, never `u32`/`u64` (PostgreSQL has none);
@@ -41,6 +42,10 @@
 //!   later upgrades to a write; a future multi-statement write must `BEGIN IMMEDIATE` there);
 //! - is checked at run time (`sqlx::query`, `query_as` with `FromRow`), not by the compile-time
 //!   macros, so building needs no database.
+//!
+//! The rare statement that must differ (e.g. `FOR UPDATE SKIP LOCKED`, which SQLite lacks) asks
+//! [`Store::is_postgres`]. Every behaviour test runs on both engines (PostgreSQL through
+//! [`scratch::ScratchPostgres`]), so a query that only one of them accepts fails a test.
 
 use std::fmt;
 use std::str::FromStr;
@@ -48,16 +53,56 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgConnectOptions, PgDatabaseError, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteError, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 
 /// Runs `$body` with `$pool` bound to the store's pool, whichever backend it is.
 ///
 /// The body is expanded once per backend, so the same SQL and the same generic `sqlx` calls
-/// type-check against each engine; adding PostgreSQL means adding one arm here.
+/// type-check against each engine. Both arms must yield the same type, so a body ending in
+/// `execute` maps the engine's own query result to what it needs: `.map(|done| done.rows_affected())`.
 macro_rules! with_pool {
     ($store:expr, |$pool:ident| $body:expr) => {
         match &$store.backend {
             $crate::store::Backend::Sqlite($pool) => $body,
+            $crate::store::Backend::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// Runs store tests on every backend. Each `name` is an `async fn name(store: Store) ->
+/// anyhow::Result<()>` in the calling module; for each, this declares a module `name` with the
+/// tests `name::sqlite` and `name::postgres`, which hand the function a fresh, migrated store and
+/// close it afterwards. SQLite is in memory unless the name is followed by `(sqlite_file)` (WAL,
+/// several connections). A function left out of the list is dead code, which clippy rejects.
+///
+/// ```ignore
+/// async fn tenants_start_empty(store: Store) -> anyhow::Result<()> {
+///     assert!(store.tenants().await?.is_empty());
+///     Ok(())
+/// }
+///
+/// store_tests!(tenants_start_empty);
+/// ```
+#[cfg(test)]
+macro_rules! store_tests {
+    ($($name:ident $(($sqlite:ident))?),* $(,)?) => {
+        $(store_tests!(@one $name $($sqlite)?);)*
+    };
+    (@one $name:ident) => {
+        store_tests!(@one $name sqlite_memory);
+    };
+    (@one $name:ident $sqlite:ident) => {
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() -> anyhow::Result<()> {
+                $crate::store::test_support::TestDb::$sqlite().await?.run(super::$name).await
+            }
+
+            #[tokio::test]
+            async fn postgres() -> anyhow::Result<()> {
+                $crate::store::test_support::TestDb::postgres().await?.run(super::$name).await
+            }
         }
     };
 }
@@ -75,6 +120,8 @@ pub use invocations::{InvocationRecord, MAX_INVOCATIONS_PAGE};
 pub use settlements::{Failure, Inserted, NewSettlement, Settlement, SettlementState};
 pub use tenants::Tenant;
 
+pub mod scratch;
+
 /// How long a query waits for a free connection before the store reports [`StoreError::Unavailable`].
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long SQLite waits on another connection's write lock before giving up with `SQLITE_BUSY`.
@@ -82,9 +129,14 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// Connections to a SQLite file. WAL lets readers run beside the one writer; more connections
 /// than this only queue on SQLite's write lock.
 const SQLITE_MAX_CONNECTIONS: u32 = 8;
+/// Connections to a PostgreSQL server, per process. The server's `max_connections` (100 by
+/// default, a few reserved) must cover this times the number of Ponte replicas.
+const POSTGRES_MAX_CONNECTIONS: u32 = 16;
 
 /// The SQLite schema, embedded at build time from `host/migrations/sqlite`.
 static SQLITE_MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
+/// The PostgreSQL schema, embedded at build time from `host/migrations/postgres`.
+static POSTGRES_MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 
 /// A handle on Ponte's database. Cheap to clone: clones share one pool.
 #[derive(Clone)]
@@ -92,12 +144,13 @@ pub struct Store {
     backend: Backend,
 }
 
-/// The engine behind a [`Store`]. Private so that PostgreSQL can join as a second variant
-/// without changing the public API.
+/// The engine behind a [`Store`]. Private: callers see one API whatever the engine.
 #[derive(Clone)]
 enum Backend {
     /// A SQLite file, or a private in-memory database (tests, demos).
     Sqlite(SqlitePool),
+    /// A PostgreSQL database (possibly shared with other Ponte replicas).
+    Postgres(PgPool),
 }
 
 /// A store operation that failed.
@@ -118,8 +171,8 @@ pub enum StoreError {
     /// Applying the schema migrations failed at [`Store::open`].
     #[error("migration failed")]
     Migrate(#[source] sqlx::migrate::MigrateError),
-    /// [`Store::open`] was given a URL it can't use (today, anything but SQLite).
-    #[error("unsupported database URL (expected sqlite://...)")]
+    /// [`Store::open`] was given a URL it can't use: another scheme, or one it can't parse.
+    #[error("unsupported database URL (expected sqlite://... or postgres://...)")]
     UnsupportedUrl,
     /// The row the operation needs doesn't exist (e.g. the tenant of a new API key).
     #[error("not found")]
@@ -148,6 +201,14 @@ impl From<sqlx::Error> for StoreError {
 /// query is wrong": BUSY, LOCKED, READONLY, IOERR, FULL, CANTOPEN.
 const SQLITE_UNAVAILABLE_CODES: [i32; 6] = [5, 6, 8, 10, 13, 14];
 
+/// Whether a PostgreSQL SQLSTATE means "the database can't be used right now", not "this query is
+/// wrong": class 08 (connection exceptions), class 53 (insufficient resources: disk full, out of
+/// memory, too many connections), and 57P01-57P03 (the server is shutting down, crashed, or not yet
+/// accepting connections).
+fn is_postgres_unavailable_code(code: &str) -> bool {
+    code.starts_with("08") || code.starts_with("53") || matches!(code, "57P01" | "57P02" | "57P03")
+}
+
 /// Whether `err` is about reaching the database rather than about the query.
 fn is_unavailable(err: &sqlx::Error) -> bool {
     match err {
@@ -162,6 +223,9 @@ fn is_unavailable(err: &sqlx::Error) -> bool {
             .code()
             .and_then(|code| code.parse::<i32>().ok())
             .is_some_and(|code| SQLITE_UNAVAILABLE_CODES.contains(&(code & 0xff))),
+        sqlx::Error::Database(db) => {
+            db.try_downcast_ref::<PgDatabaseError>().is_some_and(|pg| is_postgres_unavailable_code(pg.code()))
+        }
         _ => false,
     }
 }
@@ -188,19 +252,30 @@ impl Store {
     /// - `sqlite://path/to/ponte.db` or `sqlite:ponte.db`: a file, created if missing (its
     ///   directory must exist), in WAL mode with a busy timeout;
     /// - `sqlite::memory:`: a private in-memory database that lives as long as this store (and its
-    ///   clones); each call opens a fresh one.
+    ///   clones); each call opens a fresh one;
+    /// - `postgres://user:password@host:5432/database` (or `postgresql://`, with libpq-style
+    ///   parameters such as `?sslmode=require`): an existing PostgreSQL database.
     ///
     /// # Errors
-    /// - [`StoreError::UnsupportedUrl`] for any other scheme (PostgreSQL comes later) or an
-    ///   unparsable SQLite URL;
+    /// - [`StoreError::UnsupportedUrl`] for any other scheme or an unparsable URL (the URL is never
+    ///   echoed: it may carry a password);
     /// - [`StoreError::Unavailable`] when the database can't be opened (missing or unwritable
-    ///   directory, locked file);
-    /// - [`StoreError::Migrate`] when the schema can't be applied (e.g. the file was migrated by a
-    ///   newer Ponte, or a released migration was edited).
+    ///   directory, locked file; a PostgreSQL server that doesn't answer within 5 seconds, refuses
+    ///   the login, or has no such database);
+    /// - [`StoreError::Migrate`] when the schema can't be applied (e.g. the database was migrated by
+    ///   a newer Ponte, or a released migration was edited).
     pub async fn open(url: &str) -> Result<Store> {
-        if !url.starts_with("sqlite:") {
-            return Err(StoreError::UnsupportedUrl);
+        if url.starts_with("sqlite:") {
+            Self::open_sqlite(url).await
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Self::open_postgres(url).await
+        } else {
+            Err(StoreError::UnsupportedUrl)
         }
+    }
+
+    /// [`Store::open`] for a `sqlite:` URL.
+    async fn open_sqlite(url: &str) -> Result<Store> {
         // The parse error may quote the URL; drop it rather than carry it into logs.
         let options = SqliteConnectOptions::from_str(url).map_err(|_| StoreError::UnsupportedUrl)?;
         let options = options.busy_timeout(BUSY_TIMEOUT).foreign_keys(true);
@@ -233,10 +308,27 @@ impl Store {
         Ok(Store { backend: Backend::Sqlite(pool) })
     }
 
-    /// Whether this store runs on PostgreSQL, for the rare statement whose SQL must differ
-    /// (row locks such as `FOR UPDATE SKIP LOCKED`, which SQLite neither has nor needs).
+    /// [`Store::open`] for a `postgres:` or `postgresql:` URL.
+    async fn open_postgres(url: &str) -> Result<Store> {
+        // The parse error may quote the URL, password included; drop it.
+        let options = PgConnectOptions::from_str(url).map_err(|_| StoreError::UnsupportedUrl)?;
+        let pool = PgPoolOptions::new()
+            .max_connections(POSTGRES_MAX_CONNECTIONS)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect_with(options)
+            .await
+            // Refused, timed out, wrong login, no such database: not usable, whatever the cause.
+            .map_err(StoreError::Unavailable)?;
+        // The migrator takes an advisory lock, so replicas starting together apply each migration once.
+        POSTGRES_MIGRATOR.run(&pool).await.map_err(StoreError::Migrate)?;
+        Ok(Store { backend: Backend::Postgres(pool) })
+    }
+
+    /// Whether this store runs on PostgreSQL. Only for the rare statement that can't be written
+    /// the same for both engines (e.g. `FOR UPDATE SKIP LOCKED`, which SQLite lacks and doesn't
+    /// need, having a single writer); everything else must use the shared SQL.
     pub(crate) fn is_postgres(&self) -> bool {
-        false
+        matches!(self.backend, Backend::Postgres(_))
     }
 
     /// Checks that the database answers a trivial query (for `/readyz`).
@@ -244,7 +336,7 @@ impl Store {
     /// # Errors
     /// [`StoreError::Unavailable`] when it doesn't answer within the pool's acquire timeout.
     pub async fn ping(&self) -> Result<()> {
-        with_pool!(self, |pool| sqlx::query("SELECT 1").execute(pool).await)?;
+        with_pool!(self, |pool| sqlx::query("SELECT 1").execute(pool).await.map(|done| done.rows_affected()))?;
         Ok(())
     }
 
@@ -262,6 +354,7 @@ impl fmt::Debug for Store {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let backend = match &self.backend {
             Backend::Sqlite(_) => "sqlite",
+            Backend::Postgres(_) => "postgres",
         };
         f.debug_struct("Store").field("backend", &backend).finish_non_exhaustive()
     }
@@ -318,9 +411,11 @@ mod rfc3339 {
 /// Helpers shared by the store's tests.
 #[cfg(test)]
 mod test_support {
+    use std::future::Future;
     use std::path::PathBuf;
 
     use super::Store;
+    use super::scratch::ScratchPostgres;
 
     /// A SQLite file under the system temp directory, removed (with its WAL files) on drop.
     pub(super) struct TempDb {
@@ -357,16 +452,68 @@ mod test_support {
     pub(super) async fn memory() -> anyhow::Result<Store> {
         Ok(Store::open("sqlite::memory:").await?)
     }
+
+    /// A fresh database on one backend, for `store_test!`: it owns whatever must be cleaned up.
+    pub(super) enum TestDb {
+        /// `sqlite::memory:`, gone with its store.
+        Memory,
+        /// A SQLite file, removed on drop.
+        File(TempDb),
+        /// A scratch PostgreSQL database, dropped on drop.
+        Postgres(ScratchPostgres),
+    }
+
+    impl TestDb {
+        pub(super) async fn sqlite_memory() -> anyhow::Result<TestDb> {
+            Ok(TestDb::Memory)
+        }
+
+        pub(super) async fn sqlite_file() -> anyhow::Result<TestDb> {
+            Ok(TestDb::File(TempDb::new()))
+        }
+
+        /// # Errors
+        /// When PostgreSQL isn't reachable (loudly: these tests fail, they never skip).
+        pub(super) async fn postgres() -> anyhow::Result<TestDb> {
+            Ok(TestDb::Postgres(ScratchPostgres::create().await?))
+        }
+
+        /// Opens a store on this database, runs `body` with it, then closes the store (so the
+        /// database can be cleaned up) whatever the body returned.
+        pub(super) async fn run<F, Fut>(self, body: F) -> anyhow::Result<()>
+        where
+            F: FnOnce(Store) -> Fut,
+            Fut: Future<Output = anyhow::Result<()>>,
+        {
+            let url = match &self {
+                TestDb::Memory => "sqlite::memory:".to_owned(),
+                TestDb::File(db) => db.url(),
+                TestDb::Postgres(db) => db.url(),
+            };
+            let store = Store::open(&url).await?;
+            let result = body(store.clone()).await;
+            store.close().await;
+            result
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::scratch::ScratchPostgres;
     use super::test_support::{TempDb, memory};
     use super::*;
 
     async fn applied_migrations(store: &Store) -> anyhow::Result<i64> {
-        let Backend::Sqlite(pool) = &store.backend;
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations").fetch_one(pool).await?)
+        Ok(with_pool!(store, |pool| sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations").fetch_one(pool).await)?)
+    }
+
+    /// The error `sql` fails with on `store`, as the store reports it.
+    async fn store_error(store: &Store, sql: &str) -> StoreError {
+        match with_pool!(store, |pool| sqlx::query(sql).execute(pool).await.map(|_| ())) {
+            Ok(()) => panic!("{sql} must fail"),
+            Err(err) => err.into(),
+        }
     }
 
     #[tokio::test]
@@ -425,7 +572,7 @@ mod tests {
     async fn file_store_uses_wal_and_a_busy_timeout() -> anyhow::Result<()> {
         let db = TempDb::new();
         let store = db.open().await?;
-        let Backend::Sqlite(pool) = &store.backend;
+        let Backend::Sqlite(pool) = &store.backend else { panic!("a sqlite:// URL opens SQLite") };
         let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(pool).await?;
         let busy: i64 = sqlx::query_scalar("PRAGMA busy_timeout").fetch_one(pool).await?;
         assert_eq!(mode, "wal");
@@ -455,13 +602,92 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn non_sqlite_urls_are_unsupported_and_never_echoed() -> anyhow::Result<()> {
-        for url in ["postgres://ponte:hunter2@db/ponte", "mysql://root:hunter2@db/ponte", "ponte.db", ""] {
-            let err = Store::open(url).await.expect_err("only SQLite URLs are accepted");
+    async fn other_schemes_are_unsupported_and_never_echoed() -> anyhow::Result<()> {
+        let urls = ["mysql://root:hunter2@db/ponte", "pg://ponte:hunter2@db/ponte", "ponte.db", "", "POSTGRES://db"];
+        for url in urls {
+            let err = Store::open(url).await.expect_err("only SQLite and PostgreSQL URLs are accepted");
             assert!(matches!(err, StoreError::UnsupportedUrl), "{url}: {err:?}");
             assert!(!format!("{err} {err:?}").contains("hunter2"));
         }
         Ok(())
+    }
+
+    #[tokio::test]
+    async fn bad_postgres_urls_fail_without_echoing_the_password() -> anyhow::Result<()> {
+        // Unparsable (a port that isn't a number, an unknown sslmode): unsupported, at once.
+        for url in ["postgres://ponte:hunter2@db:port/ponte", "postgresql://ponte:hunter2@db/ponte?sslmode=maybe"] {
+            let err = Store::open(url).await.expect_err("unparsable");
+            assert!(matches!(err, StoreError::UnsupportedUrl), "{url}: {err:?}");
+            assert!(!format!("{err} {err:?}").contains("hunter2"), "{err:?}");
+        }
+        // Well-formed but nothing listens there: unavailable once the acquire timeout runs out.
+        let err = Store::open("postgres://ponte:hunter2@127.0.0.1:1/ponte").await.expect_err("unreachable");
+        assert!(matches!(err, StoreError::Unavailable(_)), "{err:?}");
+        assert!(!format!("{err} {err:?}").contains("hunter2"), "{err:?}");
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn postgres_database_that_does_not_exist_is_unavailable() -> anyhow::Result<()> {
+        let scratch = ScratchPostgres::create().await?;
+        let missing = scratch.url().replace(scratch.name(), "ponte_test_missing");
+        let err = Store::open(&missing).await.expect_err("no such database");
+        assert!(matches!(err, StoreError::Unavailable(_)), "{err:?}");
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn postgres_store_opens_migrated_and_reopens_without_migrating_again() -> anyhow::Result<()> {
+        let scratch = ScratchPostgres::create().await?;
+        let first = Store::open(&scratch.url()).await?;
+        first.ping().await?;
+        assert!(first.is_postgres());
+        assert_eq!(applied_migrations(&first).await?, POSTGRES_MIGRATOR.iter().count() as i64);
+        first.ensure_tenant("acme", "Acme").await?;
+
+        // A second replica on the same database, opened while the first is still running.
+        let second = Store::open(&scratch.url()).await?;
+        assert_eq!(second.tenants().await?.len(), 1);
+        assert_eq!(applied_migrations(&second).await?, POSTGRES_MIGRATOR.iter().count() as i64);
+        first.close().await;
+        second.close().await;
+        Ok(())
+    }
+
+    #[test]
+    fn both_migrations_folders_hold_the_same_versions() {
+        let versions =
+            |migrator: &Migrator| migrator.iter().map(|m| (m.version, m.description.to_string())).collect::<Vec<_>>();
+        assert_eq!(versions(&SQLITE_MIGRATOR), versions(&POSTGRES_MIGRATOR));
+    }
+
+    #[tokio::test]
+    async fn postgres_connection_loss_is_unavailable_and_query_errors_are_not() -> anyhow::Result<()> {
+        let scratch = ScratchPostgres::create().await?;
+        let store = Store::open(&scratch.url()).await?;
+        let err = store_error(&store, "SELECT * FROM no_such_table").await;
+        assert!(matches!(err, StoreError::Database(_)), "{err:?}");
+        // The server ends the session (SQLSTATE 57P01, admin_shutdown) mid-query.
+        let err = store_error(&store, "SELECT pg_terminate_backend(pg_backend_pid())").await;
+        assert!(matches!(err, StoreError::Unavailable(_)), "{err:?}");
+        // The pool replaces the lost connection.
+        store.ping().await?;
+        store.close().await;
+        Ok(())
+    }
+
+    #[test]
+    fn postgres_unavailable_codes_are_connection_resource_and_shutdown_errors() {
+        let unavailable = [
+            "08000", "08001", "08003", "08006", "08P01", "53000", "53100", "53200", "53300", "57P01", "57P02", "57P03",
+        ];
+        for code in unavailable {
+            assert!(is_postgres_unavailable_code(code), "{code}");
+        }
+        // Query errors: syntax, undefined table, unique violation, serialization failure, cancel.
+        for code in ["42601", "42P01", "23505", "40001", "57014", "3D000"] {
+            assert!(!is_postgres_unavailable_code(code), "{code}");
+        }
     }
 
     #[tokio::test]
@@ -472,13 +698,18 @@ mod tests {
         Ok(())
     }
 
-    #[tokio::test]
-    async fn closed_store_is_unavailable() -> anyhow::Result<()> {
-        let store = memory().await?;
+    store_tests!(closed_store_is_unavailable, is_postgres_names_the_engine);
+
+    async fn closed_store_is_unavailable(store: Store) -> anyhow::Result<()> {
         store.close().await;
         let err = store.ping().await.expect_err("a closed pool can't answer");
         assert!(matches!(err, StoreError::Unavailable(_)), "{err:?}");
         assert_eq!(err.to_string(), "database unavailable");
+        Ok(())
+    }
+
+    async fn is_postgres_names_the_engine(store: Store) -> anyhow::Result<()> {
+        assert_eq!(store.is_postgres(), format!("{store:?}").contains("postgres"));
         Ok(())
     }
 
@@ -498,5 +729,11 @@ mod tests {
         let debug = format!("{store:?}");
         assert!(debug.contains("sqlite"));
         assert!(!debug.contains("/secret/path.db"));
+
+        let options = PgConnectOptions::from_str("postgres://ponte:hunter2@db/ponte").expect("valid URL");
+        let store = Store { backend: Backend::Postgres(PgPool::connect_lazy_with(options)) };
+        let debug = format!("{store:?}");
+        assert!(debug.contains("postgres"));
+        assert!(!debug.contains("hunter2"));
     }
 }

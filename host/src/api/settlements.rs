@@ -157,7 +157,10 @@ async fn not_parked(state: &AppState, tenant: &str, id: &str) -> Problem {
     match state.host.store.settlement(id).await {
         Ok(Some(Settlement { tenant: owner, state: current, .. })) if owner == tenant => Problem::new(
             ProblemCode::SettlementNotParked,
-            format!("settlement {id} is {}, not parked: only parked settlements can be retried or resolved", current.as_str()),
+            format!(
+                "settlement {id} is {}, not parked: only parked settlements can be retried or resolved",
+                current.as_str()
+            ),
         ),
         Ok(_) => no_such_settlement(),
         Err(e) => unavailable(&e),

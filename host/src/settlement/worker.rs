@@ -51,20 +51,16 @@ async fn claim_and_attempt(host: &Host) -> usize {
     let token = uuid::Uuid::new_v4().to_string();
     let now = Utc::now().timestamp_millis();
     // One lease for the batch, long enough for the slowest tenant's attempt.
-    let lease = host
-        .registry
-        .tenants
-        .keys()
-        .map(|tenant| super::lease(host, tenant))
-        .max()
-        .unwrap_or(options.lease_margin);
-    let claimed = match host.store.settlements_claim(&token, now, now.saturating_add(millis(lease)), options.concurrency).await {
-        Ok(claimed) => claimed,
-        Err(e) => {
-            tracing::error!(error = %e, "could not claim due settlements");
-            return 0;
-        }
-    };
+    let lease =
+        host.registry.tenants.keys().map(|tenant| super::lease(host, tenant)).max().unwrap_or(options.lease_margin);
+    let claimed =
+        match host.store.settlements_claim(&token, now, now.saturating_add(millis(lease)), options.concurrency).await {
+            Ok(claimed) => claimed,
+            Err(e) => {
+                tracing::error!(error = %e, "could not claim due settlements");
+                return 0;
+            }
+        };
     let count = claimed.len();
     let mut attempts = JoinSet::new();
     for settlement in claimed {

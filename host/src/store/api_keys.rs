@@ -231,6 +231,7 @@ impl Store {
                 .bind(now)
                 .execute(pool)
                 .await
+                .map(|done| done.rows_affected())
             });
             match inserted {
                 Ok(_) => return Ok(NewApiKey { id, token, tenant: tenant.to_owned(), scopes }),
@@ -275,14 +276,15 @@ impl Store {
     /// Database errors.
     pub async fn revoke_api_key(&self, key_id: &str) -> Result<bool> {
         let now = now_millis();
-        let done = with_pool!(self, |pool| {
+        let revoked = with_pool!(self, |pool| {
             sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
                 .bind(now)
                 .bind(key_id)
                 .execute(pool)
                 .await
+                .map(|done| done.rows_affected())
         })?;
-        Ok(done.rows_affected() > 0)
+        Ok(revoked > 0)
     }
 
     /// Who presents `token`: its key's tenant and scopes, or `None` when the token is malformed,
@@ -318,19 +320,32 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::{TempDb, memory};
     use super::*;
 
-    async fn store_with_tenant() -> anyhow::Result<Store> {
-        let store = memory().await?;
+    // Each of these runs on SQLite and on PostgreSQL (see `store_tests!`).
+    store_tests!(
+        created_key_authenticates_as_its_tenant_and_scopes(sqlite_file),
+        token_has_the_documented_shape_and_names_its_key,
+        scopes_are_deduplicated_in_a_stable_order,
+        revoked_key_no_longer_authenticates_and_revokes_once,
+        revoking_one_key_leaves_the_others_valid,
+        wrong_secret_for_a_real_key_is_rejected,
+        well_formed_token_for_an_unknown_key_is_rejected,
+        malformed_tokens_are_rejected_without_error,
+        key_for_an_unknown_tenant_is_not_found,
+        key_without_scopes_or_with_a_bad_label_is_invalid,
+        listing_never_exposes_the_token_secret_or_hash,
+        listing_filters_by_tenant,
+        new_key_debug_redacts_the_token,
+    );
+
+    /// Adds the tenant `acme`, which most keys here belong to.
+    async fn with_acme(store: &Store) -> anyhow::Result<()> {
         store.ensure_tenant("acme", "Acme").await?;
-        Ok(store)
+        Ok(())
     }
 
-    #[tokio::test]
-    async fn created_key_authenticates_as_its_tenant_and_scopes() -> anyhow::Result<()> {
-        let db = TempDb::new();
-        let store = db.open().await?;
+    async fn created_key_authenticates_as_its_tenant_and_scopes(store: Store) -> anyhow::Result<()> {
         store.ensure_tenant("acme", "Acme").await?;
         let key = store.create_api_key("acme", &[Scope::Totem], "lobby kiosk").await?;
         let caller = store.authenticate(&key.token).await?.expect("a fresh key authenticates");
@@ -341,9 +356,8 @@ mod tests {
         Ok(())
     }
 
-    #[tokio::test]
-    async fn token_has_the_documented_shape_and_names_its_key() -> anyhow::Result<()> {
-        let store = store_with_tenant().await?;
+    async fn token_has_the_documented_shape_and_names_its_key(store: Store) -> anyhow::Result<()> {
+        with_acme(&store).await?;
         let key = store.create_api_key("acme", &[Scope::App], "").await?;
         assert_eq!(parse_token(&key.token), Some(key.id.as_str()));
         assert!(key.token.starts_with(&format!("ponte_{}_", key.id)));
@@ -354,9 +368,8 @@ mod tests {
         Ok(())
     }
 
-    #[tokio::test]
-    async fn scopes_are_deduplicated_in_a_stable_order() -> anyhow::Result<()> {
-        let store = store_with_tenant().await?;
+    async fn scopes_are_deduplicated_in_a_stable_order(store: Store) -> anyhow::Result<()> {
+        with_acme(&store).await?;
         let key = store.create_api_key("acme", &[Scope::Admin, Scope::App, Scope::Admin], "ops").await?;
         assert_eq!(key.scopes, [Scope::App, Scope::Admin]);
         let caller = store.authenticate(&key.token).await?.expect("valid key");
@@ -364,9 +377,8 @@ mod tests {
         Ok(())
     }
 
-    #[tokio::test]
-    async fn revoked_key_no_longer_authenticates_and_revokes_once() -> anyhow::Result<()> {
-        let store = store_with_tenant().await?;
+    async fn revoked_key_no_longer_authenticates_and_revokes_once(store: Store) -> anyhow::Result<()> {
+        with_acme(&store).await?;
         let key = store.create_api_key("acme", &[Scope::App], "app").await?;
         assert!(store.revoke_api_key(&key.id).await?);
         assert_eq!(store.authenticate(&key.token).await?, None);
@@ -377,9 +389,8 @@ mod tests {
         Ok(())
     }
 
-    #[tokio::test]
-    async fn revoking_one_key_leaves_the_others_valid() -> anyhow::Result<()> {
-        let store = store_with_tenant().await?;
+    async fn revoking_one_key_leaves_the_others_valid(store: Store) -> anyhow::Result<()> {
+        with_acme(&store).await?;
         let revoked = store.create_api_key("acme", &[Scope::App], "old").await?;
         let kept = store.create_api_key("acme", &[Scope::App], "new").await?;
         store.revoke_api_key(&revoked.id).await?;
@@ -387,9 +398,8 @@ mod tests {
         Ok(())
     }
 
-    #[tokio::test]
-    async fn wrong_secret_for_a_real_key_is_rejected() -> anyhow::Result<()> {
-        let store = store_with_tenant().await?;
+    async fn wrong_secret_for_a_real_key_is_rejected(store: Store) -> anyhow::Result<()> {
+        with_acme(&store).await?;
         let key = store.create_api_key("acme", &[Scope::App], "app").await?;
         let forged = format!("{TOKEN_PREFIX}{}_{}", key.id, generate_secret());
         assert!(parse_token(&forged).is_some(), "well-formed, so the hash comparison is what rejects it");
@@ -397,17 +407,15 @@ mod tests {
         Ok(())
     }
 
-    #[tokio::test]
-    async fn well_formed_token_for_an_unknown_key_is_rejected() -> anyhow::Result<()> {
-        let store = store_with_tenant().await?;
+    async fn well_formed_token_for_an_unknown_key_is_rejected(store: Store) -> anyhow::Result<()> {
+        with_acme(&store).await?;
         let token = format!("{TOKEN_PREFIX}{}_{}", generate_key_id(), generate_secret());
         assert_eq!(store.authenticate(&token).await?, None);
         Ok(())
     }
 
-    #[tokio::test]
-    async fn malformed_tokens_are_rejected_without_error() -> anyhow::Result<()> {
-        let store = store_with_tenant().await?;
+    async fn malformed_tokens_are_rejected_without_error(store: Store) -> anyhow::Result<()> {
+        with_acme(&store).await?;
         let key = store.create_api_key("acme", &[Scope::App], "app").await?;
         let secret = &key.token[TOKEN_PREFIX.len() + KEY_ID_LEN + 1..];
         let cases = [
@@ -433,9 +441,8 @@ mod tests {
         Ok(())
     }
 
-    #[tokio::test]
-    async fn key_for_an_unknown_tenant_is_not_found() -> anyhow::Result<()> {
-        let store = store_with_tenant().await?;
+    async fn key_for_an_unknown_tenant_is_not_found(store: Store) -> anyhow::Result<()> {
+        with_acme(&store).await?;
         for tenant in ["nobody", ""] {
             let err = store.create_api_key(tenant, &[Scope::App], "").await.expect_err("no such tenant");
             assert!(matches!(err, StoreError::NotFound), "{tenant:?}: {err:?}");
@@ -444,9 +451,8 @@ mod tests {
         Ok(())
     }
 
-    #[tokio::test]
-    async fn key_without_scopes_or_with_a_bad_label_is_invalid() -> anyhow::Result<()> {
-        let store = store_with_tenant().await?;
+    async fn key_without_scopes_or_with_a_bad_label_is_invalid(store: Store) -> anyhow::Result<()> {
+        with_acme(&store).await?;
         let err = store.create_api_key("acme", &[], "none").await.expect_err("empty scopes");
         assert!(matches!(err, StoreError::Invalid("scopes")), "{err:?}");
         assert_eq!(err.to_string(), "invalid scopes");
@@ -458,9 +464,8 @@ mod tests {
         Ok(())
     }
 
-    #[tokio::test]
-    async fn listing_never_exposes_the_token_secret_or_hash() -> anyhow::Result<()> {
-        let store = store_with_tenant().await?;
+    async fn listing_never_exposes_the_token_secret_or_hash(store: Store) -> anyhow::Result<()> {
+        with_acme(&store).await?;
         let key = store.create_api_key("acme", &[Scope::App, Scope::Totem], "front desk").await?;
         let listed = store.list_api_keys(None).await?;
         let [info] = <[ApiKeyInfo; 1]>::try_from(listed.clone()).expect("one key");
@@ -478,9 +483,8 @@ mod tests {
         Ok(())
     }
 
-    #[tokio::test]
-    async fn listing_filters_by_tenant() -> anyhow::Result<()> {
-        let store = store_with_tenant().await?;
+    async fn listing_filters_by_tenant(store: Store) -> anyhow::Result<()> {
+        with_acme(&store).await?;
         store.ensure_tenant("beta", "Beta").await?;
         let acme = store.create_api_key("acme", &[Scope::App], "").await?;
         let beta = store.create_api_key("beta", &[Scope::Admin], "").await?;
@@ -492,9 +496,8 @@ mod tests {
         Ok(())
     }
 
-    #[tokio::test]
-    async fn new_key_debug_redacts_the_token() -> anyhow::Result<()> {
-        let store = store_with_tenant().await?;
+    async fn new_key_debug_redacts_the_token(store: Store) -> anyhow::Result<()> {
+        with_acme(&store).await?;
         let key = store.create_api_key("acme", &[Scope::App], "").await?;
         let debug = format!("{key:?}");
         assert!(!debug.contains(&key.token[TOKEN_PREFIX.len() + KEY_ID_LEN + 1..]));

@@ -101,8 +101,9 @@ impl Store {
             .bind(expires_at)
             .execute(pool)
             .await
+            .map(|done| done.rows_affected())
         })?;
-        Ok(done.rows_affected() == 1)
+        Ok(done == 1)
     }
 
     /// The live record under `key`, if any (an expired one reads as absent).
@@ -165,8 +166,9 @@ impl Store {
             .bind(&answer.body)
             .execute(pool)
             .await
+            .map(|done| done.rows_affected())
         })?;
-        Ok(done.rows_affected() == 1)
+        Ok(done == 1)
     }
 
     /// Drops the `running` record this invocation owns: the call ended before anything reached
@@ -187,6 +189,7 @@ impl Store {
             .bind(invocation_id)
             .execute(pool)
             .await
+            .map(|done| done.rows_affected())
         })?;
         Ok(())
     }
@@ -197,24 +200,33 @@ impl Store {
     /// Database errors.
     pub async fn idempotency_purge_expired(&self, now: i64) -> Result<u64> {
         let done = with_pool!(self, |pool| {
-            sqlx::query("DELETE FROM idempotency WHERE expires_at <= $1").bind(now).execute(pool).await
+            sqlx::query("DELETE FROM idempotency WHERE expires_at <= $1")
+                .bind(now)
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected())
         })?;
-        Ok(done.rows_affected())
+        Ok(done)
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::memory;
     use super::*;
+
+    // Each of these runs on SQLite and on PostgreSQL (see `store_tests!`).
+    store_tests!(
+        claim_is_taken_once_then_completed_and_read_back,
+        expired_lease_is_taken_over_only_for_the_same_request,
+        expired_record_is_absent_reclaimable_and_purged,
+        release_frees_the_key_and_bad_keys_are_refused,
+    );
 
     fn key(k: &str) -> IdempotencyKey<'_> {
         IdempotencyKey { tenant: "acme", function: "create_ticket", key: k }
     }
 
-    #[tokio::test]
-    async fn claim_is_taken_once_then_completed_and_read_back() -> anyhow::Result<()> {
-        let store = memory().await?;
+    async fn claim_is_taken_once_then_completed_and_read_back(store: Store) -> anyhow::Result<()> {
         let now = now_millis();
         assert!(store.idempotency_claim(key("k1"), "h1", "inv-1", now + 60_000, now + 86_400_000).await?);
         assert!(!store.idempotency_claim(key("k1"), "h1", "inv-2", now + 60_000, now + 86_400_000).await?);
@@ -230,9 +242,7 @@ mod tests {
         Ok(())
     }
 
-    #[tokio::test]
-    async fn expired_lease_is_taken_over_only_for_the_same_request() -> anyhow::Result<()> {
-        let store = memory().await?;
+    async fn expired_lease_is_taken_over_only_for_the_same_request(store: Store) -> anyhow::Result<()> {
         let now = now_millis();
         assert!(store.idempotency_claim(key("k"), "h1", "dead", now - 1, now + 86_400_000).await?);
         assert!(!store.idempotency_claim(key("k"), "h2", "other-body", now + 60_000, now + 86_400_000).await?);
@@ -241,9 +251,7 @@ mod tests {
         Ok(())
     }
 
-    #[tokio::test]
-    async fn expired_record_is_absent_reclaimable_and_purged() -> anyhow::Result<()> {
-        let store = memory().await?;
+    async fn expired_record_is_absent_reclaimable_and_purged(store: Store) -> anyhow::Result<()> {
         let now = now_millis();
         assert!(store.idempotency_claim(key("old"), "h1", "inv-1", now + 60_000, now - 1).await?);
         assert_eq!(store.idempotency_get(key("old")).await?, None);
@@ -253,9 +261,7 @@ mod tests {
         Ok(())
     }
 
-    #[tokio::test]
-    async fn release_frees_the_key_and_bad_keys_are_refused() -> anyhow::Result<()> {
-        let store = memory().await?;
+    async fn release_frees_the_key_and_bad_keys_are_refused(store: Store) -> anyhow::Result<()> {
         let now = now_millis();
         assert!(store.idempotency_claim(key("k"), "h", "inv-1", now + 60_000, now + 60_000).await?);
         store.idempotency_release(key("k"), "inv-1").await?;

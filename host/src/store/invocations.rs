@@ -126,6 +126,7 @@ impl Store {
             .bind(&upstream_calls)
             .execute(pool)
             .await
+            .map(|done| done.rows_affected())
         });
         match inserted {
             Ok(_) => Ok(()),
@@ -173,8 +174,17 @@ impl Store {
 mod tests {
     use serde_json::json;
 
-    use super::super::test_support::{TempDb, memory};
     use super::*;
+
+    // Each of these runs on SQLite and on PostgreSQL (see `store_tests!`).
+    store_tests!(
+        recorded_invocation_reads_back_unchanged(sqlite_file),
+        started_at_is_kept_to_the_millisecond,
+        invocations_are_newest_first_limited_and_per_tenant,
+        same_instant_invocations_order_by_id,
+        unknown_invocation_is_none,
+        malformed_or_duplicate_records_are_invalid,
+    );
 
     /// A record for `tenant` started `offset_ms` after a fixed instant.
     fn record(tenant: &str, offset_ms: i64) -> InvocationRecord {
@@ -195,10 +205,7 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn recorded_invocation_reads_back_unchanged() -> anyhow::Result<()> {
-        let db = TempDb::new();
-        let store = db.open().await?;
+    async fn recorded_invocation_reads_back_unchanged(store: Store) -> anyhow::Result<()> {
         let mut failed = record("acme", 0);
         failed.plugin = None;
         failed.plugin_version = None;
@@ -216,9 +223,7 @@ mod tests {
         Ok(())
     }
 
-    #[tokio::test]
-    async fn started_at_is_kept_to_the_millisecond() -> anyhow::Result<()> {
-        let store = memory().await?;
+    async fn started_at_is_kept_to_the_millisecond(store: Store) -> anyhow::Result<()> {
         let mut record = record("acme", 0);
         record.started_at += chrono::Duration::microseconds(123_456);
         store.record_invocation(&record).await?;
@@ -228,9 +233,7 @@ mod tests {
         Ok(())
     }
 
-    #[tokio::test]
-    async fn invocations_are_newest_first_limited_and_per_tenant() -> anyhow::Result<()> {
-        let store = memory().await?;
+    async fn invocations_are_newest_first_limited_and_per_tenant(store: Store) -> anyhow::Result<()> {
         let records: Vec<_> = (0..5).map(|i| record("acme", i * 1000)).collect();
         // Out of order, with another tenant's records in between.
         for index in [3, 0, 4, 1, 2] {
@@ -247,9 +250,7 @@ mod tests {
         Ok(())
     }
 
-    #[tokio::test]
-    async fn same_instant_invocations_order_by_id() -> anyhow::Result<()> {
-        let store = memory().await?;
+    async fn same_instant_invocations_order_by_id(store: Store) -> anyhow::Result<()> {
         let first = record("acme", 0);
         let second = record("acme", 0);
         assert!(second.id > first.id, "v7 ids increase");
@@ -260,16 +261,12 @@ mod tests {
         Ok(())
     }
 
-    #[tokio::test]
-    async fn unknown_invocation_is_none() -> anyhow::Result<()> {
-        let store = memory().await?;
+    async fn unknown_invocation_is_none(store: Store) -> anyhow::Result<()> {
         assert_eq!(store.invocation(&uuid::Uuid::now_v7().to_string()).await?, None);
         Ok(())
     }
 
-    #[tokio::test]
-    async fn malformed_or_duplicate_records_are_invalid() -> anyhow::Result<()> {
-        let store = memory().await?;
+    async fn malformed_or_duplicate_records_are_invalid(store: Store) -> anyhow::Result<()> {
         let good = record("acme", 0);
         store.record_invocation(&good).await?;
 

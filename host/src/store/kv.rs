@@ -59,6 +59,7 @@ impl Store {
                         .bind(now)
                         .execute(pool)
                         .await
+                        .map(|done| done.rows_affected())
                 })?;
                 Ok(None)
             }
@@ -92,6 +93,7 @@ impl Store {
             .bind(expires_at)
             .execute(pool)
             .await
+            .map(|done| done.rows_affected())
         })?;
         Ok(())
     }
@@ -129,31 +131,41 @@ impl Store {
 
     /// [`Store::kv_purge_expired`] as of `now` (stored milliseconds).
     async fn kv_purge_expired_at(&self, now: i64) -> Result<u64> {
-        let done = with_pool!(self, |pool| {
-            sqlx::query("DELETE FROM kv WHERE expires_at <= $1").bind(now).execute(pool).await
+        let purged = with_pool!(self, |pool| {
+            sqlx::query("DELETE FROM kv WHERE expires_at <= $1")
+                .bind(now)
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected())
         })?;
-        Ok(done.rows_affected())
+        Ok(purged)
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::Backend;
-    use super::super::test_support::{TempDb, memory};
     use super::*;
+
+    // Each of these runs on SQLite and on PostgreSQL (see `store_tests!`).
+    store_tests!(
+        set_get_overwrite_delete(sqlite_file),
+        namespaces_are_separate,
+        entry_expires_after_its_ttl_and_is_deleted_when_read,
+        overwrite_replaces_the_expiry,
+        zero_ttl_expires_at_once_and_huge_ttl_practically_never,
+        deleting_an_expired_entry_reports_absent,
+        purge_removes_only_expired_entries,
+        empty_namespace_or_oversized_names_are_invalid,
+    );
 
     const NOW: i64 = 1_750_000_000_000;
 
     /// Rows physically in `kv`, expired or not.
     async fn stored_rows(store: &Store) -> anyhow::Result<i64> {
-        let Backend::Sqlite(pool) = &store.backend;
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM kv").fetch_one(pool).await?)
+        Ok(with_pool!(store, |pool| sqlx::query_scalar("SELECT COUNT(*) FROM kv").fetch_one(pool).await)?)
     }
 
-    #[tokio::test]
-    async fn set_get_overwrite_delete() -> anyhow::Result<()> {
-        let db = TempDb::new();
-        let store = db.open().await?;
+    async fn set_get_overwrite_delete(store: Store) -> anyhow::Result<()> {
         assert_eq!(store.kv_get("acme/ixc", "token").await?, None);
         store.kv_set("acme/ixc", "token", "first", None).await?;
         assert_eq!(store.kv_get("acme/ixc", "token").await?.as_deref(), Some("first"));
@@ -165,9 +177,7 @@ mod tests {
         Ok(())
     }
 
-    #[tokio::test]
-    async fn namespaces_are_separate() -> anyhow::Result<()> {
-        let store = memory().await?;
+    async fn namespaces_are_separate(store: Store) -> anyhow::Result<()> {
         store.kv_set("acme/ixc", "token", "acme's", None).await?;
         store.kv_set("beta/ixc", "token", "beta's", None).await?;
         assert_eq!(store.kv_get("acme/ixc", "token").await?.as_deref(), Some("acme's"));
@@ -176,9 +186,7 @@ mod tests {
         Ok(())
     }
 
-    #[tokio::test]
-    async fn entry_expires_after_its_ttl_and_is_deleted_when_read() -> anyhow::Result<()> {
-        let store = memory().await?;
+    async fn entry_expires_after_its_ttl_and_is_deleted_when_read(store: Store) -> anyhow::Result<()> {
         store.kv_set_at("ns", "k", "v", Some(Duration::from_millis(1500)), NOW).await?;
         assert_eq!(store.kv_get_at("ns", "k", NOW + 1499).await?.as_deref(), Some("v"));
         assert_eq!(store.kv_get_at("ns", "k", NOW + 1500).await?, None);
@@ -186,9 +194,7 @@ mod tests {
         Ok(())
     }
 
-    #[tokio::test]
-    async fn overwrite_replaces_the_expiry() -> anyhow::Result<()> {
-        let store = memory().await?;
+    async fn overwrite_replaces_the_expiry(store: Store) -> anyhow::Result<()> {
         store.kv_set_at("ns", "k", "short", Some(Duration::from_secs(1)), NOW).await?;
         store.kv_set_at("ns", "k", "forever", None, NOW).await?;
         assert_eq!(store.kv_get_at("ns", "k", i64::MAX).await?.as_deref(), Some("forever"));
@@ -197,9 +203,7 @@ mod tests {
         Ok(())
     }
 
-    #[tokio::test]
-    async fn zero_ttl_expires_at_once_and_huge_ttl_practically_never() -> anyhow::Result<()> {
-        let store = memory().await?;
+    async fn zero_ttl_expires_at_once_and_huge_ttl_practically_never(store: Store) -> anyhow::Result<()> {
         store.kv_set_at("ns", "zero", "v", Some(Duration::ZERO), NOW).await?;
         assert_eq!(store.kv_get_at("ns", "zero", NOW).await?, None);
         store.kv_set_at("ns", "huge", "v", Some(Duration::MAX), NOW).await?;
@@ -207,18 +211,14 @@ mod tests {
         Ok(())
     }
 
-    #[tokio::test]
-    async fn deleting_an_expired_entry_reports_absent() -> anyhow::Result<()> {
-        let store = memory().await?;
+    async fn deleting_an_expired_entry_reports_absent(store: Store) -> anyhow::Result<()> {
         store.kv_set_at("ns", "k", "v", Some(Duration::from_secs(1)), NOW).await?;
         assert!(!store.kv_delete_at("ns", "k", NOW + 1000).await?);
         assert_eq!(stored_rows(&store).await?, 0);
         Ok(())
     }
 
-    #[tokio::test]
-    async fn purge_removes_only_expired_entries() -> anyhow::Result<()> {
-        let store = memory().await?;
+    async fn purge_removes_only_expired_entries(store: Store) -> anyhow::Result<()> {
         store.kv_set_at("ns", "expired", "v", Some(Duration::from_secs(1)), NOW).await?;
         store.kv_set_at("ns", "later", "v", Some(Duration::from_secs(60)), NOW).await?;
         store.kv_set_at("ns", "forever", "v", None, NOW).await?;
@@ -228,9 +228,7 @@ mod tests {
         Ok(())
     }
 
-    #[tokio::test]
-    async fn empty_namespace_or_oversized_names_are_invalid() -> anyhow::Result<()> {
-        let store = memory().await?;
+    async fn empty_namespace_or_oversized_names_are_invalid(store: Store) -> anyhow::Result<()> {
         let long = "k".repeat(MAX_NAME_LEN + 1);
         let err = store.kv_set("", "k", "v", None).await.expect_err("empty namespace");
         assert!(matches!(err, StoreError::Invalid("kv namespace")), "{err:?}");

@@ -253,8 +253,9 @@ impl Store {
             .bind(new.lease_until)
             .execute(pool)
             .await
+            .map(|done| done.rows_affected())
         })?;
-        if inserted.rows_affected() == 1 {
+        if inserted == 1 {
             let settlement = self.settlement(new.id).await?.ok_or(StoreError::NotFound)?;
             return Ok(Inserted::New(settlement));
         }
@@ -517,9 +518,9 @@ impl Store {
                     Param::Int(int) => query.bind(int),
                 };
             }
-            query.execute(pool).await
+            query.execute(pool).await.map(|done| done.rows_affected())
         })?;
-        Ok(done.rows_affected() == 1)
+        Ok(done == 1)
     }
 }
 
@@ -527,4 +528,120 @@ impl Store {
 enum Param {
     Text(Option<String>),
     Int(i64),
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    // Each of these runs on SQLite and on PostgreSQL (see `store_tests!`).
+    store_tests!(
+        a_payment_is_one_settlement_claimed_by_its_acceptor,
+        claims_take_due_and_abandoned_settlements_once,
+        every_change_needs_the_current_claim,
+        parked_settlements_are_requeued_or_resolved_by_operators,
+    );
+
+    fn new<'a>(id: &'a str, transaction: &'a str, input: &'a Value, lease_until: i64) -> NewSettlement<'a> {
+        NewSettlement {
+            id,
+            tenant: "acme",
+            boleto_id: "1002",
+            transaction_id: transaction,
+            input,
+            input_hash: "hash",
+            lease_token: "first",
+            lease_until,
+        }
+    }
+
+    async fn a_payment_is_one_settlement_claimed_by_its_acceptor(store: Store) -> anyhow::Result<()> {
+        let input = json!({"boleto_id": "1002"});
+        let now = now_millis();
+        let Inserted::New(first) = store.settlement_insert(&new("s1", "tx1", &input, now + 60_000)).await? else {
+            anyhow::bail!("the first insert is new");
+        };
+        assert_eq!((first.state, first.attempts, first.in_doubt), (SettlementState::Posting, 1, false));
+        assert_eq!(first.input, input);
+        let Inserted::Existing(again) = store.settlement_insert(&new("s2", "tx1", &input, now + 60_000)).await? else {
+            anyhow::bail!("the same payment is the same settlement");
+        };
+        assert_eq!(again.id, "s1");
+        assert!(matches!(store.settlement_insert(&new("s3", "tx2", &input, now)).await?, Inserted::New(_)));
+        let err = store.settlement_insert(&new("s4", "", &input, now)).await.expect_err("empty transaction id");
+        assert!(matches!(err, StoreError::Invalid("transaction id")));
+        assert_eq!(store.settlements("acme", None, 10).await?.len(), 2);
+        assert_eq!(store.settlements("acme", Some(SettlementState::Posted), 10).await?.len(), 0);
+        assert!(store.settlements("other", None, 10).await?.is_empty());
+        Ok(())
+    }
+
+    async fn claims_take_due_and_abandoned_settlements_once(store: Store) -> anyhow::Result<()> {
+        let input = json!({});
+        let now = now_millis();
+        store.settlement_insert(&new("live", "tx-live", &input, now + 60_000)).await?;
+        store.settlement_insert(&new("dead", "tx-dead", &input, now - 1)).await?;
+        store.settlement_insert(&new("later", "tx-later", &input, now + 60_000)).await?;
+        let failure = Failure { code: "upstream_unavailable", detail: "down" };
+        assert!(store.settlement_retry_later("later", "first", now + 60_000, failure, false).await?);
+
+        let claimed = store.settlements_claim("worker", now, now + 30_000, 10).await?;
+        let ids: Vec<&str> = claimed.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(ids, ["dead"], "only the abandoned one is due");
+        assert_eq!(claimed[0].attempts, 2);
+        assert!(store.settlements_claim("other", now, now + 30_000, 10).await?.is_empty(), "claimed once");
+        let later = store.settlements_claim("worker", now + 61_000, now + 90_000, 10).await?;
+        assert!(later.iter().any(|s| s.id == "later"));
+        Ok(())
+    }
+
+    async fn every_change_needs_the_current_claim(store: Store) -> anyhow::Result<()> {
+        let input = json!({});
+        let now = now_millis();
+        store.settlement_insert(&new("s", "tx", &input, now - 1)).await?;
+        let claimed = store.settlements_claim("heir", now, now + 30_000, 1).await?;
+        assert_eq!(claimed.len(), 1);
+        // The first owner's lease ran out: it can no longer change anything.
+        assert!(!store.settlement_sending("s", "first", Some("99.90")).await?);
+        assert!(!store.settlement_posted("s", "first", "posted", &json!({"success": true})).await?);
+        assert!(store.settlement_sending("s", "heir", Some("99.90")).await?);
+        assert!(store.settlement_sending("s", "heir", Some("10.00")).await?, "the first amount read is kept");
+        let sending = store.settlement("s").await?.expect("row");
+        assert!(sending.in_doubt);
+        assert_eq!(sending.open_before.as_deref(), Some("99.90"));
+        assert!(store.settlement_not_posted("s", "heir", None).await?);
+        assert!(!store.settlement("s").await?.expect("row").in_doubt);
+        let result = json!({"success": true, "api_response": {"id": "9"}});
+        assert!(store.settlement_posted("s", "heir", "posted", &result).await?);
+        let posted = store.settlement("s").await?.expect("row");
+        assert_eq!((posted.state, posted.outcome.as_deref()), (SettlementState::Posted, Some("posted")));
+        assert_eq!(posted.result, Some(result));
+        assert!(posted.finished_at.is_some() && posted.lease_token.is_none());
+        assert!(!store.settlement_posted("s", "heir", "posted", &json!({})).await?, "a posted one is final");
+        Ok(())
+    }
+
+    async fn parked_settlements_are_requeued_or_resolved_by_operators(store: Store) -> anyhow::Result<()> {
+        let input = json!({});
+        let now = now_millis();
+        for id in ["a", "b"] {
+            store.settlement_insert(&new(id, id, &input, now + 60_000)).await?;
+            let failure = Failure { code: "upstream_timeout", detail: "slow" };
+            assert!(store.settlement_park(id, "first", "attempts_exhausted", failure, None).await?);
+        }
+        assert_eq!(store.settlement_counts(SettlementState::Parked).await?, vec![("acme".to_owned(), 2)]);
+        assert!(store.settlement_requeue("other", "a").await?.is_none(), "another tenant's is not found");
+        let requeued = store.settlement_requeue("acme", "a").await?.expect("parked");
+        assert_eq!((requeued.state, requeued.attempts), (SettlementState::Pending, 0));
+        assert!(store.settlement_requeue("acme", "a").await?.is_none(), "no longer parked");
+        let err = store.settlement_resolve("acme", "b", "  ").await.expect_err("a note is required");
+        assert!(matches!(err, StoreError::Invalid("note")));
+        let resolved = store.settlement_resolve("acme", "b", "posted by hand in the ERP").await?.expect("parked");
+        assert_eq!(resolved.state, SettlementState::Resolved);
+        assert_eq!(resolved.note.as_deref(), Some("posted by hand in the ERP"));
+        assert!(store.settlement_counts(SettlementState::Parked).await?.is_empty());
+        Ok(())
+    }
 }

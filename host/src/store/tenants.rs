@@ -66,6 +66,7 @@ impl Store {
             .bind(now)
             .execute(pool)
             .await
+            .map(|done| done.rows_affected())
         })?;
         Ok(())
     }
@@ -84,13 +85,16 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::{TempDb, memory};
     use super::*;
 
-    #[tokio::test]
-    async fn ensure_tenant_creates_then_renames_keeping_created_at() -> anyhow::Result<()> {
-        let db = TempDb::new();
-        let store = db.open().await?;
+    // Each of these runs on SQLite and on PostgreSQL (see `store_tests!`).
+    store_tests!(
+        ensure_tenant_creates_then_renames_keeping_created_at(sqlite_file),
+        tenants_are_listed_by_id,
+        malformed_tenant_ids_and_names_are_invalid,
+    );
+
+    async fn ensure_tenant_creates_then_renames_keeping_created_at(store: Store) -> anyhow::Result<()> {
         store.ensure_tenant("acme", "Acme").await?;
         let [created] = <[Tenant; 1]>::try_from(store.tenants().await?).expect("one tenant");
         assert_eq!((created.id.as_str(), created.name.as_str()), ("acme", "Acme"));
@@ -102,9 +106,7 @@ mod tests {
         Ok(())
     }
 
-    #[tokio::test]
-    async fn tenants_are_listed_by_id() -> anyhow::Result<()> {
-        let store = memory().await?;
+    async fn tenants_are_listed_by_id(store: Store) -> anyhow::Result<()> {
         for id in ["zeta", "acme", "mid"] {
             store.ensure_tenant(id, id).await?;
         }
@@ -113,9 +115,7 @@ mod tests {
         Ok(())
     }
 
-    #[tokio::test]
-    async fn malformed_tenant_ids_and_names_are_invalid() -> anyhow::Result<()> {
-        let store = memory().await?;
+    async fn malformed_tenant_ids_and_names_are_invalid(store: Store) -> anyhow::Result<()> {
         let long = "a".repeat(MAX_TENANT_ID_LEN + 1);
         for id in ["", "has space", "tab\there", "new\nline", long.as_str()] {
             let err = store.ensure_tenant(id, "Name").await.expect_err("malformed id");

@@ -77,11 +77,7 @@ async fn same_key_with_another_body_is_a_conflict_and_calls_nothing(backend: Bac
 }
 
 async fn keys_are_scoped_per_tenant_and_function(backend: Backend) {
-    let host = TestHost::builder()
-        .backend(backend)
-        .automation("beta.toml", ixc_automation("beta", ""))
-        .start()
-        .await;
+    let host = TestHost::builder().backend(backend).automation("beta.toml", ixc_automation("beta", "")).start().await;
     host.host.store.ensure_tenant("beta", "Beta").await.expect("tenant");
     let beta = host.host.store.create_api_key("beta", &[Scope::App], "test").await.expect("key").token;
 
@@ -93,8 +89,7 @@ async fn keys_are_scoped_per_tenant_and_function(backend: Backend) {
     assert_ne!(other_tenant.body["remote_id"], acme.body["remote_id"], "beta's call ran: a ticket of its own");
 
     let lead = json!({ "lead": { "name": "Paulo Souza", "email": "paulo@example.com", "phone": "+5511955554444" } });
-    let other_function =
-        host.call_with(&host.app_key, "create_lead", lead, &[("idempotency-key", "shared-key")]).await;
+    let other_function = host.call_with(&host.app_key, "create_lead", lead, &[("idempotency-key", "shared-key")]).await;
     assert_eq!(other_function.status.as_u16(), 200, "{}", other_function.body);
     assert_eq!(other_function.body, json!({}));
     host.stop().await;
@@ -128,7 +123,9 @@ async fn a_call_that_never_reached_the_erp_releases_its_key(backend: Backend) {
     // Five unreachable answers in a row open the connection's circuit.
     host.sim.faults().push(Fault::Status { status: 503, times: 5 });
     for _ in 0..5 {
-        let reply = host.call_with(&host.app_key, "list_invoices", json!({"customer_document_number": CUSTOMER_CPF}), &[]).await;
+        let reply = host
+            .call_with(&host.app_key, "list_invoices", json!({"customer_document_number": CUSTOMER_CPF}), &[])
+            .await;
         assert_eq!(reply.status.as_u16(), 503, "{}", reply.body);
     }
     let requests = host.sim.request_count();
