@@ -182,6 +182,17 @@ fn seed_bulk(store: &mut Store, stamp: &str, count: u32) {
         return;
     };
     table.rows.reserve(usize::try_from(count).unwrap_or(0));
+    // One template with every common column, cloned per invoice: seeding each row column by
+    // column is some 10x slower.
+    let mut template = table.blank_row();
+    let common = cols! {
+        "id_cliente" => BULK_CUSTOMER_ID, "id_contrato" => BULK_CUSTOMER_CONTRACT, "liberado" => "S",
+        "status" => "A", "valor_recebido" => "0.00", "data_emissao" => emissao, "tipo_recebimento" => "Boleto",
+        "id_conta" => "12", "id_carteira_cobranca" => "1", "ultima_atualizacao" => stamp,
+    };
+    for (column, value) in common {
+        put(&mut template, column, value);
+    }
     for n in 0..count {
         let id = bulk_invoice_id(n);
         let cents = bulk_invoice_cents(n);
@@ -189,13 +200,25 @@ fn seed_bulk(store: &mut Store, stamp: &str, count: u32) {
         let valor = payment::cents_dot(cents);
         let line =
             payment::bank_boleto(BANK_CODE, due, cents, &free_field(&id)).map(|b| b.line_formatted).unwrap_or_default();
-        table.seed(&cols! {
-            "id" => id, "id_cliente" => BULK_CUSTOMER_ID, "id_contrato" => BULK_CUSTOMER_CONTRACT, "liberado" => "S",
-            "status" => "A", "valor" => valor, "valor_aberto" => valor, "valor_recebido" => "0.00",
-            "data_emissao" => emissao, "data_vencimento" => iso(due), "documento" => id, "nn_boleto" => nosso_numero(&id),
-            "linha_digitavel" => line, "tipo_recebimento" => "Boleto", "obs" => format!("Fatura de carga {}", n + 1),
-            "id_conta" => "12", "id_carteira_cobranca" => "1", "ultima_atualizacao" => stamp,
-        });
+        let mut row = template.clone();
+        put(&mut row, "valor_aberto", valor.clone());
+        put(&mut row, "valor", valor);
+        put(&mut row, "data_vencimento", iso(due));
+        put(&mut row, "nn_boleto", nosso_numero(&id));
+        put(&mut row, "linha_digitavel", line);
+        put(&mut row, "obs", format!("Fatura de carga {}", n + 1));
+        put(&mut row, "documento", id.clone());
+        put(&mut row, "id", id);
+        table.seed_row(row);
+    }
+}
+
+/// Replaces the value of a column the row already has (no key allocation).
+fn put(row: &mut super::store::Row, column: &str, value: String) {
+    if let Some(slot) = row.get_mut(column) {
+        *slot = value;
+    } else {
+        debug_assert!(false, "no column {column}");
     }
 }
 
@@ -772,7 +795,7 @@ mod tests {
         let store = store(10_000);
         eprintln!("dataset with 10,000 bulk invoices built in {:?}", started.elapsed());
         let table = store.table("fn_areceber").expect("table");
-        assert_eq!(table.rows_where("id_cliente", BULK_CUSTOMER_ID).count(), 10_000);
+        assert_eq!(table.rows_where("id_cliente", BULK_CUSTOMER_ID).len(), 10_000);
         assert_eq!(bulk_invoice_id(0), "100001");
         assert_eq!(bulk_invoice_id(9_999), "110000");
         for n in [0, 1, 16, 17, 89, 9_999] {
