@@ -680,12 +680,35 @@ async fn bulk_invoices_are_found_as_the_adapter_looks_them_up_and_paid_once() ->
 
     // Every bulk invoice is the bulk customer's; none belongs to anyone else.
     let all = ixc
-        .list_json("fn_areceber", json!({"qtype": "fn_areceber.id_cliente", "query": data::BULK_CUSTOMER_ID, "rp": "1"}))
+        .list_json(
+            "fn_areceber",
+            json!({"qtype": "fn_areceber.id_cliente", "query": data::BULK_CUSTOMER_ID, "rp": "1"}),
+        )
         .await?;
     assert_eq!(all["total"], "10000");
     assert_eq!(ids(&all), [data::bulk_invoice_id(0)]);
-    let not_theirs = ixc.list_json("fn_areceber", find_invoice_body(&data::bulk_invoice_id(5), data::CUSTOMER_ID)).await?;
+    let not_theirs =
+        ixc.list_json("fn_areceber", find_invoice_body(&data::bulk_invoice_id(5), data::CUSTOMER_ID)).await?;
     assert_eq!(not_theirs["total"], "0");
+
+    // list_invoices: one page of 500 of the customer's open invoices, by due date (a scan and
+    // a sort of all 10,000 each page).
+    let started = std::time::Instant::now();
+    let page = ixc
+        .list_json(
+            "fn_areceber",
+            json!({
+                "qtype": "fn_areceber.id_cliente", "query": data::BULK_CUSTOMER_ID, "oper": "=", "page": "1",
+                "rp": "500", "sortname": "fn_areceber.data_vencimento", "sortorder": "asc",
+                "grid_param": json!([
+                    {"TB": "fn_areceber.liberado", "OP": "=", "P": "S"},
+                    {"TB": "fn_areceber.status", "OP": "IN", "P": "A,P"},
+                ]).to_string(),
+            }),
+        )
+        .await?;
+    eprintln!("a 500-row page of the bulk customer's open invoices (HTTP round trip): {:?}", started.elapsed());
+    assert_eq!((page["total"].as_str(), ids(&page).len()), (Some("10000"), 500));
 
     let last = data::bulk_invoice_id(9_999);
     assert_eq!(last, "110000");
@@ -695,7 +718,7 @@ async fn bulk_invoices_are_found_as_the_adapter_looks_them_up_and_paid_once() ->
         let started = std::time::Instant::now();
         let found = ixc.list_json("fn_areceber", find_invoice_body(&id, data::BULK_CUSTOMER_ID)).await?;
         timings.push(started.elapsed());
-        assert_eq!(ids(&found), [id.clone()]);
+        assert_eq!(ids(&found), [id.as_str()]);
         let row = &found["registros"][0];
         assert_eq!((row["status"].as_str(), row["liberado"].as_str()), (Some("A"), Some("S")));
         assert_eq!(row["tipo_recebimento"], "Boleto");
@@ -811,7 +834,8 @@ async fn chaos_with_a_fixed_seed_injects_the_configured_share_deterministically(
 #[tokio::test]
 async fn chaos_lose_response_applies_the_baixa_but_the_caller_gets_a_connection_error() -> TestResult {
     let ixc = Ixc::start_with(IxcConfig { bulk_invoices: 3, ..IxcConfig::default() }).await?;
-    let chaos = Chaos { seed: 9, lose_response_per_mille: 1000, path_contains: Some("baixas".into()), ..Chaos::default() };
+    let chaos =
+        Chaos { seed: 9, lose_response_per_mille: 1000, path_contains: Some("baixas".into()), ..Chaos::default() };
     ixc.sim.faults().set_chaos(Some(chaos))?;
     let id = data::bulk_invoice_id(2);
     let amount = ixc.invoice(&id).await?["valor"].as_str().unwrap_or_default().to_owned();

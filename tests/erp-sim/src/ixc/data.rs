@@ -47,9 +47,9 @@
 //! with `modelo_nf` 21/55), a ticket and a lead.
 
 pub use crate::people::{
-    BULK_CUSTOMER_CONTRACT, BULK_CUSTOMER_CPF, BULK_CUSTOMER_CPF_DIGITS, BULK_CUSTOMER_ID, BULK_CUSTOMER_NAME,
     BLOCKED_CUSTOMER_CPF, BLOCKED_CUSTOMER_CPF_DIGITS, BLOCKED_CUSTOMER_ID, BLOCKED_INVOICE_NEWEST,
-    BLOCKED_INVOICE_OLDEST, COMPANY_CNPJ, COMPANY_CNPJ_DIGITS, COMPANY_CONTRACT, COMPANY_ID, COMPANY_INVOICE_GATEWAY,
+    BLOCKED_INVOICE_OLDEST, BULK_CUSTOMER_CONTRACT, BULK_CUSTOMER_CPF, BULK_CUSTOMER_CPF_DIGITS, BULK_CUSTOMER_ID,
+    BULK_CUSTOMER_NAME, COMPANY_CNPJ, COMPANY_CNPJ_DIGITS, COMPANY_CONTRACT, COMPANY_ID, COMPANY_INVOICE_GATEWAY,
     COMPANY_INVOICE_PAID, CONTRACT_INACTIVE, CONTRACT_MISSING, CONTRACT_UNLOCK_ELIGIBLE, CONTRACT_UNLOCK_USED,
     CUSTOMER_CONTRACT, CUSTOMER_CPF, CUSTOMER_CPF_DIGITS, CUSTOMER_EMAIL, CUSTOMER_ID, CUSTOMER_MOBILE, CUSTOMER_NAME,
     CUSTOMER_NO_INVOICES_CPF, CUSTOMER_NO_INVOICES_CPF_DIGITS, CUSTOMER_NO_INVOICES_ID, INACTIVE_CUSTOMER_CPF,
@@ -801,7 +801,10 @@ mod tests {
         for n in [0, 1, 16, 17, 89, 9_999] {
             let row = store.row("fn_areceber", &bulk_invoice_id(n)).expect("bulk invoice");
             let get = |column: &str| row.get(column).cloned().unwrap_or_default();
-            assert_eq!((get("status"), get("liberado"), get("tipo_recebimento")), ("A".into(), "S".into(), "Boleto".into()));
+            assert_eq!(
+                (get("status"), get("liberado"), get("tipo_recebimento")),
+                ("A".into(), "S".into(), "Boleto".into())
+            );
             assert_eq!(get("valor"), get("valor_aberto"));
             assert_eq!(get("id_contrato"), BULK_CUSTOMER_CONTRACT);
             assert!(bulk_invoice_due(n) > reference_date());

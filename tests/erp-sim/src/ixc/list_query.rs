@@ -182,7 +182,9 @@ impl ListRequest {
         // them, so the result is the scan's.
         let candidates = self.conditions.iter().find_map(|c| c.indexed(table));
         let mut rows: Vec<&Row> = match candidates {
-            Some(candidates) => candidates.into_iter().filter(|r| self.conditions.iter().all(|c| c.matches(r))).collect(),
+            Some(candidates) => {
+                candidates.into_iter().filter(|r| self.conditions.iter().all(|c| c.matches(r))).collect()
+            }
             None => table.rows.iter().filter(|r| self.conditions.iter().all(|c| c.matches(r))).collect(),
         };
         rows.sort_by(|a, b| {
