@@ -47,10 +47,13 @@
 //!
 //! | endpoint                 | what                                                            |
 //! |--------------------------|-----------------------------------------------------------------|
-//! | `GET /__sim/health`      | `{"status":"ok","erp":"ixc","requests":N}` (`"sgp"` for SGP)    |
+//! | `GET /__sim/health`      | `{"status":"ok","erp":"ixc","requests":N,"chaos_injected":{...}}` (`"sgp"` for SGP) |
 //! | `POST /__sim/faults`     | queue a [`faults::Fault`] (JSON, see [`faults`]); 204           |
-//! | `DELETE /__sim/faults`   | clear the fault queue; 204                                      |
-//! | `GET /__sim/postings`    | `{"<invoice id>": count}`: payments posted through the API      |
+//! | `DELETE /__sim/faults`   | clear the fault queue (not the chaos); 204                      |
+//! | `PUT /__sim/chaos`       | set the [`faults::Chaos`] (JSON, see [`faults`]); 204; 400 with the reason on bad JSON or rates over 1000 per mille |
+//! | `DELETE /__sim/chaos`    | remove the chaos (its counts stay); 204                         |
+//! | `GET /__sim/chaos`       | `{"chaos":{...} or null,"injected":{"unavailable":N,"timeout":N,"lose_response":N}}` |
+//! | `GET /__sim/postings`    | `{"<invoice id>": count}`: payments posted through the API ([`Simulator::all_postings`]) |
 //!
 //! # Layout
 //!
@@ -88,7 +91,7 @@ mod params;
 mod payment;
 mod pdf;
 
-use faults::{Fault, FaultRequest, Faults};
+use faults::{Chaos, Fault, FaultRequest, Faults};
 
 /// A running simulator. Dropping it stops the server too (without waiting); prefer
 /// [`Simulator::shutdown`] to wait until it has stopped.
@@ -124,6 +127,13 @@ impl Simulator {
     /// answer was lost by [`Fault::LoseResponse`] counts). Seeded payments don't count.
     pub fn postings(&self, invoice_id: &str) -> u32 {
         self.core.postings(invoice_id)
+    }
+
+    /// Every invoice with at least one payment posted through the API, and how many (what
+    /// `GET /__sim/postings` answers): a run that must post each invoice exactly once checks
+    /// every value is 1.
+    pub fn all_postings(&self) -> BTreeMap<String, u32> {
+        self.core.lock_postings().clone()
     }
 
     /// Total API requests received, faulted ones included (the `/__sim/` endpoints excluded).
@@ -254,6 +264,7 @@ fn admin_router(core: Arc<Core>) -> Router {
     Router::new()
         .route("/__sim/health", get(health))
         .route("/__sim/faults", axum::routing::post(push_fault).delete(clear_faults))
+        .route("/__sim/chaos", get(show_chaos).put(set_chaos).delete(clear_chaos))
         .route("/__sim/postings", get(list_postings))
         .with_state(core)
 }
@@ -263,6 +274,7 @@ async fn health(State(core): State<Arc<Core>>) -> Response {
         "status": "ok",
         "erp": core.erp,
         "requests": core.requests.load(Ordering::Relaxed),
+        "chaos_injected": core.faults.chaos_injected(),
     }))
     .into_response()
 }
@@ -287,6 +299,33 @@ fn parse_fault_request(body: &[u8]) -> Result<FaultRequest, String> {
 
 async fn clear_faults(State(core): State<Arc<Core>>) -> StatusCode {
     core.faults.clear();
+    StatusCode::NO_CONTENT
+}
+
+async fn show_chaos(State(core): State<Arc<Core>>) -> Response {
+    axum::Json(serde_json::json!({
+        "chaos": core.faults.chaos(),
+        "injected": core.faults.chaos_injected(),
+    }))
+    .into_response()
+}
+
+async fn set_chaos(State(core): State<Arc<Core>>, body: axum::body::Bytes) -> Response {
+    let applied = parse_chaos(&body).and_then(|chaos| core.faults.set_chaos(Some(chaos)).map_err(|e| e.to_string()));
+    match applied {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(error) => (StatusCode::BAD_REQUEST, format!("invalid chaos: {error}\n")).into_response(),
+    }
+}
+
+/// Parses the admin chaos JSON (see [`faults`]).
+fn parse_chaos(body: &[u8]) -> Result<Chaos, String> {
+    serde_json::from_slice(body).map_err(|e| e.to_string())
+}
+
+async fn clear_chaos(State(core): State<Arc<Core>>) -> StatusCode {
+    // Removing is always valid.
+    let _ = core.faults.set_chaos(None);
     StatusCode::NO_CONTENT
 }
 

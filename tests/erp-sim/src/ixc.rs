@@ -68,15 +68,19 @@ pub struct IxcConfig {
     /// `get_boleto` with `base64` S answers JSON `{"base64":"..."}` instead of the raw base64
     /// text: the two shapes clients report (ERPS.md §1.5). Default `false` (raw text).
     pub boleto_base64_json: bool,
+    /// How many open boletos the bulk customer ([`data::BULK_CUSTOMER_ID`]) has, ids
+    /// [`data::bulk_invoice_id`]`(0..n)`; 0 (the default) leaves the bulk customer out of the
+    /// dataset altogether. For load and chaos tests: thousands are fine.
+    pub bulk_invoices: u32,
 }
 
 /// The demo token [`IxcConfig::default`] uses.
 pub const DEMO_TOKEN: &str = "ponte-demo-ixc-token-0123456789abcdef";
 
 impl Default for IxcConfig {
-    /// User `1`, token [`DEMO_TOKEN`], raw base64 boletos.
+    /// User `1`, token [`DEMO_TOKEN`], raw base64 boletos, no bulk invoices.
     fn default() -> Self {
-        Self { user_id: "1".to_owned(), token: DEMO_TOKEN.to_owned(), boleto_base64_json: false }
+        Self { user_id: "1".to_owned(), token: DEMO_TOKEN.to_owned(), boleto_base64_json: false, bulk_invoices: 0 }
     }
 }
 
@@ -96,6 +100,7 @@ impl std::fmt::Debug for IxcConfig {
             .field("user_id", &self.user_id)
             .field("token", &"<redacted>")
             .field("boleto_base64_json", &self.boleto_base64_json)
+            .field("bulk_invoices", &self.bulk_invoices)
             .finish()
     }
 }
@@ -108,7 +113,8 @@ impl std::fmt::Debug for IxcConfig {
 pub async fn spawn(listener: tokio::net::TcpListener, config: IxcConfig) -> std::io::Result<Simulator> {
     let core = Arc::new(Core::new("ixc"));
     let base_url = format!("http://{}", listener.local_addr()?);
-    let app = Arc::new(App { config, core: core.clone(), store: Mutex::new(data::store()), base_url });
+    let store = Mutex::new(data::store(config.bulk_invoices));
+    let app = Arc::new(App { config, core: core.clone(), store, base_url });
     crate::serve(listener, core, router(app))
 }
 

@@ -116,6 +116,23 @@ pub const INACTIVE_CUSTOMER_ID: &str = "105";
 /// [`INACTIVE_CUSTOMER_ID`]'s CPF, masked.
 pub const INACTIVE_CUSTOMER_CPF: &str = "463.851.027-26";
 
+/// The "bulk" customer, present only when a simulator is asked for bulk invoices
+/// (IXC: [`IxcConfig::bulk_invoices`](crate::ixc::IxcConfig::bulk_invoices)), for load and
+/// chaos tests: an active contract and that many open boletos.
+pub const BULK_CUSTOMER_ID: &str = "106";
+
+/// [`BULK_CUSTOMER_ID`]'s name.
+pub const BULK_CUSTOMER_NAME: &str = "Bruno Carga Volume";
+
+/// [`BULK_CUSTOMER_ID`]'s CPF, masked (valid; no other person uses it).
+pub const BULK_CUSTOMER_CPF: &str = "862.417.935-19";
+
+/// [`BULK_CUSTOMER_ID`]'s CPF, digits only.
+pub const BULK_CUSTOMER_CPF_DIGITS: &str = "86241793519";
+
+/// [`BULK_CUSTOMER_ID`]'s contract (active, plan 1), which every bulk invoice belongs to.
+pub const BULK_CUSTOMER_CONTRACT: &str = "208";
+
 /// A valid CPF that belongs to no customer.
 pub const UNKNOWN_CPF: &str = "529.982.247-25";
 
@@ -134,6 +151,7 @@ mod tests {
             (CUSTOMER_NO_INVOICES_CPF, CUSTOMER_NO_INVOICES_CPF_DIGITS),
             (BLOCKED_CUSTOMER_CPF, BLOCKED_CUSTOMER_CPF_DIGITS),
             (INACTIVE_CUSTOMER_CPF, "46385102726"),
+            (BULK_CUSTOMER_CPF, BULK_CUSTOMER_CPF_DIGITS),
             (UNKNOWN_CPF, "52998224725"),
         ] {
             let doc = Document::parse(masked).expect("valid CPF");

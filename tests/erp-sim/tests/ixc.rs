@@ -8,7 +8,7 @@ use base64::Engine as _;
 use ponte_contract::normalize::boleto::BoletoLine;
 use ponte_contract::normalize::pix::PixCode;
 use ponte_erp_sim::Simulator;
-use ponte_erp_sim::faults::Fault;
+use ponte_erp_sim::faults::{Chaos, ChaosCounts, Fault};
 use ponte_erp_sim::ixc::{self, IxcConfig, data};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -634,5 +634,270 @@ async fn every_spawn_starts_from_the_same_fresh_data() -> TestResult {
     assert_eq!(second.invoice(data::INVOICE_OPEN).await?["status"], "A");
     assert_eq!(second.sim.postings(data::INVOICE_OPEN), 0);
     second.sim.shutdown().await;
+    Ok(())
+}
+
+/// The adapter's `find_invoice`: the invoice by id, restricted to the customer, as IXC pages.
+fn find_invoice_body(id: &str, customer: &str) -> Value {
+    json!({
+        "qtype": "fn_areceber.id", "query": id, "oper": "=", "page": "1", "rp": "500",
+        "sortname": "fn_areceber.id", "sortorder": "asc",
+        "grid_param": json!([{"TB": "fn_areceber.id_cliente", "OP": "=", "P": customer}]).to_string(),
+    })
+}
+
+/// The adapter's `earlier_posting`: the invoice's payments, newest first.
+fn payments_body(invoice: &str) -> Value {
+    json!({
+        "qtype": "fn_movim_finan.id_receber", "query": invoice, "oper": "=", "page": "1", "rp": "500",
+        "sortname": "fn_movim_finan.id", "sortorder": "desc",
+    })
+}
+
+#[tokio::test]
+async fn bulk_invoices_are_found_as_the_adapter_looks_them_up_and_paid_once() -> TestResult {
+    let started = std::time::Instant::now();
+    let ixc = Ixc::start_with(IxcConfig { bulk_invoices: 10_000, ..IxcConfig::default() }).await?;
+    eprintln!("spawn with 10,000 bulk invoices: {:?}", started.elapsed());
+
+    // find_customer: the masked CPF, exact text.
+    let customer = ixc
+        .list_json(
+            "cliente",
+            json!({"qtype": "cliente.cnpj_cpf", "query": data::BULK_CUSTOMER_CPF, "oper": "=", "rp": "500"}),
+        )
+        .await?;
+    assert_eq!(ids(&customer), [data::BULK_CUSTOMER_ID]);
+    assert_eq!(customer["registros"][0]["ativo"], "S");
+    let contracts = ixc
+        .list_json(
+            "cliente_contrato",
+            json!({"qtype": "cliente_contrato.id_cliente", "query": data::BULK_CUSTOMER_ID, "oper": "="}),
+        )
+        .await?;
+    assert_eq!(ids(&contracts), [data::BULK_CUSTOMER_CONTRACT]);
+    assert_eq!(contracts["registros"][0]["status"], "A");
+
+    // Every bulk invoice is the bulk customer's; none belongs to anyone else.
+    let all = ixc
+        .list_json(
+            "fn_areceber",
+            json!({"qtype": "fn_areceber.id_cliente", "query": data::BULK_CUSTOMER_ID, "rp": "1"}),
+        )
+        .await?;
+    assert_eq!(all["total"], "10000");
+    assert_eq!(ids(&all), [data::bulk_invoice_id(0)]);
+    let not_theirs =
+        ixc.list_json("fn_areceber", find_invoice_body(&data::bulk_invoice_id(5), data::CUSTOMER_ID)).await?;
+    assert_eq!(not_theirs["total"], "0");
+
+    // list_invoices: one page of 500 of the customer's open invoices, by due date (a scan and
+    // a sort of all 10,000 each page).
+    let started = std::time::Instant::now();
+    let page = ixc
+        .list_json(
+            "fn_areceber",
+            json!({
+                "qtype": "fn_areceber.id_cliente", "query": data::BULK_CUSTOMER_ID, "oper": "=", "page": "1",
+                "rp": "500", "sortname": "fn_areceber.data_vencimento", "sortorder": "asc",
+                "grid_param": json!([
+                    {"TB": "fn_areceber.liberado", "OP": "=", "P": "S"},
+                    {"TB": "fn_areceber.status", "OP": "IN", "P": "A,P"},
+                ]).to_string(),
+            }),
+        )
+        .await?;
+    eprintln!("a 500-row page of the bulk customer's open invoices (HTTP round trip): {:?}", started.elapsed());
+    assert_eq!((page["total"].as_str(), ids(&page).len()), (Some("10000"), 500));
+
+    let last = data::bulk_invoice_id(9_999);
+    assert_eq!(last, "110000");
+    let mut timings = Vec::new();
+    for n in [0, 4_321, 9_999] {
+        let id = data::bulk_invoice_id(n);
+        let started = std::time::Instant::now();
+        let found = ixc.list_json("fn_areceber", find_invoice_body(&id, data::BULK_CUSTOMER_ID)).await?;
+        timings.push(started.elapsed());
+        assert_eq!(ids(&found), [id.as_str()]);
+        let row = &found["registros"][0];
+        assert_eq!((row["status"].as_str(), row["liberado"].as_str()), (Some("A"), Some("S")));
+        assert_eq!(row["tipo_recebimento"], "Boleto");
+        assert_eq!(row["valor_aberto"], row["valor"]);
+        let line = BoletoLine::parse(row["linha_digitavel"].as_str().unwrap_or_default())?;
+        assert_eq!(line.amount_cents(), Some(data::bulk_invoice_cents(n)));
+        assert_eq!(line.due_date(), Some(data::bulk_invoice_due(n)));
+    }
+    eprintln!("find_invoice over 10,012 invoices (HTTP round trip): {timings:?}");
+
+    // settle_invoice: look for an earlier posting, post, read back.
+    let id = data::bulk_invoice_id(4_321);
+    assert_eq!(ixc.list_json("fn_areceber_baixas", payments_body(&id)).await?["total"], "0");
+    let amount = ixc.invoice(&id).await?["valor"].as_str().unwrap_or_default().to_owned();
+    let started = std::time::Instant::now();
+    let posted = ixc.post_json("fn_areceber_recebimentos_baixas_novo", baixa(&id, &amount, "15/05/2026")).await?;
+    eprintln!("baixa of a bulk invoice (HTTP round trip): {:?}", started.elapsed());
+    assert_eq!(posted["type"], "success", "{posted}");
+    let row = ixc.invoice(&id).await?;
+    assert_eq!((row["status"].as_str(), row["valor_aberto"].as_str()), (Some("R"), Some("0.00")));
+    assert_eq!(row["valor_recebido"].as_str(), Some(amount.as_str()));
+    let payments = ixc.list_json("fn_areceber_baixas", payments_body(&id)).await?;
+    assert_eq!(payments["total"], "1");
+    assert_eq!(ixc.sim.postings(&id), 1);
+    assert_eq!(ixc.sim.all_postings(), [(id.clone(), 1)].into_iter().collect());
+    assert_eq!(ixc.contract(data::BULK_CUSTOMER_CONTRACT).await?["status_internet"], "A");
+    ixc.sim.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn without_bulk_invoices_there_is_no_bulk_customer() -> TestResult {
+    let ixc = Ixc::start().await?;
+    let customer = ixc
+        .list_json("cliente", json!({"qtype": "cliente.cnpj_cpf", "query": data::BULK_CUSTOMER_CPF, "oper": "="}))
+        .await?;
+    assert_eq!(customer["total"], json!(0));
+    assert_eq!(ixc.invoice(&data::bulk_invoice_id(0)).await?, Value::Null);
+    ixc.sim.shutdown().await;
+    Ok(())
+}
+
+/// What the caller saw of one request under chaos.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    Answered,
+    Unavailable,
+    Lost,
+}
+
+/// `count` sequential listings of `cliente`, each classified.
+async fn run_listings(ixc: &Ixc, count: usize) -> Result<Vec<Outcome>, Box<dyn Error>> {
+    let mut outcomes = Vec::with_capacity(count);
+    for _ in 0..count {
+        let sent = async {
+            let response = ixc.list("cliente", json!({"qtype": "cliente.id", "query": "101"})).await?;
+            let status = response.status();
+            response.bytes().await.map(|_| status)
+        }
+        .await;
+        outcomes.push(match sent {
+            Ok(StatusCode::OK) => Outcome::Answered,
+            Ok(StatusCode::SERVICE_UNAVAILABLE) => Outcome::Unavailable,
+            Ok(other) => return Err(format!("unexpected status {other}").into()),
+            Err(_) => Outcome::Lost,
+        });
+    }
+    Ok(outcomes)
+}
+
+#[tokio::test]
+async fn chaos_with_a_fixed_seed_injects_the_configured_share_deterministically() -> TestResult {
+    let ixc = Ixc::start().await?;
+    let chaos = Chaos {
+        seed: 20_260_515,
+        unavailable_per_mille: 100,
+        timeout_per_mille: 50,
+        timeout_ms: 5,
+        lose_response_per_mille: 50,
+        path_contains: None,
+    };
+    ixc.sim.faults().set_chaos(Some(chaos.clone()))?;
+    let first = run_listings(&ixc, 400).await?;
+    let counts = ixc.sim.faults().chaos_injected();
+    let seen = |outcome: Outcome| first.iter().filter(|o| **o == outcome).count() as u64;
+    assert_eq!(seen(Outcome::Unavailable), counts.unavailable);
+    assert_eq!(seen(Outcome::Lost), counts.lose_response);
+    // Roughly 10%, 5%, 5% of 400; exactly these for this seed (SplitMix64 never changes).
+    assert_eq!(counts, ChaosCounts { unavailable: 46, timeout: 19, lose_response: 18 });
+    assert!((25..=55).contains(&counts.unavailable) && (8..=32).contains(&counts.timeout), "{counts:?}");
+    assert!((8..=32).contains(&counts.lose_response), "{counts:?}");
+    assert_eq!(ixc.sim.request_count(), 400);
+
+    // The same seed and the same requests: the same faults, in the same places.
+    ixc.sim.faults().set_chaos(Some(chaos))?;
+    assert_eq!(run_listings(&ixc, 400).await?, first);
+    assert_eq!(ixc.sim.faults().chaos_injected(), counts);
+
+    // A queued fault takes its request before chaos draws.
+    ixc.sim.faults().set_chaos(Some(Chaos { seed: 1, unavailable_per_mille: 1000, ..Chaos::default() }))?;
+    ixc.sim.faults().push(Fault::Garbage { times: 1 });
+    let garbage = ixc.list("cliente", json!({})).await?;
+    assert_eq!(garbage.status(), StatusCode::OK);
+    assert!(garbage.text().await?.contains("#FF0000"));
+    assert_eq!(ixc.list("cliente", json!({})).await?.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(ixc.sim.faults().chaos_injected().unavailable, 1);
+    ixc.sim.faults().set_chaos(None)?;
+    assert_eq!(ixc.list("cliente", json!({})).await?.status(), StatusCode::OK);
+    ixc.sim.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn chaos_lose_response_applies_the_baixa_but_the_caller_gets_a_connection_error() -> TestResult {
+    let ixc = Ixc::start_with(IxcConfig { bulk_invoices: 3, ..IxcConfig::default() }).await?;
+    let chaos =
+        Chaos { seed: 9, lose_response_per_mille: 1000, path_contains: Some("baixas".into()), ..Chaos::default() };
+    ixc.sim.faults().set_chaos(Some(chaos))?;
+    let id = data::bulk_invoice_id(2);
+    let amount = ixc.invoice(&id).await?["valor"].as_str().unwrap_or_default().to_owned();
+    let lost = async {
+        let response = ixc.post("fn_areceber_recebimentos_baixas_novo", baixa(&id, &amount, "15/05/2026")).await?;
+        response.bytes().await
+    }
+    .await;
+    assert!(lost.is_err(), "the caller must not get an answer: {lost:?}");
+    assert_eq!(ixc.sim.postings(&id), 1);
+    // Listings don't match the filter: answered, and the baixa is there.
+    let row = ixc.invoice(&id).await?;
+    assert_eq!((row["status"].as_str(), row["valor_aberto"].as_str()), (Some("R"), Some("0.00")));
+    assert_eq!(ixc.sim.faults().chaos_injected(), ChaosCounts { lose_response: 1, ..ChaosCounts::default() });
+    ixc.sim.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn chaos_is_set_and_removed_over_http() -> TestResult {
+    let ixc = Ixc::start().await?;
+    let chaos_url = format!("{}/__sim/chaos", ixc.sim.base_url());
+    let set = ixc
+        .http
+        .put(&chaos_url)
+        .json(&json!({"seed": 5, "unavailable_per_mille": 1000, "path_contains": "cliente"}))
+        .send()
+        .await?;
+    assert_eq!(set.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        ixc.sim.faults().chaos(),
+        Some(Chaos { seed: 5, unavailable_per_mille: 1000, path_contains: Some("cliente".into()), ..Chaos::default() })
+    );
+    assert_eq!(ixc.list("cliente", json!({})).await?.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(ixc.list("fn_areceber", json!({})).await?.status(), StatusCode::OK);
+    let shown: Value = ixc.http.get(&chaos_url).send().await?.json().await?;
+    assert_eq!(shown["chaos"]["seed"], 5);
+    assert_eq!(shown["injected"], json!({"unavailable": 1, "timeout": 0, "lose_response": 0}));
+    let health: Value = ixc.http.get(format!("{}/__sim/health", ixc.sim.base_url())).send().await?.json().await?;
+    assert_eq!(health["chaos_injected"]["unavailable"], 1);
+
+    for (body, reason) in [
+        ("{not json", "invalid chaos"),
+        (r#"{"unavailable_per_mille": 10}"#, "seed"),
+        (r#"{"seed": 1, "unavailable_permille": 10}"#, "unavailable_permille"),
+        (r#"{"seed": 1, "unavailable_per_mille": 500, "lose_response_per_mille": 501}"#, "1001"),
+        (r#"{"seed": 1, "timeout_per_mille": 70000}"#, "invalid chaos"),
+    ] {
+        let refused = ixc.http.put(&chaos_url).header("Content-Type", "application/json").body(body).send().await?;
+        assert_eq!(refused.status(), StatusCode::BAD_REQUEST, "{body}");
+        let text = refused.text().await?;
+        assert!(text.starts_with("invalid chaos: ") && text.contains(reason), "{body}: {text}");
+    }
+    assert_eq!(ixc.sim.faults().chaos().map(|c| c.seed), Some(5), "a refused PUT changes nothing");
+
+    let removed = ixc.http.delete(&chaos_url).send().await?;
+    assert_eq!(removed.status(), StatusCode::NO_CONTENT);
+    assert_eq!(ixc.list("cliente", json!({})).await?.status(), StatusCode::OK);
+    let shown: Value = ixc.http.get(&chaos_url).send().await?.json().await?;
+    assert_eq!(shown["chaos"], Value::Null);
+    assert_eq!(shown["injected"]["unavailable"], 1, "removing keeps the counts");
+    assert_eq!(ixc.sim.request_count(), 3);
+    ixc.sim.shutdown().await;
     Ok(())
 }

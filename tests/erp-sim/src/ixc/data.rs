@@ -11,6 +11,7 @@
 //! | [`COMPANY_ID`] `103` Padaria Pão de Mel Ltda | alphanumeric CNPJ [`COMPANY_CNPJ`] | a company; a Gateway invoice with a payment link, a paid boleto |
 //! | [`BLOCKED_CUSTOMER_ID`] `104` Carlos Eduardo Lima | CPF [`BLOCKED_CUSTOMER_CPF`] | blocked contracts for trust unlock (eligible, already used, inactive); an `alerta` |
 //! | [`INACTIVE_CUSTOMER_ID`] `105` Ana Beatriz Costa | CPF [`INACTIVE_CUSTOMER_CPF`] | inactive customer (`ativo` N), cancelled contract, no invoices |
+//! | [`BULK_CUSTOMER_ID`] `106` Bruno Carga Volume | CPF [`BULK_CUSTOMER_CPF`] | only with [`IxcConfig::bulk_invoices`](super::IxcConfig::bulk_invoices) > 0: contract [`BULK_CUSTOMER_CONTRACT`] `208` (active) and that many open boletos |
 //!
 //! Invoices (`fn_areceber.id`), bank boletos of Banco do Brasil (`001`) whose
 //! `linha_digitavel` is valid (every check digit) and encodes the invoice's `valor` and due
@@ -30,11 +31,13 @@
 //! | [`BLOCKED_INVOICE_OLDEST`] `1010` | 104 / 204 | A | Boleto, 99.90, due 2026-04-05 (overdue) |
 //! | [`BLOCKED_INVOICE_NEWEST`] `1011` | 104 / 204 | A | Boleto, 99.90, due 2026-05-05 (overdue) |
 //! | [`USED_UNLOCK_INVOICE`] `1012` | 104 / 205 | A | Boleto, 129.90, due 2026-04-15 (overdue, unpaid since the last trust unlock) |
+//! | [`bulk_invoice_id`]`(n)` = [`BULK_INVOICE_FIRST_ID`] `100001` + n | 106 / 208 | A | only with `bulk_invoices` > 0, n in `0..bulk_invoices`: Boleto, [`bulk_invoice_cents`]`(n)` (59.90 to 60.06), due [`bulk_invoice_due`]`(n)` (2026-05-25 to 2026-08-22, never overdue) |
 //!
 //! Contracts (`cliente_contrato.id`): `201` (101, active), `202` (102, active), `203` (103,
 //! active), [`CONTRACT_UNLOCK_ELIGIBLE`] `204` (104, blocked CA), [`CONTRACT_UNLOCK_USED`]
 //! `205` (104, blocked CA, trust unlock used on 2026-05-01 and still unpaid: answers 113),
-//! [`CONTRACT_INACTIVE`] `206` (104, inactive: answers 109), `207` (105, desistente).
+//! [`CONTRACT_INACTIVE`] `206` (104, inactive: answers 109), `207` (105, desistente),
+//! [`BULK_CUSTOMER_CONTRACT`] `208` (106, active; only with bulk invoices).
 //! [`CONTRACT_MISSING`] `999` does not exist (answers 106); `201` is active (answers 107).
 //!
 //! Catalogues: plans (`vd_contratos`) 1-4 (4 inactive), sellers (`vendedor`) 1-3 (3
@@ -45,7 +48,8 @@
 
 pub use crate::people::{
     BLOCKED_CUSTOMER_CPF, BLOCKED_CUSTOMER_CPF_DIGITS, BLOCKED_CUSTOMER_ID, BLOCKED_INVOICE_NEWEST,
-    BLOCKED_INVOICE_OLDEST, COMPANY_CNPJ, COMPANY_CNPJ_DIGITS, COMPANY_CONTRACT, COMPANY_ID, COMPANY_INVOICE_GATEWAY,
+    BLOCKED_INVOICE_OLDEST, BULK_CUSTOMER_CONTRACT, BULK_CUSTOMER_CPF, BULK_CUSTOMER_CPF_DIGITS, BULK_CUSTOMER_ID,
+    BULK_CUSTOMER_NAME, COMPANY_CNPJ, COMPANY_CNPJ_DIGITS, COMPANY_CONTRACT, COMPANY_ID, COMPANY_INVOICE_GATEWAY,
     COMPANY_INVOICE_PAID, CONTRACT_INACTIVE, CONTRACT_MISSING, CONTRACT_UNLOCK_ELIGIBLE, CONTRACT_UNLOCK_USED,
     CUSTOMER_CONTRACT, CUSTOMER_CPF, CUSTOMER_CPF_DIGITS, CUSTOMER_EMAIL, CUSTOMER_ID, CUSTOMER_MOBILE, CUSTOMER_NAME,
     CUSTOMER_NO_INVOICES_CPF, CUSTOMER_NO_INVOICES_CPF_DIGITS, CUSTOMER_NO_INVOICES_ID, INACTIVE_CUSTOMER_CPF,
@@ -72,6 +76,26 @@ pub const PROVIDER_CNPJ: &str = "45.123.456/0001-87";
 pub const BANK_CODE: &str = "001";
 /// Banco do Brasil "convênio" (7 digits) leading every nosso número.
 pub const BANK_AGREEMENT: &str = "3128557";
+
+/// The id of the first bulk invoice ([`bulk_invoice_id`]`(0)`); the others follow it.
+pub const BULK_INVOICE_FIRST_ID: u32 = 100_001;
+
+/// The id of bulk invoice `n` (from 0): `"100001"`, `"100002"`, ... Exists when
+/// `n < IxcConfig::bulk_invoices`.
+pub fn bulk_invoice_id(n: u32) -> String {
+    (u64::from(BULK_INVOICE_FIRST_ID) + u64::from(n)).to_string()
+}
+
+/// Bulk invoice `n`'s amount in cents: 59.90 plus `n % 17` cents.
+pub fn bulk_invoice_cents(n: u32) -> u64 {
+    5990 + u64::from(n % 17)
+}
+
+/// Bulk invoice `n`'s due date: 10 to 99 days after [`REFERENCE_DATE`] (`10 + n % 90`).
+pub fn bulk_invoice_due(n: u32) -> NaiveDate {
+    let today = reference_date();
+    today.checked_add_days(chrono::Days::new(10 + u64::from(n % 90))).unwrap_or(today)
+}
 
 /// [`REFERENCE_DATE`] as a date.
 pub fn reference_date() -> NaiveDate {
@@ -106,8 +130,9 @@ macro_rules! cols {
     };
 }
 
-/// Builds the dataset.
-pub(crate) fn store() -> Store {
+/// Builds the dataset, with `bulk_invoices` open boletos of the bulk customer (none, and no
+/// bulk customer, when 0).
+pub(crate) fn store(bulk_invoices: u32) -> Store {
     let mut store = Store::empty();
     let stamp = now_stamp();
     seed_catalogues(&mut store);
@@ -115,7 +140,90 @@ pub(crate) fn store() -> Store {
     seed_contracts(&mut store, &stamp);
     seed_invoices(&mut store, &stamp);
     seed_others(&mut store, &stamp);
+    if bulk_invoices > 0 {
+        seed_bulk(&mut store, &stamp, bulk_invoices);
+    }
     store
+}
+
+/// The bulk customer, its contract and `count` open boletos. Rows are seeded already in their
+/// open state (status A, nothing received), so no per-invoice recompute runs: building 10,000
+/// stays linear.
+fn seed_bulk(store: &mut Store, stamp: &str, count: u32) {
+    seed(
+        store,
+        "cliente",
+        cols! {
+            "id" => BULK_CUSTOMER_ID, "razao" => BULK_CUSTOMER_NAME, "cnpj_cpf" => BULK_CUSTOMER_CPF,
+            "tipo_pessoa" => "F", "ativo" => "S", "data_nascimento" => "1990-09-09", "email" => "bruno.carga@example.com",
+            "telefone_celular" => "(11) 96666-1234", "whatsapp" => "11966661234", "endereco" => "Rua da Consolação",
+            "numero" => "2000", "bairro" => "Consolação", "cidade" => "3828", "uf" => "25", "cep" => "01302-001",
+            "data_cadastro" => "2025-01-15", "id_vendedor" => "1", "cond_pagamento" => "2",
+            "ultima_atualizacao" => stamp,
+        },
+    );
+    seed(
+        store,
+        "cliente_contrato",
+        cols! {
+            "id" => BULK_CUSTOMER_CONTRACT, "tipo" => "I", "id_cliente" => BULK_CUSTOMER_ID, "id_vd_contrato" => "1",
+            "contrato" => "Fibra 300 Mega", "id_tipo_contrato" => "1", "id_modelo" => "1", "id_filial" => "1",
+            "data" => "2025-01-20", "data_ativacao" => "2025-01-20", "pago_ate_data" => "2026-05-10",
+            "status" => "A", "status_internet" => "A", "status_velocidade" => "N", "id_tipo_documento" => "501",
+            "id_carteira_cobranca" => "1", "id_vendedor" => "1", "cc_previsao" => "M", "tipo_cobranca" => "P",
+            "renovacao_automatica" => "S", "base_geracao_tipo_doc" => "P", "bloqueio_automatico" => "S",
+            "aviso_atraso" => "S", "desbloqueio_confianca" => "S", "desbloqueio_confianca_ativo" => "N",
+            "endereco_padrao_cliente" => "S", "dia_fixo_vencimento" => "10", "ultima_atualizacao" => stamp,
+        },
+    );
+    let emissao = iso(reference_date());
+    let Some(table) = store.table_mut("fn_areceber") else {
+        debug_assert!(false, "no table fn_areceber");
+        return;
+    };
+    table.rows.reserve(usize::try_from(count).unwrap_or(0));
+    // One template with every common column, cloned per invoice: seeding each row column by
+    // column is some 10x slower.
+    let mut template = table.blank_row();
+    let common = cols! {
+        "id_cliente" => BULK_CUSTOMER_ID, "id_contrato" => BULK_CUSTOMER_CONTRACT, "liberado" => "S",
+        "status" => "A", "valor_recebido" => "0.00", "data_emissao" => emissao, "tipo_recebimento" => "Boleto",
+        "id_conta" => "12", "id_carteira_cobranca" => "1", "ultima_atualizacao" => stamp,
+    };
+    for (column, value) in common {
+        put(&mut template, column, value);
+    }
+    for n in 0..count {
+        let id = bulk_invoice_id(n);
+        let cents = bulk_invoice_cents(n);
+        let due = bulk_invoice_due(n);
+        let valor = payment::cents_dot(cents);
+        let line =
+            payment::bank_boleto(BANK_CODE, due, cents, &free_field(&id)).map(|b| b.line_formatted).unwrap_or_default();
+        let mut row = template.clone();
+        put(&mut row, "valor_aberto", valor.clone());
+        put(&mut row, "valor", valor);
+        put(&mut row, "data_vencimento", iso(due));
+        put(&mut row, "nn_boleto", nosso_numero(&id));
+        put(&mut row, "linha_digitavel", line);
+        put(&mut row, "obs", format!("Fatura de carga {}", n + 1));
+        put(&mut row, "documento", id.clone());
+        put(&mut row, "id", id);
+        table.seed_row(row);
+    }
+}
+
+/// Replaces the value of a column the row already has (no key allocation).
+fn put(row: &mut super::store::Row, column: &str, value: String) {
+    if let Some(slot) = row.get_mut(column) {
+        *slot = value;
+    } else {
+        debug_assert!(false, "no column {column}");
+    }
+}
+
+fn iso(date: NaiveDate) -> String {
+    date.format("%Y-%m-%d").to_string()
 }
 
 fn seed(store: &mut Store, table: &str, values: Vec<(&str, String)>) {
@@ -664,7 +772,7 @@ mod tests {
     #[test]
     fn dataset_builds_with_consistent_invoices() {
         // Seeding checks every column name (debug assertion).
-        let store = store();
+        let store = store(0);
         let invoice = |id: &str| store.row("fn_areceber", id).cloned().unwrap_or_default();
         let get = |id: &str, column: &str| invoice(id).get(column).cloned().unwrap_or_default();
         assert_eq!(get(INVOICE_PAID, "status"), "R");
@@ -676,6 +784,37 @@ mod tests {
         assert_eq!(get(INVOICE_OPEN, "status"), "A");
         assert_eq!(get(INVOICE_OPEN, "pagamento_valor"), "");
         assert_eq!(get(INVOICE_PIX, "linha_digitavel"), INVOICE_PIX_GARBAGE_LINE);
+    }
+
+    #[test]
+    fn bulk_invoices_are_open_valid_boletos_of_the_bulk_customer() {
+        use ponte_contract::normalize::boleto::BoletoLine;
+
+        assert!(store(0).row("cliente", BULK_CUSTOMER_ID).is_none(), "no bulk customer without bulk invoices");
+        let started = std::time::Instant::now();
+        let store = store(10_000);
+        eprintln!("dataset with 10,000 bulk invoices built in {:?}", started.elapsed());
+        let table = store.table("fn_areceber").expect("table");
+        assert_eq!(table.rows_where("id_cliente", BULK_CUSTOMER_ID).len(), 10_000);
+        assert_eq!(bulk_invoice_id(0), "100001");
+        assert_eq!(bulk_invoice_id(9_999), "110000");
+        for n in [0, 1, 16, 17, 89, 9_999] {
+            let row = store.row("fn_areceber", &bulk_invoice_id(n)).expect("bulk invoice");
+            let get = |column: &str| row.get(column).cloned().unwrap_or_default();
+            assert_eq!(
+                (get("status"), get("liberado"), get("tipo_recebimento")),
+                ("A".into(), "S".into(), "Boleto".into())
+            );
+            assert_eq!(get("valor"), get("valor_aberto"));
+            assert_eq!(get("id_contrato"), BULK_CUSTOMER_CONTRACT);
+            assert!(bulk_invoice_due(n) > reference_date());
+            let line = BoletoLine::parse(&get("linha_digitavel")).expect("valid line");
+            assert_eq!(line.amount_cents(), Some(bulk_invoice_cents(n)));
+            assert_eq!(line.due_date(), Some(bulk_invoice_due(n)));
+        }
+        assert_eq!(payment::cents_dot(bulk_invoice_cents(16)), "60.06");
+        let contract = store.row("cliente_contrato", BULK_CUSTOMER_CONTRACT).expect("contract");
+        assert_eq!(contract.get("status").map(String::as_str), Some("A"));
     }
 
     #[test]

@@ -96,6 +96,17 @@ struct Condition {
 }
 
 impl Condition {
+    /// The rows that may match, from the table's index, when this is `=` on an indexed column
+    /// with a plain integer (ids are stored as such, so numeric equality is text equality).
+    fn indexed<'a>(&self, table: &'a Table) -> Option<Vec<&'a Row>> {
+        let p = self.p.trim();
+        let canonical = !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) && (p == "0" || !p.starts_with('0'));
+        if self.op != Op::Eq || self.p2.is_some() || !canonical {
+            return None;
+        }
+        table.indexed(self.column, p)
+    }
+
     fn matches(&self, row: &Row) -> bool {
         let value = field(row, self.column);
         let p = self.p.as_str();
@@ -167,7 +178,15 @@ impl ListRequest {
 
     /// Runs the query and builds IXC's envelope.
     pub(crate) fn run(&self, table: &Table) -> Value {
-        let mut rows: Vec<&Row> = table.rows.iter().filter(|r| self.conditions.iter().all(|c| c.matches(r))).collect();
+        // A condition an index answers narrows the candidates; every condition still runs on
+        // them, so the result is the scan's.
+        let candidates = self.conditions.iter().find_map(|c| c.indexed(table));
+        let mut rows: Vec<&Row> = match candidates {
+            Some(candidates) => {
+                candidates.into_iter().filter(|r| self.conditions.iter().all(|c| c.matches(r))).collect()
+            }
+            None => table.rows.iter().filter(|r| self.conditions.iter().all(|c| c.matches(r))).collect(),
+        };
         rows.sort_by(|a, b| {
             let order = compare(field(a, self.sort), field(b, self.sort));
             if self.descending { order.reverse() } else { order }
@@ -251,7 +270,8 @@ fn number(text: &str) -> Option<f64> {
 fn compare(a: &str, b: &str) -> Ordering {
     match (number(a), number(b)) {
         (Some(x), Some(y)) => x.partial_cmp(&y).unwrap_or(Ordering::Equal),
-        _ => a.to_ascii_lowercase().cmp(&b.to_ascii_lowercase()),
+        // As comparing the lowercased strings, without allocating them.
+        _ => a.bytes().map(|c| c.to_ascii_lowercase()).cmp(b.bytes().map(|c| c.to_ascii_lowercase())),
     }
 }
 

@@ -106,9 +106,15 @@ pub(crate) fn after_payment(store: &mut Store, contract_id: &str, invoice_id: &s
         .row("fn_areceber", invoice_id)
         .filter(|i| field(i, "status") == "R")
         .map(|i| field(i, "data_vencimento").to_owned());
-    let still_overdue = store
-        .table("fn_areceber")
-        .is_some_and(|t| t.rows.iter().any(|i| field(i, "id_contrato") == contract_id && is_overdue(i)));
+    // Only a blocked contract or a running trust unlock has anything to lift: skip the scan
+    // over every invoice otherwise (it dominates a baixa with thousands of invoices).
+    let has_something_to_lift = store.row("cliente_contrato", contract_id).is_some_and(|c| {
+        matches!(field(c, "status_internet"), "CA" | "FA") || field(c, "desbloqueio_confianca_ativo") == "S"
+    });
+    let still_overdue = has_something_to_lift
+        && store
+            .table("fn_areceber")
+            .is_some_and(|t| t.rows.iter().any(|i| field(i, "id_contrato") == contract_id && is_overdue(i)));
     let Some(contract) = store.row_mut("cliente_contrato", contract_id) else { return };
     if let Some(due) = paid_due
         && due.as_str() > field(contract, "pago_ate_data")
