@@ -130,7 +130,8 @@ async fn exhausted_attempts_park_and_an_operator_retries_or_resolves(backend: Ba
         let parked = host.wait_settled(id).await;
         assert_eq!(parked["status"], "parked", "{parked}");
         assert_eq!(parked["outcome"], "attempts_exhausted");
-        assert_eq!(parked["last_error"], "upstream_timeout");
+        // IXC's 504 is an unreachable ERP to the adapter.
+        assert_eq!(parked["last_error"], "upstream_unavailable");
     }
     let list = admin(&host, reqwest::Method::GET, "/v1/admin/settlements?state=parked", None).await;
     assert_eq!(list.body.as_array().map(Vec::len), Some(2), "{}", list.body);
@@ -140,12 +141,16 @@ async fn exhausted_attempts_park_and_an_operator_retries_or_resolves(backend: Ba
     // Bad operator input gets clear problems.
     let bad_state = admin(&host, reqwest::Method::GET, "/v1/admin/settlements?state=lost", None).await;
     assert_problem(&bad_state, 400, "invalid_input");
-    let no_note = admin(&host, reqwest::Method::POST, &format!("/v1/admin/settlements/{second}/resolve"), Some(json!({}))).await;
+    let no_note =
+        admin(&host, reqwest::Method::POST, &format!("/v1/admin/settlements/{second}/resolve"), Some(json!({}))).await;
     assert_eq!(assert_problem(&no_note, 400, "invalid_input")["field"], "note");
     let unknown = admin(&host, reqwest::Method::POST, "/v1/admin/settlements/nope/retry", None).await;
     assert_problem(&unknown, 404, "not_found");
     let not_admin = host
-        .send(host.request(reqwest::Method::POST, &format!("/v1/admin/settlements/{first}/retry")).bearer_auth(&host.app_key))
+        .send(
+            host.request(reqwest::Method::POST, &format!("/v1/admin/settlements/{first}/retry"))
+                .bearer_auth(&host.app_key),
+        )
         .await;
     assert_problem(&not_admin, 403, "forbidden");
 
@@ -161,7 +166,8 @@ async fn exhausted_attempts_park_and_an_operator_retries_or_resolves(backend: Ba
 
     // ... and resolves the other by hand.
     let note = json!({"note": "posted by hand in IXC after the bank's statement"});
-    let resolved = admin(&host, reqwest::Method::POST, &format!("/v1/admin/settlements/{second}/resolve"), Some(note)).await;
+    let resolved =
+        admin(&host, reqwest::Method::POST, &format!("/v1/admin/settlements/{second}/resolve"), Some(note)).await;
     assert_eq!(resolved.status.as_u16(), 200, "{}", resolved.body);
     assert_eq!(resolved.body["status"], "resolved");
     assert_eq!(host.sim.postings(INVOICE_OPEN_OVERDUE), 0);
@@ -184,11 +190,15 @@ async fn a_doubtful_posting_without_get_invoice_is_parked_not_reposted(backend: 
 async fn an_attempt_that_died_is_taken_over_and_checked_first(backend: Backend) {
     let host = start(backend).await;
     // A replica accepted this payment, marked it in doubt, posted it, and died before it could
-    // record the answer: the row is `posting` under a lease that has run out.
+    // record the answer: the row is `posting` under a lease that has run out. (The posting is
+    // made first here, so the worker can't take the row over before the ERP has it.)
     let body = payment("E-crash-1", "99.90", INVOICE_OPEN);
     let input = ponte_contract::validate_input(ponte_contract::Function::SettleInvoice, &body).expect("valid");
     let hash = ponte_host::idempotency::request_hash(ponte_contract::Function::SettleInvoice, &input);
-    let past = chrono::Utc::now().timestamp_millis() - 1;
+    let past =
+        i64::try_from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_millis())
+            .expect("millis")
+            - 1;
     let new = NewSettlement {
         id: "0192f0c0-0000-7000-8000-00000000c4a5",
         tenant: "acme",
@@ -197,17 +207,16 @@ async fn an_attempt_that_died_is_taken_over_and_checked_first(backend: Backend) 
         input: &input,
         input_hash: &hash,
         lease_token: "dead-replica",
-        lease_until: past,
+        lease_until: soon,
     };
+    // What the dead replica's posting did at the ERP (here through another payment id).
+    let posted =
+        host.call_with(&host.app_key, "settle_invoice", payment("E-crash-direct", "99.90", INVOICE_OPEN), &[]).await;
+    assert_eq!(posted.status.as_u16(), 200, "{}", posted.body);
+    assert_eq!(host.sim.postings(INVOICE_OPEN), 1);
     let store = &host.host.store;
     assert!(matches!(store.settlement_insert(&new).await.expect("insert"), Inserted::New(_)));
     assert!(store.settlement_sending(new.id, "dead-replica", Some("99.90")).await.expect("sending"));
-    // What the dead replica's posting did at the ERP.
-    let posted = host
-        .call_with(&host.app_key, "settle_invoice", payment("E-crash-direct", "99.90", INVOICE_OPEN), &[])
-        .await;
-    assert_eq!(posted.status.as_u16(), 200, "{}", posted.body);
-    assert_eq!(host.sim.postings(INVOICE_OPEN), 1);
 
     host.host.settlement_wake.notify_one();
     let settled = host.wait_settled(new.id).await;
@@ -222,21 +231,20 @@ async fn an_attempt_that_died_is_taken_over_and_checked_first(backend: Backend) 
 }
 
 async fn settlements_are_visible_only_to_their_tenant(backend: Backend) {
-    let host = TestHost::builder()
-        .backend(backend)
-        .automation("beta.toml", ixc_automation("beta", ""))
-        .start()
-        .await;
+    let host = TestHost::builder().backend(backend).automation("beta.toml", ixc_automation("beta", "")).start().await;
     host.sim.faults().push(Fault::Status { status: 503, times: 1 });
     let id = settlement_id(&settle(&host, payment("E-vis-1", "99.90", INVOICE_OPEN)).await);
-    let mine = host.send(host.request(reqwest::Method::GET, &format!("/v1/settlements/{id}")).bearer_auth(&host.totem_key)).await;
+    let mine = host
+        .send(host.request(reqwest::Method::GET, &format!("/v1/settlements/{id}")).bearer_auth(&host.totem_key))
+        .await;
     assert_eq!(mine.status.as_u16(), 200, "{}", mine.body);
     assert_eq!(mine.body["settlement_id"], id.as_str());
     assert_eq!(mine.body["boleto_id"], INVOICE_OPEN);
 
     host.host.store.ensure_tenant("beta", "Beta").await.expect("tenant");
     let beta = host.host.store.create_api_key("beta", &[Scope::App], "test").await.expect("key").token;
-    let theirs = host.send(host.request(reqwest::Method::GET, &format!("/v1/settlements/{id}")).bearer_auth(&beta)).await;
+    let theirs =
+        host.send(host.request(reqwest::Method::GET, &format!("/v1/settlements/{id}")).bearer_auth(&beta)).await;
     assert_problem(&theirs, 404, "not_found");
     let anonymous = host.send(host.request(reqwest::Method::GET, &format!("/v1/settlements/{id}"))).await;
     assert_problem(&anonymous, 401, "unauthorized");
