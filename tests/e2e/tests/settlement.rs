@@ -195,10 +195,11 @@ async fn an_attempt_that_died_is_taken_over_and_checked_first(backend: Backend) 
     let body = payment("E-crash-1", "99.90", INVOICE_OPEN);
     let input = ponte_contract::validate_input(ponte_contract::Function::SettleInvoice, &body).expect("valid");
     let hash = ponte_host::idempotency::request_hash(ponte_contract::Function::SettleInvoice, &input);
-    let past =
+    // The dead replica's lease runs out in 300 ms.
+    let soon =
         i64::try_from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_millis())
             .expect("millis")
-            - 1;
+            + 300;
     let new = NewSettlement {
         id: "0192f0c0-0000-7000-8000-00000000c4a5",
         tenant: "acme",
