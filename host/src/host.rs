@@ -9,7 +9,8 @@
 //!   once for every runtime.
 //! - [`config`]: plugin manifests and tenants' automation files, validated with file and line.
 //! - [`registry`]: everything loaded: plugins compiled, tenants' connections ready.
-//! - [`store`]: the one place with SQL (SQLite by default): API keys, the invocation log, kv.
+//! - [`store`]: the one place with SQL (SQLite by default, or PostgreSQL): API keys, the
+//!   invocation log, kv.
 //! - [`metrics`], [`problem`], [`secret`]: Prometheus metrics, caller-facing errors, secrets
 //!   and their redaction.
 //! - [`server`]: serving on a bound listener with graceful shutdown.

@@ -96,7 +96,7 @@ enum KeysCommand {
 
 #[derive(Args)]
 struct Paths {
-    /// Database URL (`sqlite://file.db`).
+    /// Database URL (`sqlite://file.db` or `postgres://user:password@host/db`).
     #[arg(long, default_value = "sqlite://ponte.db", env = "DATABASE_URL")]
     database: String,
     /// The plugins folder.
