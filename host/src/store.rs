@@ -162,7 +162,9 @@ enum Backend {
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The database can't be reached or used right now: it can't be opened, the pool timed out,
-    /// the file is locked past the busy timeout, or I/O failed. Worth retrying; `/readyz` fails.
+    /// the file is locked past the busy timeout, I/O failed, or the PostgreSQL server dropped the
+    /// connection, is out of resources or connections, or is shutting down. Worth retrying;
+    /// `/readyz` fails.
     #[error("database unavailable")]
     Unavailable(#[source] sqlx::Error),
     /// Any other database failure, including stored data the store can't decode.
@@ -459,8 +461,8 @@ mod test_support {
         Memory,
         /// A SQLite file, removed on drop.
         File(TempDb),
-        /// A scratch PostgreSQL database, dropped on drop.
-        Postgres(ScratchPostgres),
+        /// A scratch PostgreSQL database, dropped on drop (boxed: its connect options are large).
+        Postgres(Box<ScratchPostgres>),
     }
 
     impl TestDb {
@@ -475,7 +477,7 @@ mod test_support {
         /// # Errors
         /// When PostgreSQL isn't reachable (loudly: these tests fail, they never skip).
         pub(super) async fn postgres() -> anyhow::Result<TestDb> {
-            Ok(TestDb::Postgres(ScratchPostgres::create().await?))
+            Ok(TestDb::Postgres(Box::new(ScratchPostgres::create().await?)))
         }
 
         /// Opens a store on this database, runs `body` with it, then closes the store (so the

@@ -57,8 +57,8 @@ struct Replica {
 impl Replica {
     async fn start(&mut self) {
         self.starts += 1;
-        let log = std::fs::File::create(self.dir.join(format!("host-{}-{}.log", self.port, self.starts)))
-            .expect("log file");
+        let log =
+            std::fs::File::create(self.dir.join(format!("host-{}-{}.log", self.port, self.starts))).expect("log file");
         let child = Command::new(env!("CARGO_BIN_EXE_ponte"))
             .args(["serve", "--listen", &format!("127.0.0.1:{}", self.port)])
             .env("DATABASE_URL", &self.database)
