@@ -174,7 +174,8 @@ async fn post_payment(client: &reqwest::Client, urls: &[String], key: &str, n: u
             .post(format!("{url}/v1/functions/settle_invoice"))
             .bearer_auth(key)
             .header("idempotency-key", &idempotency_key)
-            .json(&body)
+            .header("content-type", "application/json")
+            .body(body.to_string())
             .timeout(Duration::from_secs(20))
             .send()
             .await;
