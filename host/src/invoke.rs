@@ -87,6 +87,11 @@ impl Host {
     }
 }
 
+/// The circuit of a tenant's connection: `tenant/connection`.
+fn circuit_name(tenant: &str, connection: &str) -> String {
+    format!("{tenant}/{connection}")
+}
+
 /// A successful call.
 #[derive(Debug, Clone)]
 pub struct Answer {
@@ -276,7 +281,7 @@ impl Host {
     /// The circuit key of the connection serving `function` for `tenant`.
     pub(crate) fn circuit_key(&self, tenant: &str, function: Function) -> Option<String> {
         let (_, connection) = self.registry.tenants.get(tenant)?.binding(function)?;
-        Some(format!("{tenant}/{}", connection.name))
+        Some(circuit_name(tenant, &connection.name))
     }
 
     /// Runs `function` for `tenant` with a validated `input` through its automation: the
@@ -296,7 +301,7 @@ impl Host {
         let manifest = &connection.plugin.manifest;
         trace.plugin = Some((manifest.name.clone(), manifest.version.clone()));
 
-        let circuit = format!("{tenant_id}/{}", connection.name);
+        let circuit = circuit_name(tenant_id, &connection.name);
         let permit = self.breakers.permit(&circuit).map_err(|wait| {
             Problem::new(
                 ProblemCode::UpstreamUnavailable,

@@ -34,6 +34,7 @@ pub fn document() -> Value {
         if spec.access == Access::Write {
             problems.push(ProblemCode::IdempotencyKeyRequired);
             problems.push(ProblemCode::IdempotencyConflict);
+            problems.push(ProblemCode::IdempotencyInProgress);
             parameters.push(json!({
                 "name": "Idempotency-Key",
                 "in": "header",
@@ -47,6 +48,15 @@ pub fn document() -> Value {
             "200".into(),
             json!({"description": "The normalized result.", "content": {"application/json": {"schema": output}}}),
         );
+        if function == ponte_contract::Function::SettleInvoice {
+            responses.insert(
+                "202".into(),
+                json!({
+                    "description": "Accepted durably and queued: the ERP could not take the payment now. Poll `GET /v1/settlements/{settlement_id}`.",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SettlementQueued"}}}
+                }),
+            );
+        }
         for code in problems {
             let status = code.status().as_u16().to_string();
             let entry = responses.entry(status).or_insert_with(|| {
@@ -85,6 +95,64 @@ pub fn document() -> Value {
             "responses": {"200": {"description": "The callable functions."}, "401": problem_ref("unauthorized")}
         }}),
     );
+    paths.insert(
+        "/v1/settlements/{id}".into(),
+        json!({"get": {
+            "operationId": "get_settlement",
+            "summary": "Where a payment accepted by `settle_invoice` is: queued, posted, parked (a human is on it) or resolved.",
+            "tags": ["settlements"],
+            "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+            "responses": {
+                "200": {"description": "The settlement.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Settlement"}}}},
+                "401": problem_ref("unauthorized"),
+                "403": problem_ref("forbidden"),
+                "404": problem_ref("not_found")
+            }
+        }}),
+    );
+    paths.insert(
+        "/v1/admin/settlements".into(),
+        json!({"get": {
+            "operationId": "list_settlements",
+            "summary": "The tenant's settlements, newest first (admin). `state`: pending, posting, posted, parked, resolved; `limit` 1 to 1000 (50).",
+            "tags": ["operations"],
+            "parameters": [
+                {"name": "state", "in": "query", "required": false, "schema": {"type": "string", "enum": ["pending", "posting", "posted", "parked", "resolved"]}},
+                {"name": "limit", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": 1000}}
+            ],
+            "responses": {"200": {"description": "Settlements.", "content": {"application/json": {"schema": {"type": "array", "items": {"$ref": "#/components/schemas/Settlement"}}}}}, "400": problem_ref("invalid_input"), "403": problem_ref("forbidden")}
+        }}),
+    );
+    for (action, summary, body) in [
+        ("retry", "Attempt a parked settlement again, with a fresh budget of attempts; a posting in doubt is checked with the ERP first (admin).", None),
+        ("resolve", "Close a parked settlement by hand, saying what was done (admin).", Some(json!({"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["note"], "properties": {"note": {"type": "string", "minLength": 1, "maxLength": 2000}}}}}}))),
+    ] {
+        let mut operation = json!({
+            "operationId": format!("{action}_settlement"),
+            "summary": summary,
+            "tags": ["operations"],
+            "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+            "responses": {
+                "200": {"description": "The settlement.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Settlement"}}}},
+                "400": problem_ref("invalid_input"),
+                "403": problem_ref("forbidden"),
+                "404": problem_ref("not_found"),
+                "409": problem_ref("settlement_not_parked")
+            }
+        });
+        if let Some(body) = body {
+            operation["requestBody"] = body;
+        }
+        paths.insert(format!("/v1/admin/settlements/{{id}}/{action}"), json!({"post": operation}));
+    }
+    definitions.insert("Settlement".into(), settlement_schema());
+    definitions.insert(
+        "SettlementQueued".into(),
+        json!({"type": "object", "required": ["status", "settlement_id"], "properties": {
+            "status": {"type": "string", "enum": ["queued", "parked"]},
+            "settlement_id": {"type": "string"}
+        }}),
+    );
     for (path, summary) in [
         ("/healthz", "Liveness."),
         ("/readyz", "Readiness: the store answers and automations are loaded."),
@@ -110,6 +178,28 @@ pub fn document() -> Value {
 
 fn problem_ref(code: &str) -> Value {
     json!({"description": format!("`{code}`"), "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}})
+}
+
+fn settlement_schema() -> Value {
+    let text = json!({"type": "string"});
+    let optional_text = json!({"type": ["string", "null"]});
+    json!({
+        "type": "object",
+        "description": "A payment accepted by `settle_invoice` and where it is.",
+        "required": ["settlement_id", "status", "boleto_id", "transaction_id", "attempts", "created_at"],
+        "properties": {
+            "settlement_id": text,
+            "status": {"type": "string", "enum": ["queued", "posted", "parked", "resolved"]},
+            "boleto_id": text,
+            "transaction_id": text,
+            "attempts": {"type": "integer", "minimum": 0},
+            "outcome": {"type": ["string", "null"], "description": "posted, verified_paid (found paid after a lost answer), already_paid (paid before Ponte posted: reconcile), rejected, attempts_exhausted, unverifiable, resolved."},
+            "last_error": optional_text,
+            "result": {"description": "The `settle_invoice` output once posted (or refused by the ERP)."},
+            "created_at": text,
+            "finished_at": optional_text
+        }
+    })
 }
 
 fn problem_schema() -> Value {
