@@ -23,6 +23,7 @@ use crate::breaker::{BreakerOptions, Breakers};
 use crate::capabilities::InvocationInfo;
 use crate::capabilities::clock::Clock;
 use crate::capabilities::http::UpstreamCall;
+use crate::capabilities::quota::QuotaRef;
 use crate::config::automation::FunctionBinding;
 use crate::idempotency::{self, Begin};
 use crate::metrics::{CallLabels, FunctionLabels, Metrics, UpstreamLabels};
@@ -301,16 +302,34 @@ impl Host {
         let manifest = &connection.plugin.manifest;
         trace.plugin = Some((manifest.name.clone(), manifest.version.clone()));
 
+        // An upstream quota the manifest declares: one unit taken before anything is sent.
+        let quota = manifest.quota_of(function).map(|(name, spec)| QuotaRef {
+            tenant: tenant_id,
+            connection: &connection.name,
+            name,
+            spec,
+        });
+        let reservation = match &quota {
+            Some(quota) => Some(quota.reserve(&self.store, &self.metrics).await?),
+            None => None,
+        };
         let circuit = circuit_name(tenant_id, &connection.name);
-        let permit = self.breakers.permit(&circuit).map_err(|wait| {
-            Problem::new(
-                ProblemCode::UpstreamUnavailable,
-                format!(
-                    "the ERP failed repeatedly and is not being called for {}s (circuit open); nothing was sent",
-                    wait.as_secs().max(1)
-                ),
-            )
-        })?;
+        let permit = match self.breakers.permit(&circuit) {
+            Ok(permit) => permit,
+            Err(wait) => {
+                let not_sent = PluginError::Unavailable("circuit open".into());
+                if let (Some(quota), Some(reservation)) = (&quota, reservation) {
+                    quota.settle(reservation, &self.store, &self.metrics, Err(&not_sent)).await;
+                }
+                return Err(Problem::new(
+                    ProblemCode::UpstreamUnavailable,
+                    format!(
+                        "the ERP failed repeatedly and is not being called for {}s (circuit open); nothing was sent",
+                        wait.as_secs().max(1)
+                    ),
+                ));
+            }
+        };
 
         let deadline = Instant::now() + binding.timeout;
         let info = Arc::new(InvocationInfo {
@@ -328,6 +347,9 @@ impl Host {
         trace.upstream = http.calls();
         let reached =
             !matches!(result, Err(PluginError::Unavailable(_) | PluginError::UpstreamTimeout | PluginError::Deadline));
+        if let (Some(quota), Some(reservation)) = (&quota, reservation) {
+            quota.settle(reservation, &self.store, &self.metrics, result.as_ref().map(|_| ())).await;
+        }
         if self.breakers.record(permit, reached) {
             tracing::warn!(tenant = tenant_id, connection = %connection.name, "circuit opened: the upstream failed repeatedly");
             self.metrics.circuit_opened(tenant_id, &connection.name);

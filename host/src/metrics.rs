@@ -75,6 +75,17 @@ pub struct SettlementLabels {
     pub event: String,
 }
 
+/// Labels of an upstream quota.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct QuotaLabels {
+    /// Tenant id.
+    pub tenant: String,
+    /// The automation's connection name (the upstream account).
+    pub connection: String,
+    /// The quota's name in the plugin's manifest.
+    pub quota: String,
+}
+
 /// Labels of a per-tenant gauge.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct TenantLabels {
@@ -105,6 +116,8 @@ pub struct Metrics {
     /// Parked settlements (dead letters waiting for a human) by tenant, as of the worker's last
     /// sweep: alert on anything above zero.
     pub settlements_parked: Family<TenantLabels, Gauge>,
+    /// Units left of each upstream quota in its current period, as of its last use.
+    pub quota_remaining: Family<QuotaLabels, Gauge>,
     /// Tenants whose automation is loaded.
     pub tenants_loaded: Gauge,
     /// Configuration errors at the last load.
@@ -136,6 +149,7 @@ impl Metrics {
         let circuits_opened = Family::<ConnectionLabels, Counter>::default();
         let settlements = Family::<SettlementLabels, Counter>::default();
         let settlements_parked = Family::<TenantLabels, Gauge>::default();
+        let quota_remaining = Family::<QuotaLabels, Gauge>::default();
         let tenants_loaded = Gauge::default();
         let config_errors = Gauge::default();
         registry.register("calls", "Function calls by outcome", calls.clone());
@@ -159,6 +173,11 @@ impl Metrics {
             "Settlements parked for a human (dead letters), as of the last sweep",
             settlements_parked.clone(),
         );
+        registry.register(
+            "quota_remaining",
+            "Units left of an upstream quota in its current period",
+            quota_remaining.clone(),
+        );
         registry.register("tenants_loaded", "Tenants whose automation is loaded", tenants_loaded.clone());
         registry.register("config_errors", "Configuration errors at the last load", config_errors.clone());
         Metrics {
@@ -172,6 +191,7 @@ impl Metrics {
             circuits_opened,
             settlements,
             settlements_parked,
+            quota_remaining,
             tenants_loaded,
             config_errors,
         }

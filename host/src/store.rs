@@ -13,6 +13,7 @@
 //! - `store/kv.rs`: `kv`, namespaced strings with an optional expiry.
 //! - `store/idempotency.rs`: `idempotency`, the first answer of each writing call per key.
 //! - `store/settlements.rs`: `settlements`, the durable queue of payments to post.
+//! - `store/quotas.rs`: `quota_usage`, units of upstream quotas used per connection and period.
 //! - `store/scratch.rs`: [`scratch::ScratchPostgres`], throwaway PostgreSQL databases for tests.
 //! - `migrations/{sqlite,postgres}/*.sql` (beside the crate's `Cargo.toml`): the schema, one twin
 //!   per engine, applied by [`Store::open`]; released migrations are never edited, new ones are added.
@@ -26,6 +27,7 @@
 //! | `kv`          | `(namespace, key)`   | value, expiry                                            |
 //! | `idempotency` | `(tenant, function, key)` | request hash, state, lease, the answer, expiry      |
 //! | `settlements` | `id` (UUID v7 text)  | one payment to post: input, state, attempts, lease, result |
+//! | `quota_usage` | `(tenant, connection, quota, period)` | units used                      |
 //!
 //! # Portability
 //! Two backends, one private `Backend` enum behind the same methods, running the same SQL: SQLite
@@ -111,6 +113,7 @@ mod api_keys;
 mod idempotency;
 mod invocations;
 mod kv;
+mod quotas;
 mod settlements;
 mod tenants;
 

@@ -11,6 +11,7 @@ use ponte_contract::{Access, FUNCTIONS, Function};
 use serde_json::json;
 
 use super::{AppState, auth, invocation_id};
+use crate::capabilities::quota::QuotaRef;
 use crate::invoke::Host;
 use crate::problem::{Problem, ProblemCode};
 
@@ -113,25 +114,34 @@ async fn list(State(state): State<AppState>, headers: HeaderMap) -> Response {
         Err(p) => return p.with_invocation(&invocation_id()).into_response(),
     };
     let tenant = state.host.registry.tenants.get(&caller.tenant);
-    let functions: Vec<serde_json::Value> = FUNCTIONS
-        .iter()
-        .filter(|spec| caller.scopes.iter().any(|s| spec.allows(*s)))
-        .filter_map(|spec| {
-            let (binding, connection) = tenant?.binding(spec.function)?;
-            let manifest = &connection.plugin.manifest;
-            Some(json!({
-                "name": spec.function.as_str(),
-                "seed_name": spec.seed_name,
-                "summary": spec.summary,
-                "access": spec.access,
-                "idempotency_key_required": spec.access == Access::Write,
-                "plugin": manifest.name,
-                "plugin_version": manifest.version,
-                "connection": connection.name,
-                "timeout_ms": u64::try_from(binding.timeout.as_millis()).unwrap_or(u64::MAX),
-            }))
-        })
-        .collect();
+    let mut functions = Vec::new();
+    for spec in FUNCTIONS.iter().filter(|spec| caller.scopes.iter().any(|s| spec.allows(*s))) {
+        let Some((binding, connection)) = tenant.and_then(|t| t.binding(spec.function)) else { continue };
+        let manifest = &connection.plugin.manifest;
+        let mut entry = json!({
+            "name": spec.function.as_str(),
+            "seed_name": spec.seed_name,
+            "summary": spec.summary,
+            "access": spec.access,
+            "idempotency_key_required": spec.access == Access::Write,
+            "plugin": manifest.name,
+            "plugin_version": manifest.version,
+            "connection": connection.name,
+            "timeout_ms": u64::try_from(binding.timeout.as_millis()).unwrap_or(u64::MAX),
+        });
+        if let Some((name, quota)) = manifest.quota_of(spec.function) {
+            let quota = QuotaRef { tenant: &caller.tenant, connection: &connection.name, name, spec: quota };
+            match quota.view(&state.host.store).await {
+                Ok(view) => entry["quota"] = json!(view),
+                Err(e) => {
+                    tracing::error!(error = %e, "could not read a quota");
+                    let problem = Problem::new(ProblemCode::Internal, "the host's store is unavailable");
+                    return problem.with_invocation(&invocation_id()).into_response();
+                }
+            }
+        }
+        functions.push(entry);
+    }
     axum::Json(json!({
         "tenant": caller.tenant,
         "scopes": caller.scopes,

@@ -15,6 +15,12 @@
 //!
 //! [settings.token]
 //! secret = true                    # must be given by reference; redacted everywhere
+//!
+//! [quotas.document_creations]      # an upstream limit the host enforces (see capabilities::quota)
+//! functions = ["create_order"]     # each successful call uses one unit
+//! limit = 200                      # per tenant connection (the upstream account) and period
+//! period = "month"                 # "day" or "month", calendar, in Brasília time
+//! description = "DocSales allows 200 document creations a month per account"
 //! ```
 
 use std::collections::BTreeMap;
@@ -70,8 +76,41 @@ pub struct Manifest {
     pub settings: BTreeMap<String, SettingSpec>,
     /// How its JSON integers in money fields are read.
     pub integer_money: IntegerUnit,
+    /// Upstream quotas the host tracks for it, by name.
+    pub quotas: BTreeMap<String, QuotaSpec>,
     /// The manifest file (for messages).
     pub file: PathBuf,
+}
+
+/// An upstream quota a plugin declares: successful calls of `functions` each use one unit, at
+/// most `limit` per tenant connection and `period`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuotaSpec {
+    /// The functions that use it.
+    pub functions: Vec<Function>,
+    /// Units per period.
+    pub limit: u32,
+    /// When it resets.
+    pub period: crate::capabilities::quota::QuotaPeriod,
+    /// What it is, for operators and callers.
+    pub description: String,
+}
+
+impl Manifest {
+    /// The quota `function` uses, with its name.
+    pub fn quota_of(&self, function: Function) -> Option<(&str, &QuotaSpec)> {
+        self.quotas.iter().find(|(_, q)| q.functions.contains(&function)).map(|(name, q)| (name.as_str(), q))
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawQuota {
+    functions: Vec<Spanned<String>>,
+    limit: Spanned<i64>,
+    period: Spanned<String>,
+    #[serde(default)]
+    description: String,
 }
 
 #[derive(Deserialize)]
@@ -89,6 +128,8 @@ struct RawManifest {
     #[serde(default)]
     settings: BTreeMap<String, Spanned<RawSetting>>,
     money_integers: Option<Spanned<String>>,
+    #[serde(default)]
+    quotas: BTreeMap<String, Spanned<RawQuota>>,
 }
 
 #[derive(Deserialize)]
@@ -229,6 +270,55 @@ pub fn parse(file: &Path, source: &str) -> Result<Manifest, Vec<ConfigError>> {
         }
     };
 
+    let mut quotas: BTreeMap<String, QuotaSpec> = BTreeMap::new();
+    for (name, quota) in &raw.quotas {
+        let field = format!("quotas.{name}");
+        if !is_identifier(name, false) {
+            errors.push(at(quota.span(), &field, "use lower-case letters, digits and `_`".into()));
+        }
+        let q = quota.get_ref();
+        let mut covered = Vec::new();
+        for f in &q.functions {
+            match f.get_ref().parse::<Function>() {
+                Ok(function) if !functions.contains(&function) => errors.push(at(
+                    f.span(),
+                    &format!("{field}.functions"),
+                    format!("`{function}` is not among the plugin's functions"),
+                )),
+                Ok(function) if quotas.values().any(|other| other.functions.contains(&function)) => errors.push(at(
+                    f.span(),
+                    &format!("{field}.functions"),
+                    format!("`{function}` already uses another quota"),
+                )),
+                Ok(function) => covered.push(function),
+                Err(_) => errors.push(at(
+                    f.span(),
+                    &format!("{field}.functions"),
+                    format!("`{}` is not a function of the contract", f.get_ref()),
+                )),
+            }
+        }
+        if q.functions.is_empty() {
+            errors.push(at(quota.span(), &format!("{field}.functions"), "a quota covers at least one function".into()));
+        }
+        let limit = match u32::try_from(*q.limit.get_ref()) {
+            Ok(limit) if limit > 0 => limit,
+            _ => {
+                errors.push(at(q.limit.span(), &format!("{field}.limit"), "expected a whole number from 1".into()));
+                1
+            }
+        };
+        let period = match q.period.get_ref().parse() {
+            Ok(period) => period,
+            Err(e) => {
+                errors.push(at(q.period.span(), &format!("{field}.period"), e));
+                crate::capabilities::quota::QuotaPeriod::Month
+            }
+        };
+        quotas
+            .insert(name.clone(), QuotaSpec { functions: covered, limit, period, description: q.description.clone() });
+    }
+
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -242,6 +332,7 @@ pub fn parse(file: &Path, source: &str) -> Result<Manifest, Vec<ConfigError>> {
         hosts,
         settings,
         integer_money,
+        quotas,
         file: file.to_owned(),
     })
 }
@@ -315,5 +406,26 @@ secret = true
         let errors =
             parse(&file(), &GOOD.replace("name = \"ixc\"", "name = \"sgp\"\nentry = \"../x.rhai\"")).expect_err("bad");
         assert_eq!(errors.len(), 2, "{errors:?}");
+    }
+
+    #[test]
+    fn quotas_are_declared_per_function_with_a_limit_and_period() {
+        let with_quota = format!(
+            "{GOOD}\n[quotas.reads]\nfunctions = [\"get_invoice\"]\nlimit = 200\nperiod = \"month\"\ndescription = \"x\"\n"
+        );
+        let m = parse(&file(), &with_quota).expect("valid");
+        let (name, quota) = m.quota_of(Function::GetInvoice).expect("a quota");
+        assert_eq!((name, quota.limit, quota.period), ("reads", 200, crate::capabilities::quota::QuotaPeriod::Month));
+        assert!(m.quota_of(Function::ListInvoices).is_none());
+
+        let bad = format!(
+            "{GOOD}\n[quotas.reads]\nfunctions = [\"create_order\", \"get_invoice\"]\nlimit = 0\nperiod = \"week\"\n\n[quotas.again]\nfunctions = [\"get_invoice\"]\nlimit = 1\nperiod = \"day\"\n"
+        );
+        let errors = parse(&file(), &bad).expect_err("invalid quotas");
+        let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        assert!(text.iter().any(|e| e.contains("`quotas.reads.functions`: `create_order` is not among")), "{text:?}");
+        assert!(text.iter().any(|e| e.contains("`quotas.reads.limit`: expected a whole number from 1")), "{text:?}");
+        assert!(text.iter().any(|e| e.contains("`quotas.reads.period`: `week`: expected day or month")), "{text:?}");
+        assert!(text.iter().any(|e| e.contains("`get_invoice` already uses another quota")), "{text:?}");
     }
 }
