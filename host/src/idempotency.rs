@@ -152,7 +152,12 @@ pub async fn begin(store: &Store, request: Request<'_>) -> Result<Begin, Problem
             store_problem()
         })?;
         // Gone between the two statements (expired, or released by its owner): claim again.
-        let Some(record) = record else { continue };
+        let Some(record) = record else {
+            if tokio::time::Instant::now() >= waited_until {
+                return Err(store_problem());
+            }
+            continue;
+        };
         if record.request_hash != request.hash {
             return Err(Problem::new(
                 ProblemCode::IdempotencyConflict,
