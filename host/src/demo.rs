@@ -77,6 +77,7 @@ fn print_banner(addr: SocketAddr, sim_url: &str, keys: &[(Scope, String)]) {
     let base = format!("http://{addr}");
     let cpf = ixc::data::CUSTOMER_CPF;
     let blocked = ixc::data::BLOCKED_CUSTOMER_CPF;
+    let open = ixc::data::INVOICE_OPEN;
     println!(
         r#"
 Ponte demo: tenant `{DEMO_TENANT}` on the IXC adapter, against a simulated IXC at {sim_url}
@@ -92,6 +93,8 @@ Try:
   curl -s {base}/v1/functions/list_totem_invoices -H 'Authorization: Bearer {totem}' -H 'Content-Type: application/json' -d '{{"customer_document_number": "{cpf}"}}'
   curl -s {base}/v1/functions/list_blocked_plans -H 'Authorization: Bearer {totem}' -H 'Content-Type: application/json' -d '{{"customer_document_number": "{blocked}"}}'
   curl -s {base}/v1/functions/list_invoices -H 'Authorization: Bearer {app}' -H 'Content-Type: application/json' -d '{{"customer_document_number": "714.602.380-02"}}'
+  curl -s {base}/v1/functions/settle_invoice -H 'Authorization: Bearer {totem}' -H 'Idempotency-Key: demo-payment-1' -H 'Content-Type: application/json' -d '{{"boleto_id": "{open}", "customer_document_number": "{cpf}", "transaction": {{"id": "E18236120202605151200demo0001", "amount": "99.90", "paid_at": "2026-05-15T12:00:00-03:00", "method": "pix"}}}}'
+  curl -s '{base}/v1/admin/settlements?limit=5' -H 'Authorization: Bearer {admin}'
   curl -s '{base}/v1/admin/invocations?limit=5' -H 'Authorization: Bearer {admin}'
 
 Ctrl-C stops.

@@ -46,6 +46,8 @@ fn repo() -> PathBuf {
 
 /// One `ponte serve` process on a fixed port, restartable.
 struct Replica {
+    /// A copy of the binary taken at the start, so a rebuild during a long run can't mix versions.
+    binary: PathBuf,
     port: u16,
     database: String,
     dir: PathBuf,
@@ -59,7 +61,7 @@ impl Replica {
         self.starts += 1;
         let log =
             std::fs::File::create(self.dir.join(format!("host-{}-{}.log", self.port, self.starts))).expect("log file");
-        let child = Command::new(env!("CARGO_BIN_EXE_ponte"))
+        let child = Command::new(&self.binary)
             .args(["serve", "--listen", &format!("127.0.0.1:{}", self.port)])
             .env("DATABASE_URL", &self.database)
             .env("PONTE_PLUGINS", repo().join("plugins"))
@@ -204,8 +206,11 @@ async fn run(database: &str, dir: &Path, replicas: usize, kills_at: &[f64]) {
     let sim = start_sim(total).await;
     write_automation(dir);
     let key = totem_key(database).await;
+    let binary = dir.join("ponte");
+    std::fs::copy(env!("CARGO_BIN_EXE_ponte"), &binary).expect("copy the ponte binary");
     let mut hosts: Vec<Replica> = (0..replicas)
         .map(|_| Replica {
+            binary: binary.clone(),
             port: free_port(),
             database: database.to_owned(),
             dir: dir.to_path_buf(),
@@ -260,7 +265,8 @@ async fn run(database: &str, dir: &Path, replicas: usize, kills_at: &[f64]) {
 
     // Every payment accepted: now the queue drains (leases of killed attempts run out first).
     let store = Store::open(database).await.expect("open the store");
-    let deadline = Instant::now() + Duration::from_secs(180);
+    // Generous: a few minutes, or 100 ms a payment for long runs on a busy machine.
+    let deadline = Instant::now() + Duration::from_secs(180).max(Duration::from_millis(100) * total);
     let total_u64 = u64::from(total);
     loop {
         let count = |state| {
@@ -272,7 +278,17 @@ async fn run(database: &str, dir: &Path, replicas: usize, kills_at: &[f64]) {
             assert_eq!(parked, 0, "no settlement may be parked: {parked}");
             break;
         }
-        assert!(Instant::now() < deadline, "only {posted} of {total} settlements posted after the deadline");
+        if Instant::now() >= deadline {
+            let pending = count(SettlementState::Pending).await;
+            let posting = count(SettlementState::Posting).await;
+            for host in &hosts {
+                let log = dir.join(format!("host-{}-{}.log", host.port, host.starts));
+                let text = std::fs::read_to_string(&log).unwrap_or_default();
+                let tail: Vec<&str> = text.lines().rev().take(20).collect();
+                eprintln!("--- {} (last lines, newest first)\n{}", log.display(), tail.join("\n"));
+            }
+            panic!("after the deadline: {posted} of {total} posted, {parked} parked, {pending} pending, {posting} posting");
+        }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let drained = started.elapsed();
