@@ -287,7 +287,9 @@ async fn run(database: &str, dir: &Path, replicas: usize, kills_at: &[f64]) {
                 let tail: Vec<&str> = text.lines().rev().take(20).collect();
                 eprintln!("--- {} (last lines, newest first)\n{}", log.display(), tail.join("\n"));
             }
-            panic!("after the deadline: {posted} of {total} posted, {parked} parked, {pending} pending, {posting} posting");
+            panic!(
+                "after the deadline: {posted} of {total} posted, {parked} parked, {pending} pending, {posting} posting"
+            );
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

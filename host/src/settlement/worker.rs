@@ -1,9 +1,9 @@
 //! The settlement worker: one per host process, any number per database.
 //!
-//! It wakes every `poll_interval` (or at once when a request queues a settlement), claims due
-//! settlements under a lease ([`crate::store::Store::settlements_claim`]: `FOR UPDATE SKIP
-//! LOCKED` on PostgreSQL, so replicas never claim the same one), attempts them concurrently and
-//! goes back to sleep. A settlement whose worker died is claimed again once its lease runs out.
+//! It wakes every `poll_interval` (or at once when a request queues a settlement, or an attempt
+//! ends), claims due settlements under a lease ([`crate::store::Store::settlements_claim`]: `FOR
+//! UPDATE SKIP LOCKED` on PostgreSQL, so replicas never claim the same one) for its free slots,
+//! and attempts each on its own task. A settlement whose worker died is claimed again once its lease runs out.
 //! Once a minute it also sweeps: expired idempotency records and kv entries are deleted, and
 //! the parked-settlements gauge is refreshed.
 
@@ -22,61 +22,73 @@ use crate::store::SettlementState;
 const SWEEP_INTERVAL: Duration = Duration::from_secs(60);
 
 /// Runs the worker until `shutdown` is cancelled; attempts under way finish first.
+///
+/// Up to `concurrency` attempts run at once, each on its own task: as soon as one ends, its
+/// slot is refilled (a slow ERP call never holds the others back).
 pub async fn run(host: Host, shutdown: CancellationToken) {
     let options = host.options.settlement.clone();
+    let slots = usize::try_from(options.concurrency.max(1)).unwrap_or(1);
+    let mut attempts: JoinSet<()> = JoinSet::new();
     let mut last_sweep: Option<Instant> = None;
-    loop {
+    while !shutdown.is_cancelled() {
         if last_sweep.is_none_or(|at| at.elapsed() >= SWEEP_INTERVAL) {
             sweep(&host).await;
             last_sweep = Some(Instant::now());
         }
-        // Drain: while a full batch comes back there is more due.
-        loop {
-            let claimed = claim_and_attempt(&host).await;
-            if claimed < options.concurrency as usize || shutdown.is_cancelled() {
-                break;
+        while let Some(joined) = attempts.try_join_next() {
+            report(joined);
+        }
+        let free = slots.saturating_sub(attempts.len());
+        let claimed = if free > 0 { claim(&host, free).await } else { Vec::new() };
+        let full = free > 0 && claimed.len() == free;
+        for (settlement, token) in claimed {
+            let host = host.clone();
+            attempts.spawn(async move {
+                attempt(&host, &settlement, &token).await;
+            });
+        }
+        if full {
+            // More may be due: claim again as soon as a slot frees.
+            if let Some(joined) = attempts.join_next().await {
+                report(joined);
             }
+            continue;
         }
         tokio::select! {
-            () = shutdown.cancelled() => break,
+            () = shutdown.cancelled() => {}
             () = host.settlement_wake.notified() => {}
             () = tokio::time::sleep(options.poll_interval) => {}
+            Some(joined) = attempts.join_next(), if !attempts.is_empty() => report(joined),
         }
+    }
+    while let Some(joined) = attempts.join_next().await {
+        report(joined);
     }
 }
 
-/// Claims a batch of due settlements and attempts them concurrently; returns how many.
-async fn claim_and_attempt(host: &Host) -> usize {
+fn report(joined: Result<(), tokio::task::JoinError>) {
+    if let Err(e) = joined {
+        // The lease runs out and another attempt takes the settlement over.
+        tracing::error!(error = %e, "a settlement attempt panicked");
+    }
+}
+
+/// Claims up to `limit` due settlements, each with the claim's token.
+async fn claim(host: &Host, limit: usize) -> Vec<(crate::store::Settlement, String)> {
     let options = &host.options.settlement;
     let token = uuid::Uuid::new_v4().to_string();
     let now = Utc::now().timestamp_millis();
-    // One lease for the batch, long enough for the slowest tenant's attempt.
+    // One lease for the claim, long enough for the slowest tenant's attempt.
     let lease =
         host.registry.tenants.keys().map(|tenant| super::lease(host, tenant)).max().unwrap_or(options.lease_margin);
-    let claimed =
-        match host.store.settlements_claim(&token, now, now.saturating_add(millis(lease)), options.concurrency).await {
-            Ok(claimed) => claimed,
-            Err(e) => {
-                tracing::error!(error = %e, "could not claim due settlements");
-                return 0;
-            }
-        };
-    let count = claimed.len();
-    let mut attempts = JoinSet::new();
-    for settlement in claimed {
-        let host = host.clone();
-        let token = token.clone();
-        attempts.spawn(async move {
-            attempt(&host, &settlement, &token).await;
-        });
-    }
-    while let Some(joined) = attempts.join_next().await {
-        if let Err(e) = joined {
-            // The lease runs out and another attempt takes the settlement over.
-            tracing::error!(error = %e, "a settlement attempt panicked");
+    let limit = u32::try_from(limit).unwrap_or(u32::MAX);
+    match host.store.settlements_claim(&token, now, now.saturating_add(millis(lease)), limit).await {
+        Ok(claimed) => claimed.into_iter().map(|s| (s, token.clone())).collect(),
+        Err(e) => {
+            tracing::error!(error = %e, "could not claim due settlements");
+            Vec::new()
         }
     }
-    count
 }
 
 /// Deletes expired records and refreshes the parked gauge.
