@@ -247,6 +247,15 @@ mod tests {
         }
         assert!(doc["components"]["schemas"]["Fatura"].is_object());
         assert!(doc["components"]["schemas"]["Problem"].is_object());
+        let settle = &doc["paths"]["/v1/functions/settle_invoice"]["post"]["responses"];
+        assert!(
+            settle["202"].is_object()
+                && settle["409"]["description"].as_str().is_some_and(|d| d.contains("idempotency_in_progress"))
+        );
+        assert!(doc["paths"]["/v1/settlements/{id}"]["get"].is_object());
+        for action in ["retry", "resolve"] {
+            assert!(doc["paths"][format!("/v1/admin/settlements/{{id}}/{action}")]["post"].is_object(), "{action}");
+        }
     }
 
     #[test]
