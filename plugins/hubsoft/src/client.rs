@@ -83,9 +83,12 @@ impl Hubsoft {
             "username": self.username,
             "password": self.password,
         });
-        let response = Request::post(self.url("/oauth/token")).header("accept", "application/json").json(&body).send()?;
+        let response =
+            Request::post(self.url("/oauth/token")).header("accept", "application/json").json(&body).send()?;
         match response.status {
-            500.. => return Err(Error::unavailable(format!("Hubsoft answered HTTP {} on /oauth/token", response.status))),
+            500.. => {
+                return Err(Error::unavailable(format!("Hubsoft answered HTTP {} on /oauth/token", response.status)));
+            }
             400..=499 => {
                 // Only the error code: the body is Hubsoft's, but keep it out of logs anyway.
                 let code = response.json::<Value>().ok().map(|b| text(&b["error"])).unwrap_or_default();
@@ -100,7 +103,9 @@ impl Hubsoft {
         let token = text(&answer["access_token"]);
         if token.is_empty() {
             let message = text(&answer["msg"]);
-            return Err(Error::upstream(format!("Hubsoft's /oauth/token answered no access_token {message}").trim().to_owned()));
+            return Err(Error::upstream(
+                format!("Hubsoft's /oauth/token answered no access_token {message}").trim().to_owned(),
+            ));
         }
         let expires_in = text(&answer["expires_in"]).parse::<u64>().unwrap_or(0);
         match cache_ttl(expires_in) {

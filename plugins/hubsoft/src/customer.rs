@@ -228,10 +228,7 @@ pub(crate) fn create_ticket(hs: &Hubsoft, input: &CreateTicketInput) -> Result<C
 pub(crate) fn trust_unlock(hs: &Hubsoft, input: &TrustUnlockInput) -> Result<TrustUnlockOutput, Error> {
     let client = require(hs, &input.customer_document_number)?;
     own_service(&client, input.contract_id.as_str())?;
-    let days = config::get("unlock_days")
-        .and_then(|d| d.trim().parse::<u32>().ok())
-        .filter(|d| *d >= 1)
-        .unwrap_or(1);
+    let days = config::get("unlock_days").and_then(|d| d.trim().parse::<u32>().ok()).filter(|d| *d >= 1).unwrap_or(1);
     let body = json!({ "id_cliente_servico": id_json(input.contract_id.as_str()), "dias_desbloqueio": days });
     let (answer, refused) = match hs.post("cliente/desbloqueio_confianca", &body)? {
         Reply::Ok(answer) => (answer, false),

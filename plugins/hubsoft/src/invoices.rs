@@ -127,7 +127,10 @@ fn own_fatura(hs: &Hubsoft, document: &str, id: &str) -> Result<Option<Value>, E
 /// `get_invoice`.
 pub(crate) fn get_invoice(hs: &Hubsoft, input: &GetInvoiceInput) -> Result<Vec<Fatura>, Error> {
     let document = &input.customer_document_number;
-    Ok(own_fatura(hs, document, input.customer_bill_id.as_str())?.map(|row| fatura(&row, document)).into_iter().collect())
+    Ok(own_fatura(hs, document, input.customer_bill_id.as_str())?
+        .map(|row| fatura(&row, document))
+        .into_iter()
+        .collect())
 }
 
 /// `get_boleto_pdf`: Hubsoft gives the PDF's URL (`link`), not the PDF; the plugin downloads
@@ -139,7 +142,8 @@ pub(crate) fn get_boleto_pdf(hs: &Hubsoft, input: &GetBoletoPdfInput) -> Result<
             "Hubsoft finds invoices only by customer: call with customer_document_number to get invoice {id}"
         )));
     };
-    let row = own_fatura(hs, document, id)?.ok_or_else(|| Error::not_found(format!("Hubsoft has no invoice {id} of this customer")))?;
+    let row = own_fatura(hs, document, id)?
+        .ok_or_else(|| Error::not_found(format!("Hubsoft has no invoice {id} of this customer")))?;
     let link = text(&row["link"]);
     if link.is_empty() {
         return Err(Error::not_found(format!("Hubsoft has no PDF link for invoice {id}")));
@@ -161,7 +165,8 @@ pub(crate) fn get_boleto_pdf(hs: &Hubsoft, input: &GetBoletoPdfInput) -> Result<
 pub(crate) fn settle_invoice(hs: &Hubsoft, input: &SettleInvoiceInput) -> Result<SettleInvoiceOutput, Error> {
     let id = input.boleto_id.as_str();
     let document = &input.customer_document_number;
-    let row = own_fatura(hs, document, id)?.ok_or_else(|| Error::not_found(format!("Hubsoft has no invoice {id} of this customer")))?;
+    let row = own_fatura(hs, document, id)?
+        .ok_or_else(|| Error::not_found(format!("Hubsoft has no invoice {id} of this customer")))?;
     if settled(&row) {
         return Ok(SettleInvoiceOutput { success: true, api_response: json!({"already_paid": true, "fatura": row}) });
     }

@@ -67,7 +67,10 @@ fn hubsoft(seen: &Rc<RefCell<Seen>>, expires_in: u64) -> impl FnMut(&Request) ->
             seen.grants += 1;
             let token = format!("tok{}", seen.grants);
             seen.valid = Some(token.clone());
-            return Ok(json_response(200, json!({"access_token": token, "expires_in": expires_in, "token_type": "Bearer"})));
+            return Ok(json_response(
+                200,
+                json!({"access_token": token, "expires_in": expires_in, "token_type": "Bearer"}),
+            ));
         }
         if url.contains("/pdf/fatura/") {
             return Ok(Response { status: 200, headers: vec![], body: b"%PDF-1.4 fake".to_vec() });
@@ -76,24 +79,34 @@ fn hubsoft(seen: &Rc<RefCell<Seen>>, expires_in: u64) -> impl FnMut(&Request) ->
         if seen.valid.as_ref().is_none_or(|t| bearer != format!("Bearer {t}")) {
             return Ok(json_response(401, json!({"message": "Unauthenticated."})));
         }
-        let path = url.split_once("/api/v1/integracao/").map(|(_, p)| p.split('?').next().unwrap_or("").to_owned()).unwrap_or_default();
+        let path = url
+            .split_once("/api/v1/integracao/")
+            .map(|(_, p)| p.split('?').next().unwrap_or("").to_owned())
+            .unwrap_or_default();
         let known = url.contains(MARIA);
-        Ok(json_response(200, match path.as_str() {
-            "cliente" => json!({"status": "success", "clientes": if known { vec![client()] } else { vec![] }}),
-            "cliente/financeiro" => json!({"status": "success", "faturas": if known { vec![
+        Ok(json_response(
+            200,
+            match path.as_str() {
+                "cliente" => json!({"status": "success", "clientes": if known { vec![client()] } else { vec![] }}),
+                "cliente/financeiro" => json!({"status": "success", "faturas": if known { vec![
                 fatura(1002, false, json!(99.9), json!(0), "10/06/2026"),
                 fatura(1006, false, json!(129.9), json!(30), "10/05/2026"),
                 fatura(1003, true, json!(99.9), json!(99.9), "10/03/2026"),
             ] } else { vec![] }}),
-            "financeiro/fatura/liquidar" => {
-                let body: Value = ponte_pdk::serde_json::from_slice(request.body_bytes()).unwrap_or_default();
-                seen.liquidations.push(body);
-                json!({"status": "suscess", "recibo": {"id_recibo": 1}})
-            }
-            "cliente/desbloqueio_confianca" => json!({"status": "suscess", "msg": "Desbloqueio em confiança realizado com sucesso até a data 18/05/2026"}),
-            "atendimento" => json!({"status": "success", "atendimento": {"id_atendimento": 9, "protocolo": "2026051500001"}}),
-            _ => json!({"status": "error", "msg": "Rota não encontrada"}),
-        }))
+                "financeiro/fatura/liquidar" => {
+                    let body: Value = ponte_pdk::serde_json::from_slice(request.body_bytes()).unwrap_or_default();
+                    seen.liquidations.push(body);
+                    json!({"status": "suscess", "recibo": {"id_recibo": 1}})
+                }
+                "cliente/desbloqueio_confianca" => {
+                    json!({"status": "suscess", "msg": "Desbloqueio em confiança realizado com sucesso até a data 18/05/2026"})
+                }
+                "atendimento" => {
+                    json!({"status": "success", "atendimento": {"id_atendimento": 9, "protocolo": "2026051500001"}})
+                }
+                _ => json!({"status": "error", "msg": "Rota não encontrada"}),
+            },
+        ))
     }
 }
 
@@ -117,13 +130,19 @@ fn customer(document: &str) -> String {
 fn the_token_is_granted_once_cached_under_expires_in_and_reused() {
     let seen = Rc::new(RefCell::new(Seen::default()));
     let (results, host) = host(&seen, 2_592_000).run(|| {
-        ["list_invoices", "list_plans", "get_customer_contacts"].map(|f| dispatch::<HubsoftAdapter>(f, &customer(MARIA)))
+        ["list_invoices", "list_plans", "get_customer_contacts"]
+            .map(|f| dispatch::<HubsoftAdapter>(f, &customer(MARIA)))
     });
     assert!(results.iter().all(Result::is_ok), "{results:?}");
     assert_eq!(seen.borrow().grants, 1);
     assert_eq!(host.kv.values().next().map(String::as_str), Some("tok1"));
     assert_eq!(host.kv_ttls.values().next(), Some(&Some(2_592_000 - 300)));
-    assert!(host.requests.iter().filter(|r| !r.url().ends_with("/oauth/token")).all(|r| r.header_value("authorization") == Some("Bearer tok1")));
+    assert!(
+        host.requests
+            .iter()
+            .filter(|r| !r.url().ends_with("/oauth/token"))
+            .all(|r| r.header_value("authorization") == Some("Bearer tok1"))
+    );
     let logs = format!("{:?}", host.logs);
     assert!(!logs.contains(SECRET) && !logs.contains(PASSWORD), "{logs}");
 }
@@ -161,7 +180,9 @@ fn a_refused_token_is_renewed_once_and_the_call_retried() {
 #[test]
 fn bad_credentials_are_an_upstream_error_without_the_secret() {
     let seen = Rc::new(RefCell::new(Seen::default()));
-    let (result, _) = host(&seen, 3600).setting("password", "wrong").run(|| dispatch::<HubsoftAdapter>("list_plans", &customer(MARIA)));
+    let (result, _) = host(&seen, 3600)
+        .setting("password", "wrong")
+        .run(|| dispatch::<HubsoftAdapter>("list_plans", &customer(MARIA)));
     let Err(Error::UpstreamError(message)) = result else { panic!("{result:?}") };
     assert!(message.contains("invalid_credentials") && !message.contains("wrong"), "{message}");
 }
@@ -202,7 +223,10 @@ fn settle_posts_once_and_a_paid_invoice_is_not_posted_again() {
         .to_string()
     };
     let (results, _) = host(&seen, 3600).run(|| {
-        (dispatch::<HubsoftAdapter>("settle_invoice", &settle("1002")), dispatch::<HubsoftAdapter>("settle_invoice", &settle("1003")))
+        (
+            dispatch::<HubsoftAdapter>("settle_invoice", &settle("1002")),
+            dispatch::<HubsoftAdapter>("settle_invoice", &settle("1003")),
+        )
     });
     assert!(results.0.as_deref().is_ok_and(|r| r.contains("\"success\":true")), "{results:?}");
     assert!(results.1.as_deref().is_ok_and(|r| r.contains("already_paid")), "{results:?}");

@@ -79,8 +79,9 @@ async fn a_revoked_token_is_renewed_once_not_in_a_loop() {
     // A Hubsoft that answers 401 to every API call: one renewal, then an error.
     host.sim.faults().push_for("/api/v1/", Fault::Status { status: 401, times: 100 });
     let before = host.sim.request_count();
-    let reply =
-        host.call_with(&host.app_key, "list_plans", json!({"customer_document_number": people::CUSTOMER_CPF}), &[]).await;
+    let reply = host
+        .call_with(&host.app_key, "list_plans", json!({"customer_document_number": people::CUSTOMER_CPF}), &[])
+        .await;
     assert_problem(&reply, 502, "upstream_error");
     assert_eq!(host.sim.token_grants(), 3);
     assert_eq!(host.sim.request_count() - before, 3, "refused call, grant, refused retry: no loop");

@@ -51,13 +51,30 @@ impl Hubsoft {
         Ok(body["access_token"].as_str().unwrap_or_default().to_owned())
     }
 
-    async fn get(&self, token: &str, path: &str, query: &[(&str, &str)]) -> Result<(StatusCode, Value), Box<dyn Error>> {
-        let response = self.http.get(self.url(&format!("/api/v1/integracao/{path}"))).bearer_auth(token).query(query).send().await?;
+    async fn get(
+        &self,
+        token: &str,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Result<(StatusCode, Value), Box<dyn Error>> {
+        let response = self
+            .http
+            .get(self.url(&format!("/api/v1/integracao/{path}")))
+            .bearer_auth(token)
+            .query(query)
+            .send()
+            .await?;
         Ok((response.status(), response.json().await?))
     }
 
     async fn post(&self, token: &str, path: &str, body: Value) -> Result<Value, Box<dyn Error>> {
-        let response = self.http.post(self.url(&format!("/api/v1/integracao/{path}"))).bearer_auth(token).json(&body).send().await?;
+        let response = self
+            .http
+            .post(self.url(&format!("/api/v1/integracao/{path}")))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await?;
         assert_eq!(response.status(), StatusCode::OK, "{path}");
         Ok(response.json().await?)
     }
@@ -65,7 +82,8 @@ impl Hubsoft {
 
 #[tokio::test]
 async fn the_password_grant_issues_counted_tokens_that_expire_and_can_be_revoked() -> TestResult {
-    let hs = Hubsoft::start_with(HubsoftConfig { token_ttl: Duration::from_secs(1), ..HubsoftConfig::default() }).await?;
+    let hs =
+        Hubsoft::start_with(HubsoftConfig { token_ttl: Duration::from_secs(1), ..HubsoftConfig::default() }).await?;
     let refused = hs.grant("wrong").await?;
     assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(refused.json::<Value>().await?["error"], "invalid_credentials");
@@ -132,7 +150,10 @@ async fn faturas_carry_brazilian_dates_numbers_valid_lines_and_pix() -> TestResu
     let ids: Vec<String> = faturas.iter().map(|f| f["id_fatura"].to_string()).collect();
     assert_eq!(ids, ["1001", "1006", "1007", "1002"], "pending only, oldest due first");
     let first = &faturas[0];
-    assert_eq!((first["data_vencimento"].clone(), first["valor"].to_string()), (json!("10/04/2026"), "99.9".to_owned()));
+    assert_eq!(
+        (first["data_vencimento"].clone(), first["valor"].to_string()),
+        (json!("10/04/2026"), "99.9".to_owned())
+    );
     assert!(BoletoLine::parse(first["linha_digitavel"].as_str().unwrap_or_default()).is_ok());
     assert!(PixCode::parse(first["pix_copia_cola"].as_str().unwrap_or_default()).is_ok());
     assert_eq!(faturas[1]["valor_pago"].to_string(), "30");
@@ -161,7 +182,8 @@ async fn liquidar_counts_postings_and_refuses_a_paid_invoice() -> TestResult {
     assert_eq!(again["status"], "error");
     assert!(again["msg"].as_str().is_some_and(|m| m.contains("quitada")));
     assert_eq!(hs.sim.postings(data::INVOICE_OPEN), 1);
-    let bad = json!({"id_fatura": 1001, "id_caixa_financeiro": 1, "data_pagamento": "15/05/2026", "valor_pago": "99.90"});
+    let bad =
+        json!({"id_fatura": 1001, "id_caixa_financeiro": 1, "data_pagamento": "15/05/2026", "valor_pago": "99.90"});
     assert_eq!(hs.post(&token, "financeiro/fatura/liquidar", bad).await?["status"], "error");
     let no_cash = json!({"id_fatura": 1001, "data_pagamento": "2026-05-15", "valor_pago": "99.90"});
     assert_eq!(hs.post(&token, "financeiro/fatura/liquidar", no_cash).await?["status"], "error");
@@ -172,15 +194,23 @@ async fn liquidar_counts_postings_and_refuses_a_paid_invoice() -> TestResult {
 async fn trust_unlock_and_tickets() -> TestResult {
     let hs = Hubsoft::start().await?;
     let token = hs.token().await?;
-    let ok = hs.post(&token, "cliente/desbloqueio_confianca", json!({"id_cliente_servico": 204, "dias_desbloqueio": 3})).await?;
+    let ok = hs
+        .post(&token, "cliente/desbloqueio_confianca", json!({"id_cliente_servico": 204, "dias_desbloqueio": 3}))
+        .await?;
     assert_eq!(ok["status"], "suscess");
     assert!(ok["msg"].as_str().is_some_and(|m| m.ends_with("18/05/2026")), "{ok}");
     for (service, days) in [(205, 1), (206, 1), (999, 1), (204, 1)] {
-        let refused =
-            hs.post(&token, "cliente/desbloqueio_confianca", json!({"id_cliente_servico": service, "dias_desbloqueio": days})).await?;
+        let refused = hs
+            .post(
+                &token,
+                "cliente/desbloqueio_confianca",
+                json!({"id_cliente_servico": service, "dias_desbloqueio": days}),
+            )
+            .await?;
         assert_eq!(refused["status"], "error", "{service}");
     }
-    let ticket = json!({"id_cliente_servico": 201, "descricao": "Sem conexão", "nome": "Maria", "telefone": "11987654321"});
+    let ticket =
+        json!({"id_cliente_servico": 201, "descricao": "Sem conexão", "nome": "Maria", "telefone": "11987654321"});
     let answer = hs.post(&token, "atendimento", ticket).await?;
     assert_eq!(answer["atendimento"]["protocolo"], "20260515000001");
     let missing = hs.post(&token, "atendimento", json!({"id_cliente_servico": 201})).await?;
@@ -196,8 +226,12 @@ async fn faults_use_hubsofts_flavour() -> TestResult {
     assert_eq!(hs.grant(&hs.config.password).await?.status(), StatusCode::SERVICE_UNAVAILABLE);
     let token = hs.token().await?;
     hs.sim.faults().push(Fault::BusinessError { message: "Erro interno".into(), times: 1 });
-    let (status, body) = hs.get(&token, "cliente", &[("busca", "cpf_cnpj"), ("termo_busca", data::CUSTOMER_CPF_DIGITS)]).await?;
-    assert_eq!((status, body["status"].clone(), body["msg"].clone()), (StatusCode::OK, json!("error"), json!("Erro interno")));
+    let (status, body) =
+        hs.get(&token, "cliente", &[("busca", "cpf_cnpj"), ("termo_busca", data::CUSTOMER_CPF_DIGITS)]).await?;
+    assert_eq!(
+        (status, body["status"].clone(), body["msg"].clone()),
+        (StatusCode::OK, json!("error"), json!("Erro interno"))
+    );
     let (status, body) = hs.get(&token, "nada", &[]).await?;
     assert_eq!((status, body["status"].clone()), (StatusCode::NOT_FOUND, json!("error")));
     Ok(())
