@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use ponte_contract::Scope;
-use ponte_erp_sim::{Simulator, ixc, sgp};
+use ponte_erp_sim::{Simulator, hubsoft, ixc, sgp};
 use ponte_host::breaker::BreakerOptions;
 use ponte_host::config::vars::Vars;
 use ponte_host::invoke::{Host, HostOptions};
@@ -68,6 +68,12 @@ settings = {{ base_url = "${{env:IXC_URL}}", user_id = "1", token = "${{env:IXC_
 /// The token the default SGP simulator accepts.
 pub const SGP_TOKEN: &str = "sgp-test-token-8c3e1f0a9d2b4c57";
 
+/// The client secret the default Hubsoft simulator accepts; tests assert it never leaks.
+pub const HUBSOFT_CLIENT_SECRET: &str = "hubsoft-test-client-secret-3b9f27c1d4e8";
+
+/// The password of the default Hubsoft simulator's user; tests assert it never leaks.
+pub const HUBSOFT_PASSWORD: &str = "hubsoft-test-password-a61e0c95f2d7";
+
 /// Which simulated ERP a [`TestHost`] runs beside the server.
 #[derive(Clone)]
 pub enum Sim {
@@ -76,6 +82,9 @@ pub enum Sim {
     /// SGP. Automations reach it with `${env:SGP_URL}`, `${env:SGP_APP}`, `${env:SGP_TOKEN}`,
     /// `${env:SGP_USER}`, `${env:SGP_PASSWORD}`.
     Sgp(sgp::SgpConfig),
+    /// Hubsoft. Automations reach it with `${env:HUBSOFT_URL}`, `${env:HUBSOFT_CLIENT_ID}`,
+    /// `${env:HUBSOFT_CLIENT_SECRET}`, `${env:HUBSOFT_USERNAME}`, `${env:HUBSOFT_PASSWORD}`.
+    Hubsoft(hubsoft::HubsoftConfig),
 }
 
 impl Sim {
@@ -87,6 +96,15 @@ impl Sim {
     /// The default SGP simulator.
     pub fn sgp() -> Self {
         Sim::Sgp(sgp::SgpConfig { token: SGP_TOKEN.to_owned(), ..sgp::SgpConfig::default() })
+    }
+
+    /// The default Hubsoft simulator.
+    pub fn hubsoft() -> Self {
+        Sim::Hubsoft(hubsoft::HubsoftConfig {
+            client_secret: HUBSOFT_CLIENT_SECRET.to_owned(),
+            password: HUBSOFT_PASSWORD.to_owned(),
+            ..hubsoft::HubsoftConfig::default()
+        })
     }
 
     async fn spawn(&self) -> (Simulator, Vars) {
@@ -105,6 +123,16 @@ impl Sim {
                     .with("SGP_TOKEN", config.token.clone())
                     .with("SGP_USER", config.basic_user.clone())
                     .with("SGP_PASSWORD", config.basic_password.clone());
+                (sim, vars)
+            }
+            Sim::Hubsoft(config) => {
+                let sim = hubsoft::spawn(listener, config.clone()).await.expect("start simulator");
+                let vars = Vars::none()
+                    .with("HUBSOFT_URL", sim.base_url())
+                    .with("HUBSOFT_CLIENT_ID", config.client_id.clone())
+                    .with("HUBSOFT_CLIENT_SECRET", config.client_secret.clone())
+                    .with("HUBSOFT_USERNAME", config.username.clone())
+                    .with("HUBSOFT_PASSWORD", config.password.clone());
                 (sim, vars)
             }
         }

@@ -38,6 +38,12 @@ const ADAPTERS: &[Adapter] = &[
         messy_sim: Some(sgp_brazilian),
         settings: r#"base_url = "${env:SGP_URL}", token = "${env:SGP_TOKEN}", app = "${env:SGP_APP}""#,
     },
+    Adapter {
+        plugin: "hubsoft",
+        sim: Sim::hubsoft,
+        messy_sim: None,
+        settings: r#"base_url = "${env:HUBSOFT_URL}", client_id = "${env:HUBSOFT_CLIENT_ID}", client_secret = "${env:HUBSOFT_CLIENT_SECRET}", username = "${env:HUBSOFT_USERNAME}", password = "${env:HUBSOFT_PASSWORD}", cash_account_id = "1""#,
+    },
 ];
 
 fn sgp_brazilian() -> Sim {

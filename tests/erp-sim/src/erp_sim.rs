@@ -54,6 +54,8 @@
 //! | `DELETE /__sim/chaos`    | remove the chaos (its counts stay); 204                         |
 //! | `GET /__sim/chaos`       | `{"chaos":{...} or null,"injected":{"unavailable":N,"timeout":N,"lose_response":N}}` |
 //! | `GET /__sim/postings`    | `{"<invoice id>": count}`: payments posted through the API ([`Simulator::all_postings`]) |
+//! | `GET /__sim/tokens`      | `{"grants":N}`: OAuth2 access tokens granted ([`Simulator::token_grants`]; Hubsoft) |
+//! | `DELETE /__sim/tokens`   | revoke every token granted so far ([`Simulator::revoke_tokens`]); 204 |
 //!
 //! # Layout
 //!
@@ -64,6 +66,8 @@
 //!   list query language, one file per group of actions);
 //! - [`sgp`]: SGP's API (`sgp/data.rs` the dataset, `sgp/store.rs` the records, one file per
 //!   group of endpoints);
+//! - [`hubsoft`]: Hubsoft's integration API with its OAuth2 password grant (`hubsoft/data.rs`
+//!   the dataset and records, `hubsoft/api.rs` the endpoints);
 //! - `params` (request fields from JSON, form and query strings), `payment` (money in the ERPs'
 //!   text forms, valid boleto lines, valid PIX BR Codes) and `pdf` (a minimal PDF writer):
 //!   pieces every simulator uses.
@@ -83,6 +87,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub mod faults;
+pub mod hubsoft;
 pub mod ixc;
 pub mod people;
 pub mod sgp;
@@ -141,6 +146,18 @@ impl Simulator {
         self.core.requests.load(Ordering::Relaxed)
     }
 
+    /// Access tokens granted so far (OAuth2 ERPs such as Hubsoft; always 0 for the others), what
+    /// `GET /__sim/tokens` answers: a test proves an adapter caches its token with it.
+    pub fn token_grants(&self) -> u64 {
+        self.core.token_grants.load(Ordering::Relaxed)
+    }
+
+    /// Revokes every access token granted so far (what a Hubsoft admin or an upgrade does,
+    /// ERPS.md §3.2; `DELETE /__sim/tokens`): their next use answers 401.
+    pub fn revoke_tokens(&self) {
+        self.core.token_epoch.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// Stops accepting connections, lets in-flight requests finish and waits for the server to
     /// stop.
     pub async fn shutdown(mut self) {
@@ -172,6 +189,10 @@ pub(crate) struct Core {
     requests: AtomicU64,
     /// Payments posted through the API, per invoice id. Never held across an `.await`.
     postings: Mutex<BTreeMap<String, u32>>,
+    /// Access tokens granted (OAuth2 simulators).
+    pub(crate) token_grants: AtomicU64,
+    /// Tokens granted in an earlier epoch are revoked ([`Simulator::revoke_tokens`]).
+    pub(crate) token_epoch: AtomicU64,
 }
 
 impl Core {
@@ -266,6 +287,7 @@ fn admin_router(core: Arc<Core>) -> Router {
         .route("/__sim/faults", axum::routing::post(push_fault).delete(clear_faults))
         .route("/__sim/chaos", get(show_chaos).put(set_chaos).delete(clear_chaos))
         .route("/__sim/postings", get(list_postings))
+        .route("/__sim/tokens", get(show_tokens).delete(revoke_tokens))
         .with_state(core)
 }
 
@@ -326,6 +348,15 @@ fn parse_chaos(body: &[u8]) -> Result<Chaos, String> {
 async fn clear_chaos(State(core): State<Arc<Core>>) -> StatusCode {
     // Removing is always valid.
     let _ = core.faults.set_chaos(None);
+    StatusCode::NO_CONTENT
+}
+
+async fn show_tokens(State(core): State<Arc<Core>>) -> Response {
+    axum::Json(serde_json::json!({ "grants": core.token_grants.load(Ordering::Relaxed) })).into_response()
+}
+
+async fn revoke_tokens(State(core): State<Arc<Core>>) -> StatusCode {
+    core.token_epoch.fetch_add(1, Ordering::Relaxed);
     StatusCode::NO_CONTENT
 }
 

@@ -1,0 +1,93 @@
+//! Ponte's adapter for Hubsoft, a WebAssembly component built with `ponte-pdk`.
+//!
+//! Maps Hubsoft's integration API (ERPS.md §3) onto the contract. Every call authenticates
+//! with an OAuth2 password grant whose token is cached in the host's kv (a little under its
+//! `expires_in`), reused across calls and refreshed once on a 401. Customers are found by
+//! CPF/CNPJ (`GET /cliente`); their services (`id_cliente_servico`) are the contract's
+//! `contract_id`. Values pass through as Hubsoft gives them; the host normalizes them.
+//!
+//! - `client`: transport, the token, the `status: "error"` envelope.
+//! - `customer`: customer, contacts, pending issues, plans, tickets, trust unlock.
+//! - `invoices`: invoices, the PDF, the liquidation.
+//!
+//! README.md has the function map, the settings and the gaps.
+
+mod client;
+mod customer;
+mod invoices;
+
+use ponte_pdk::prelude::*;
+
+use client::Hubsoft;
+
+struct HubsoftAdapter;
+
+impl Adapter for HubsoftAdapter {
+    const FUNCTIONS: &'static [Function] = &[
+        Function::ListInvoices,
+        Function::ListTotemInvoices,
+        Function::GetInvoice,
+        Function::GetBoletoPdf,
+        Function::SettleInvoice,
+        Function::GetCustomerContacts,
+        Function::GetPendingIssues,
+        Function::GetCustomer,
+        Function::CreateTicket,
+        Function::ListPlans,
+        Function::ListBlockedPlans,
+        Function::TrustUnlock,
+    ];
+
+    fn list_invoices(input: ListInvoicesInput) -> Result<Vec<Fatura>, Error> {
+        invoices::open_invoices(&Hubsoft::from_config()?, &input.customer_document_number, input.contract_id.as_ref())
+    }
+
+    fn list_totem_invoices(input: CustomerInput) -> Result<Vec<Fatura>, Error> {
+        invoices::open_invoices(&Hubsoft::from_config()?, &input.customer_document_number, None)
+    }
+
+    fn get_invoice(input: GetInvoiceInput) -> Result<Vec<Fatura>, Error> {
+        invoices::get_invoice(&Hubsoft::from_config()?, &input)
+    }
+
+    fn get_boleto_pdf(input: GetBoletoPdfInput) -> Result<Pdf, Error> {
+        invoices::get_boleto_pdf(&Hubsoft::from_config()?, &input)
+    }
+
+    fn settle_invoice(input: SettleInvoiceInput) -> Result<SettleInvoiceOutput, Error> {
+        invoices::settle_invoice(&Hubsoft::from_config()?, &input)
+    }
+
+    fn get_customer_contacts(input: CustomerInput) -> Result<Vec<Contact>, Error> {
+        customer::get_customer_contacts(&Hubsoft::from_config()?, &input)
+    }
+
+    fn get_pending_issues(input: CustomerInput) -> Result<Vec<String>, Error> {
+        customer::get_pending_issues(&Hubsoft::from_config()?, &input)
+    }
+
+    fn get_customer(input: CustomerInput) -> Result<Customer, Error> {
+        customer::get_customer(&Hubsoft::from_config()?, &input)
+    }
+
+    fn create_ticket(input: CreateTicketInput) -> Result<CreateTicketOutput, Error> {
+        customer::create_ticket(&Hubsoft::from_config()?, &input)
+    }
+
+    fn list_plans(input: CustomerInput) -> Result<Vec<Plan>, Error> {
+        customer::list_plans(&Hubsoft::from_config()?, &input, false)
+    }
+
+    fn list_blocked_plans(input: CustomerInput) -> Result<Vec<Plan>, Error> {
+        customer::list_plans(&Hubsoft::from_config()?, &input, true)
+    }
+
+    fn trust_unlock(input: TrustUnlockInput) -> Result<TrustUnlockOutput, Error> {
+        customer::trust_unlock(&Hubsoft::from_config()?, &input)
+    }
+}
+
+ponte_pdk::export!(HubsoftAdapter);
+
+#[cfg(test)]
+mod tests;
