@@ -47,7 +47,7 @@
 //!
 //! | endpoint                 | what                                                            |
 //! |--------------------------|-----------------------------------------------------------------|
-//! | `GET /__sim/health`      | `{"status":"ok","erp":"ixc","requests":N,"chaos_injected":{...}}` (`"sgp"` for SGP) |
+//! | `GET /__sim/health`      | `{"status":"ok","erp":"ixc","requests":N,"chaos_injected":{...}}` (`"sgp"` for SGP, `"plugstorage"`) |
 //! | `POST /__sim/faults`     | queue a [`faults::Fault`] (JSON, see [`faults`]); 204           |
 //! | `DELETE /__sim/faults`   | clear the fault queue (not the chaos); 204                      |
 //! | `PUT /__sim/chaos`       | set the [`faults::Chaos`] (JSON, see [`faults`]); 204; 400 with the reason on bad JSON or rates over 1000 per mille |
@@ -64,6 +64,8 @@
 //!   list query language, one file per group of actions);
 //! - [`sgp`]: SGP's API (`sgp/data.rs` the dataset, `sgp/store.rs` the records, one file per
 //!   group of endpoints);
+//! - [`plugstorage`]: PlugStorage (fiscal XML/PDF storage, not an ERP: the same people's
+//!   fiscal notes, every auth refusal of its seed; `plugstorage/data.rs` the documents);
 //! - `params` (request fields from JSON, form and query strings), `payment` (money in the ERPs'
 //!   text forms, valid boleto lines, valid PIX BR Codes) and `pdf` (a minimal PDF writer):
 //!   pieces every simulator uses.
@@ -85,6 +87,7 @@ use tokio::task::JoinHandle;
 pub mod faults;
 pub mod ixc;
 pub mod people;
+pub mod plugstorage;
 pub mod sgp;
 
 mod params;
