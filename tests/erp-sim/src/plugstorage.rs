@@ -282,7 +282,9 @@ fn fault_status(status: StatusCode) -> Response {
         500..=599 => {
             let code = status.as_u16();
             let reason = status.canonical_reason().unwrap_or("Error");
-            let page = format!("<html><head><title>{code} {reason}</title></head><body><h1>{code} {reason}</h1></body></html>\n");
+            let page = format!(
+                "<html><head><title>{code} {reason}</title></head><body><h1>{code} {reason}</h1></body></html>\n"
+            );
             (status, [(header::CONTENT_TYPE, "text/html; charset=UTF-8")], page).into_response()
         }
         _ => status.into_response(),
@@ -371,16 +373,16 @@ fn basic_credentials(authorization: Option<&str>) -> Option<(String, String)> {
 /// Page size of `invoices/keys` (\[M\]: clients page while `count` is 30).
 const PAGE: usize = 30;
 
-fn date_param(params: &Params, name: &str) -> Result<NaiveDate, Response> {
-    NaiveDate::parse_from_str(&params.trimmed(name), "%Y-%m-%d")
-        .map_err(|_| error(StatusCode::BAD_REQUEST, &format!("Parâmetro {name} inválido.")))
+/// A required `AAAA-MM-DD` parameter, or the refusal's message.
+fn date_param(params: &Params, name: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(&params.trimmed(name), "%Y-%m-%d").map_err(|_| format!("Parâmetro {name} inválido."))
 }
 
 /// `GET invoices/keys`.
 fn keys(app: &App, params: &Params) -> Response {
     let (from, to) = match (date_param(params, "date_ini"), date_param(params, "date_end")) {
         (Ok(from), Ok(to)) => (from, to),
-        (Err(response), _) | (_, Err(response)) => return response,
+        (Err(message), _) | (_, Err(message)) => return error(StatusCode::BAD_REQUEST, &message),
     };
     let model = params.trimmed("mod").to_ascii_uppercase();
     let transaction = params.trimmed("transaction").to_ascii_lowercase();
@@ -390,11 +392,12 @@ fn keys(app: &App, params: &Params) -> Response {
     let account = params.trimmed("cpf_cnpj").chars().filter(char::is_ascii_alphanumeric).collect::<String>();
     let limit = params.trimmed("limit").parse::<usize>().map_or(PAGE, |n| n.clamp(1, PAGE));
     let after = params.trimmed("last_id").parse::<u64>().unwrap_or(0);
+    // Every stored note was issued by the account itself: none is "received".
+    let listed = transaction != "received" && (account.is_empty() || account == data::PROVIDER_CNPJ_DIGITS);
     let matching: Vec<&data::Note> = app
         .notes
         .iter()
-        .filter(|_| transaction != "received")
-        .filter(|n| account.is_empty() || account == data::PROVIDER_CNPJ_DIGITS)
+        .filter(|_| listed)
         .filter(|n| model.is_empty() || n.mod_name() == model)
         .filter(|n| NaiveDate::parse_from_str(n.issued, "%Y-%m-%d").is_ok_and(|d| d >= from && d <= to))
         .collect();

@@ -72,7 +72,8 @@ impl Note {
 /// `model`, `series`, `number`, tpEmis 1, a numeric code from `id`, and the check digit.
 pub fn access_key(id: u64, issued: &str, model: u8, series: u16, number: u32) -> String {
     let year_month: String = issued.chars().filter(char::is_ascii_digit).skip(2).take(4).collect();
-    let base = format!("35{year_month}{PROVIDER_CNPJ_DIGITS}{model:02}{series:03}{number:09}1{:08}", 1_000_000 + id * 10);
+    let base =
+        format!("35{year_month}{PROVIDER_CNPJ_DIGITS}{model:02}{series:03}{number:09}1{:08}", 1_000_000 + id * 10);
     let digit = check_digit(&base);
     format!("{base}{digit}")
 }
@@ -80,12 +81,8 @@ pub fn access_key(id: u64, issued: &str, model: u8, series: u16, number: u32) ->
 /// Modulus 11 over the 43 characters, weights 2..9 from the right (each character valued as
 /// its ASCII code minus 48, as the contract's `AccessKey` reads it).
 fn check_digit(base: &str) -> u32 {
-    let sum: u32 = base
-        .bytes()
-        .rev()
-        .enumerate()
-        .map(|(i, b)| u32::from(b.saturating_sub(b'0')) * (2 + (i as u32 % 8)))
-        .sum();
+    let sum: u32 =
+        base.bytes().rev().enumerate().map(|(i, b)| u32::from(b.saturating_sub(b'0')) * (2 + (i as u32 % 8))).sum();
     match sum % 11 {
         0 | 1 => 0,
         r => 11 - r,
