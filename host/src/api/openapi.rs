@@ -124,8 +124,18 @@ pub fn document() -> Value {
         }}),
     );
     for (action, summary, body) in [
-        ("retry", "Attempt a parked settlement again, with a fresh budget of attempts; a posting in doubt is checked with the ERP first (admin).", None),
-        ("resolve", "Close a parked settlement by hand, saying what was done (admin).", Some(json!({"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["note"], "properties": {"note": {"type": "string", "minLength": 1, "maxLength": 2000}}}}}}))),
+        (
+            "retry",
+            "Attempt a parked settlement again, with a fresh budget of attempts; a posting in doubt is checked with the ERP first (admin).",
+            None,
+        ),
+        (
+            "resolve",
+            "Close a parked settlement by hand, saying what was done (admin).",
+            Some(
+                json!({"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["note"], "properties": {"note": {"type": "string", "minLength": 1, "maxLength": 2000}}}}}}),
+            ),
+        ),
     ] {
         let mut operation = json!({
             "operationId": format!("{action}_settlement"),
