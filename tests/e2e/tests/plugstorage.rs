@@ -105,6 +105,9 @@ async fn the_pdf_is_fetched_and_another_customers_note_refused() {
     host.stop().await;
 }
 
+/// A simulator, the connection's settings, extra variables, and the words the detail must hold.
+type AuthScenario = (Sim, String, Vec<(&'static str, &'static str)>, &'static str);
+
 /// Every 401 of plugstorage-auth-errors.pt.txt becomes a 502 `upstream_error` whose detail
 /// names the case; no credential reaches the answer, the invocation log or the logs.
 #[tokio::test]
@@ -119,11 +122,11 @@ async fn every_auth_refusal_is_named_and_no_credential_leaks() {
         })
     };
     let active = || demo(Partner::Active, Link::Active);
-    let wrong_token = "plug-wrong-token-0c1d2e3f4a5b";
-    let wrong_password = "plug-wrong-password-9f8e7d";
+    let wrong_token: &'static str = "plug-wrong-token-0c1d2e3f4a5b";
+    let wrong_password: &'static str = "plug-wrong-password-9f8e7d";
     let with = |from: &str, to: &str| SETTINGS.replace(from, to);
     // (simulator, settings, extra variables, the words the detail must hold)
-    let cases: Vec<(Sim, String, Vec<(&str, &str)>, &str)> = vec![
+    let cases: Vec<AuthScenario> = vec![
         (active(), with("${env:PLUGSTORAGE_TOKEN}", "${env:EMPTY}"), vec![("EMPTY", "")], "(missing token)"),
         (active(), with("${env:PLUGSTORAGE_TOKEN}", "${env:WRONG}"), vec![("WRONG", wrong_token)], "(invalid token)"),
         (demo(Partner::Inactive, Link::Active), SETTINGS.into(), vec![], "(partner account inactive)"),
