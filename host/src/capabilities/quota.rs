@@ -68,10 +68,8 @@ pub fn period_at(period: QuotaPeriod, at: DateTime<Utc>) -> (String, DateTime<Fi
             (today.format("%Y-%m").to_string(), NaiveDate::from_ymd_opt(year, month, 1).unwrap_or(today))
         }
     };
-    let reset = brasilia()
-        .from_local_datetime(&next.and_hms_opt(0, 0, 0).unwrap_or_default())
-        .single()
-        .unwrap_or_else(|| local);
+    let reset =
+        brasilia().from_local_datetime(&next.and_hms_opt(0, 0, 0).unwrap_or_default()).single().unwrap_or(local);
     (key, reset)
 }
 

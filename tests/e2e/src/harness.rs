@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use ponte_contract::Scope;
-use ponte_erp_sim::{Simulator, hubsoft, ixc, sgp};
+use ponte_erp_sim::{Simulator, hubsoft, ixc, plugstorage, sgp};
 use ponte_host::breaker::BreakerOptions;
 use ponte_host::config::vars::Vars;
 use ponte_host::invoke::{Host, HostOptions};
@@ -85,7 +85,17 @@ pub enum Sim {
     /// Hubsoft. Automations reach it with `${env:HUBSOFT_URL}`, `${env:HUBSOFT_CLIENT_ID}`,
     /// `${env:HUBSOFT_CLIENT_SECRET}`, `${env:HUBSOFT_USERNAME}`, `${env:HUBSOFT_PASSWORD}`.
     Hubsoft(hubsoft::HubsoftConfig),
+    /// PlugStorage (fiscal documents). Automations reach it with `${env:PLUGSTORAGE_URL}`,
+    /// `${env:PLUGSTORAGE_TOKEN}`, `${env:PLUGSTORAGE_EMAIL}`, `${env:PLUGSTORAGE_PASSWORD}`.
+    PlugStorage(plugstorage::PlugStorageConfig),
 }
+
+/// The token the default PlugStorage simulator accepts.
+pub const PLUGSTORAGE_TOKEN: &str = "plug-test-token-3a9e5c1b7d2f4e80";
+/// The client e-mail the default PlugStorage simulator accepts.
+pub const PLUGSTORAGE_EMAIL: &str = "fiscal@acme.example";
+/// That client's password.
+pub const PLUGSTORAGE_PASSWORD: &str = "plug-test-password-6d0b2e8f";
 
 impl Sim {
     /// The default IXC simulator.
@@ -107,32 +117,57 @@ impl Sim {
         })
     }
 
-    async fn spawn(&self) -> (Simulator, Vars) {
+    /// The default PlugStorage simulator: [`PLUGSTORAGE_TOKEN`], [`PLUGSTORAGE_EMAIL`],
+    /// [`PLUGSTORAGE_PASSWORD`], partner and link active.
+    pub fn plugstorage() -> Self {
+        Sim::PlugStorage(plugstorage::PlugStorageConfig {
+            token: PLUGSTORAGE_TOKEN.to_owned(),
+            email: PLUGSTORAGE_EMAIL.to_owned(),
+            password: PLUGSTORAGE_PASSWORD.to_owned(),
+            ..plugstorage::PlugStorageConfig::default()
+        })
+    }
+
+    /// Starts the simulator; returns it with the variables automations reach it by.
+    async fn spawn(&self) -> (Simulator, Vec<(String, String)>) {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind simulator");
+        let var = |name: &str, value: &str| (name.to_owned(), value.to_owned());
         match self {
             Sim::Ixc(config) => {
                 let sim = ixc::spawn(listener, config.clone()).await.expect("start simulator");
-                let vars = Vars::none().with("IXC_URL", sim.base_url()).with("IXC_TOKEN", config.token.clone());
+                let vars = vec![var("IXC_URL", &sim.base_url()), var("IXC_TOKEN", &config.token)];
                 (sim, vars)
             }
             Sim::Sgp(config) => {
                 let sim = sgp::spawn(listener, config.clone()).await.expect("start simulator");
-                let vars = Vars::none()
-                    .with("SGP_URL", sim.base_url())
-                    .with("SGP_APP", config.app.clone())
-                    .with("SGP_TOKEN", config.token.clone())
-                    .with("SGP_USER", config.basic_user.clone())
-                    .with("SGP_PASSWORD", config.basic_password.clone());
+                let vars = vec![
+                    var("SGP_URL", &sim.base_url()),
+                    var("SGP_APP", &config.app),
+                    var("SGP_TOKEN", &config.token),
+                    var("SGP_USER", &config.basic_user),
+                    var("SGP_PASSWORD", &config.basic_password),
+                ];
+                (sim, vars)
+            }
+            Sim::PlugStorage(config) => {
+                let sim = plugstorage::spawn(listener, config.clone()).await.expect("start simulator");
+                let vars = vec![
+                    var("PLUGSTORAGE_URL", &sim.base_url()),
+                    var("PLUGSTORAGE_TOKEN", &config.token),
+                    var("PLUGSTORAGE_EMAIL", &config.email),
+                    var("PLUGSTORAGE_PASSWORD", &config.password),
+                ];
                 (sim, vars)
             }
             Sim::Hubsoft(config) => {
                 let sim = hubsoft::spawn(listener, config.clone()).await.expect("start simulator");
-                let vars = Vars::none()
-                    .with("HUBSOFT_URL", sim.base_url())
-                    .with("HUBSOFT_CLIENT_ID", config.client_id.clone())
-                    .with("HUBSOFT_CLIENT_SECRET", config.client_secret.clone())
-                    .with("HUBSOFT_USERNAME", config.username.clone())
-                    .with("HUBSOFT_PASSWORD", config.password.clone());
+                let vars = vec![
+                    var("HUBSOFT_URL", &sim.base_url()),
+                    var("HUBSOFT_CLIENT_ID", &config.client_id),
+                    var("HUBSOFT_CLIENT_SECRET", &config.client_secret),
+                    var("HUBSOFT_USERNAME", &config.username),
+                    var("HUBSOFT_PASSWORD", &config.password),
+                ];
                 (sim, vars)
             }
         }
@@ -144,6 +179,8 @@ pub struct TestHostBuilder {
     automations: Vec<(String, String)>,
     plugins: Vec<(String, String, String)>,
     sim: Sim,
+    extra_sims: Vec<Sim>,
+    vars: Vec<(String, String)>,
     options: HostOptions,
     database: Option<String>,
     backend: Backend,
@@ -201,6 +238,8 @@ impl Default for TestHostBuilder {
             automations: Vec::new(),
             plugins: Vec::new(),
             sim: Sim::ixc(),
+            extra_sims: Vec::new(),
+            vars: Vec::new(),
             options: test_options(),
             database: None,
             backend: Backend::Sqlite,
@@ -238,6 +277,23 @@ impl TestHostBuilder {
         self
     }
 
+    /// Runs one more simulator beside the main one (a tenant on an ERP plus a fiscal service,
+    /// say): its variables join the main one's (the variants' names differ), and it is
+    /// [`TestHost::extra_sims`] in the order added.
+    #[must_use]
+    pub fn extra_sim(mut self, sim: Sim) -> Self {
+        self.extra_sims.push(sim);
+        self
+    }
+
+    /// Adds a variable automations may reference as `${env:NAME}` (a wrong credential, say);
+    /// it wins over a simulator's of the same name.
+    #[must_use]
+    pub fn var(mut self, name: &str, value: &str) -> Self {
+        self.vars.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
     /// Changes the host's tunables (default: [`test_options`]).
     #[must_use]
     pub fn options(mut self, options: HostOptions) -> Self {
@@ -272,7 +328,15 @@ impl TestHostBuilder {
         }
         capture_logs();
         let dir = tempfile::tempdir().expect("temp dir");
-        let (sim, vars) = self.sim.spawn().await;
+        let (sim, mut all_vars) = self.sim.spawn().await;
+        let mut extra_sims = Vec::new();
+        for extra in &self.extra_sims {
+            let (sim, vars) = extra.spawn().await;
+            all_vars.extend(vars);
+            extra_sims.push(sim);
+        }
+        all_vars.extend(self.vars.iter().cloned());
+        let vars = all_vars.into_iter().fold(Vars::none(), |vars, (name, value)| vars.with(name, value));
 
         let automations = dir.path().join("automations");
         let extra_plugins = dir.path().join("plugins");
@@ -328,6 +392,7 @@ impl TestHostBuilder {
             totem_key,
             admin_key,
             sim,
+            extra_sims,
             host,
             config_errors,
             client: reqwest::Client::new(),
@@ -349,8 +414,10 @@ pub struct TestHost {
     pub totem_key: String,
     /// Scope `admin`.
     pub admin_key: String,
-    /// The simulated IXC.
+    /// The simulator (IXC unless the builder chose another).
     pub sim: Simulator,
+    /// The builder's [`TestHostBuilder::extra_sim`]s, in order.
+    pub extra_sims: Vec<Simulator>,
     /// The host's state (store, registry, metrics).
     pub host: Host,
     /// Configuration errors at load.
@@ -468,6 +535,9 @@ impl TestHost {
             let _ = server.await;
         }
         self.sim.shutdown().await;
+        for sim in self.extra_sims {
+            sim.shutdown().await;
+        }
     }
 }
 

@@ -44,6 +44,13 @@ const ADAPTERS: &[Adapter] = &[
         messy_sim: None,
         settings: r#"base_url = "${env:HUBSOFT_URL}", client_id = "${env:HUBSOFT_CLIENT_ID}", client_secret = "${env:HUBSOFT_CLIENT_SECRET}", username = "${env:HUBSOFT_USERNAME}", password = "${env:HUBSOFT_PASSWORD}", cash_account_id = "1""#,
     },
+    // Not an ERP: serves only the fiscal functions (a tenant binds the rest to its ERP).
+    Adapter {
+        plugin: "plugstorage",
+        sim: Sim::plugstorage,
+        messy_sim: None,
+        settings: r#"base_url = "${env:PLUGSTORAGE_URL}", token = "${env:PLUGSTORAGE_TOKEN}", email = "${env:PLUGSTORAGE_EMAIL}", password = "${env:PLUGSTORAGE_PASSWORD}""#,
+    },
 ];
 
 fn sgp_brazilian() -> Sim {
@@ -91,6 +98,7 @@ const CUSTOMER_READS: &[Function] = &[
     Function::GetPendingIssues,
     Function::ListPlans,
     Function::ListBlockedPlans,
+    Function::ListFiscalNotes,
 ];
 
 #[tokio::test]
@@ -152,8 +160,28 @@ async fn every_adapter_serves_a_normal_customer() {
             let pdf = ok(&host, adapter, Function::GetBoletoPdf, input).await;
             assert!(pdf["base_64"].as_str().is_some_and(|b| b.starts_with("JVBER")), "{}: {pdf}", adapter.plugin);
         }
+        if served.contains(&Function::ListFiscalNotes) && served.contains(&Function::GetFiscalNotePdf) {
+            fiscal_notes(&host, adapter).await;
+        }
         host.stop().await;
     }
+}
+
+/// The normal customer's fiscal notes, one's PDF, and the company's note refused to them.
+async fn fiscal_notes(host: &TestHost, adapter: &Adapter) {
+    let notes = ok(host, adapter, Function::ListFiscalNotes, customer(people::CUSTOMER_CPF)).await;
+    let notes = notes.as_array().cloned().unwrap_or_default();
+    assert!(!notes.is_empty(), "{}: the normal customer has fiscal notes", adapter.plugin);
+    let first = notes[0]["remote_id"].as_str().unwrap_or_default();
+    let input = json!({ "note_id": first, "customer_document_number": people::CUSTOMER_CPF });
+    let pdf = ok(host, adapter, Function::GetFiscalNotePdf, input).await;
+    assert!(pdf["base_64"].as_str().is_some_and(|b| b.starts_with("JVBER")), "{}: {pdf}", adapter.plugin);
+    let company = ok(host, adapter, Function::ListFiscalNotes, customer(people::COMPANY_CNPJ)).await;
+    let theirs = company[0]["remote_id"].as_str().unwrap_or_default();
+    assert!(!theirs.is_empty(), "{}: the company has a fiscal note", adapter.plugin);
+    let input = json!({ "note_id": theirs, "customer_document_number": people::CUSTOMER_CPF });
+    let reply = host.call_with(&host.app_key, "get_fiscal_note_pdf", input, &[]).await;
+    assert_problem(&reply, 404, "not_found");
 }
 
 #[tokio::test]
@@ -229,10 +257,13 @@ async fn every_adapter_maps_upstream_failures_to_the_same_problems() {
     ];
     for adapter in ADAPTERS {
         let host = start(adapter, (adapter.sim)(), "1s").await;
+        // Invoices where the adapter serves them; a fiscal-only adapter's listing otherwise.
+        let probe =
+            if functions(adapter).contains(&Function::ListInvoices) { "list_invoices" } else { "list_fiscal_notes" };
         for (name, fault, status, code) in &cases {
             host.sim.faults().clear();
             host.sim.faults().push(fault.clone());
-            let reply = host.call_with(&host.app_key, "list_invoices", customer(people::CUSTOMER_CPF), &[]).await;
+            let reply = host.call_with(&host.app_key, probe, customer(people::CUSTOMER_CPF), &[]).await;
             assert_eq!(reply.status.as_u16(), *status, "{} on {name}: {}", adapter.plugin, reply.body);
             assert_problem(&reply, *status, code);
         }

@@ -47,7 +47,7 @@
 //!
 //! | endpoint                 | what                                                            |
 //! |--------------------------|-----------------------------------------------------------------|
-//! | `GET /__sim/health`      | `{"status":"ok","erp":"ixc","requests":N,"chaos_injected":{...}}` (`"sgp"` for SGP) |
+//! | `GET /__sim/health`      | `{"status":"ok","erp":"ixc","requests":N,"chaos_injected":{...}}` (`"sgp"` for SGP, `"plugstorage"`) |
 //! | `POST /__sim/faults`     | queue a [`faults::Fault`] (JSON, see [`faults`]); 204           |
 //! | `DELETE /__sim/faults`   | clear the fault queue (not the chaos); 204                      |
 //! | `PUT /__sim/chaos`       | set the [`faults::Chaos`] (JSON, see [`faults`]); 204; 400 with the reason on bad JSON or rates over 1000 per mille |
@@ -68,6 +68,8 @@
 //!   group of endpoints);
 //! - [`hubsoft`]: Hubsoft's integration API with its OAuth2 password grant (`hubsoft/data.rs`
 //!   the dataset and records, `hubsoft/api.rs` the endpoints);
+//! - [`plugstorage`]: PlugStorage (fiscal XML/PDF storage, not an ERP: the same people's
+//!   fiscal notes, every auth refusal of its seed; `plugstorage/data.rs` the documents);
 //! - `params` (request fields from JSON, form and query strings), `payment` (money in the ERPs'
 //!   text forms, valid boleto lines, valid PIX BR Codes) and `pdf` (a minimal PDF writer):
 //!   pieces every simulator uses.
@@ -90,6 +92,7 @@ pub mod faults;
 pub mod hubsoft;
 pub mod ixc;
 pub mod people;
+pub mod plugstorage;
 pub mod sgp;
 
 mod params;
