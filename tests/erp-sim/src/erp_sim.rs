@@ -54,6 +54,7 @@
 //! | `DELETE /__sim/chaos`    | remove the chaos (its counts stay); 204                         |
 //! | `GET /__sim/chaos`       | `{"chaos":{...} or null,"injected":{"unavailable":N,"timeout":N,"lose_response":N}}` |
 //! | `GET /__sim/postings`    | `{"<invoice id>": count}`: payments posted through the API ([`Simulator::all_postings`]) |
+//! | `GET /__sim/counts`      | `{"<name>": count}`: a simulator's own counters ([`Simulator::count`]; DocSales: `creation_requests`, `creations`) |
 //!
 //! # Layout
 //!
@@ -64,6 +65,8 @@
 //!   list query language, one file per group of actions);
 //! - [`sgp`]: SGP's API (`sgp/data.rs` the dataset, `sgp/store.rs` the records, one file per
 //!   group of endpoints);
+//! - [`docsales`]: DocSales' sales-proposal API (not an ERP: a third-party service adapters
+//!   call), with its monthly cap on creations;
 //! - `params` (request fields from JSON, form and query strings), `payment` (money in the ERPs'
 //!   text forms, valid boleto lines, valid PIX BR Codes) and `pdf` (a minimal PDF writer):
 //!   pieces every simulator uses.
@@ -82,6 +85,7 @@ use axum::routing::get;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub mod docsales;
 pub mod faults;
 pub mod ixc;
 pub mod people;
@@ -141,6 +145,12 @@ impl Simulator {
         self.core.requests.load(Ordering::Relaxed)
     }
 
+    /// A simulator's own named counter (0 when never counted), e.g.
+    /// [`docsales::CREATION_REQUESTS`]: what `GET /__sim/counts` answers one by one.
+    pub fn count(&self, name: &str) -> u64 {
+        self.core.lock_counts().get(name).copied().unwrap_or(0)
+    }
+
     /// Stops accepting connections, lets in-flight requests finish and waits for the server to
     /// stop.
     pub async fn shutdown(mut self) {
@@ -172,6 +182,9 @@ pub(crate) struct Core {
     requests: AtomicU64,
     /// Payments posted through the API, per invoice id. Never held across an `.await`.
     postings: Mutex<BTreeMap<String, u32>>,
+    /// Named counters a simulator keeps for tests (e.g. DocSales' creation requests). Never
+    /// held across an `.await`.
+    counts: Mutex<BTreeMap<&'static str, u64>>,
 }
 
 impl Core {
@@ -186,6 +199,16 @@ impl Core {
 
     fn postings(&self, invoice_id: &str) -> u32 {
         self.lock_postings().get(invoice_id).copied().unwrap_or(0)
+    }
+
+    /// Adds one to the named counter.
+    pub(crate) fn bump(&self, name: &'static str) {
+        *self.lock_counts().entry(name).or_default() += 1;
+    }
+
+    fn lock_counts(&self) -> std::sync::MutexGuard<'_, BTreeMap<&'static str, u64>> {
+        // Each update is one statement: the map stays consistent.
+        self.counts.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     fn lock_postings(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, u32>> {
@@ -266,6 +289,7 @@ fn admin_router(core: Arc<Core>) -> Router {
         .route("/__sim/faults", axum::routing::post(push_fault).delete(clear_faults))
         .route("/__sim/chaos", get(show_chaos).put(set_chaos).delete(clear_chaos))
         .route("/__sim/postings", get(list_postings))
+        .route("/__sim/counts", get(list_counts))
         .with_state(core)
 }
 
@@ -332,6 +356,11 @@ async fn clear_chaos(State(core): State<Arc<Core>>) -> StatusCode {
 async fn list_postings(State(core): State<Arc<Core>>) -> Response {
     let postings = core.lock_postings().clone();
     axum::Json(postings).into_response()
+}
+
+async fn list_counts(State(core): State<Arc<Core>>) -> Response {
+    let counts = core.lock_counts().clone();
+    axum::Json(counts).into_response()
 }
 
 /// Serves `api` (already wrapped in the fault middleware) plus the admin endpoints on
