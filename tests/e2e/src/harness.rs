@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use ponte_contract::Scope;
-use ponte_erp_sim::{Simulator, ixc, sgp};
+use ponte_erp_sim::{Simulator, docsales, ixc, sgp};
 use ponte_host::breaker::BreakerOptions;
 use ponte_host::config::vars::Vars;
 use ponte_host::invoke::{Host, HostOptions};
@@ -68,7 +68,10 @@ settings = {{ base_url = "${{env:IXC_URL}}", user_id = "1", token = "${{env:IXC_
 /// The token the default SGP simulator accepts.
 pub const SGP_TOKEN: &str = "sgp-test-token-8c3e1f0a9d2b4c57";
 
-/// Which simulated ERP a [`TestHost`] runs beside the server.
+/// The token the default DocSales simulator accepts.
+pub const DOCSALES_TOKEN: &str = "docsales-test-token-3e9a71c05b2d4f86";
+
+/// Which simulated ERP (or third-party service) a [`TestHost`] runs beside the server.
 #[derive(Clone)]
 pub enum Sim {
     /// IXC Soft. Automations reach it with `${env:IXC_URL}` / `${env:IXC_TOKEN}`.
@@ -76,6 +79,9 @@ pub enum Sim {
     /// SGP. Automations reach it with `${env:SGP_URL}`, `${env:SGP_APP}`, `${env:SGP_TOKEN}`,
     /// `${env:SGP_USER}`, `${env:SGP_PASSWORD}`.
     Sgp(sgp::SgpConfig),
+    /// DocSales (sales proposals). Automations reach it with `${env:DOCSALES_URL}` and
+    /// `${env:DOCSALES_TOKEN}`.
+    DocSales(docsales::DocSalesConfig),
 }
 
 impl Sim {
@@ -87,6 +93,11 @@ impl Sim {
     /// The default SGP simulator.
     pub fn sgp() -> Self {
         Sim::Sgp(sgp::SgpConfig { token: SGP_TOKEN.to_owned(), ..sgp::SgpConfig::default() })
+    }
+
+    /// The default DocSales simulator (200 creations a month).
+    pub fn docsales() -> Self {
+        Sim::DocSales(docsales::DocSalesConfig { token: DOCSALES_TOKEN.to_owned(), ..Default::default() })
     }
 
     async fn spawn(&self) -> (Simulator, Vars) {
@@ -105,6 +116,12 @@ impl Sim {
                     .with("SGP_TOKEN", config.token.clone())
                     .with("SGP_USER", config.basic_user.clone())
                     .with("SGP_PASSWORD", config.basic_password.clone());
+                (sim, vars)
+            }
+            Sim::DocSales(config) => {
+                let sim = docsales::spawn(listener, config.clone()).await.expect("start simulator");
+                let vars =
+                    Vars::none().with("DOCSALES_URL", sim.base_url()).with("DOCSALES_TOKEN", config.token.clone());
                 (sim, vars)
             }
         }
@@ -321,7 +338,7 @@ pub struct TestHost {
     pub totem_key: String,
     /// Scope `admin`.
     pub admin_key: String,
-    /// The simulated IXC.
+    /// The simulator (IXC unless the builder chose another).
     pub sim: Simulator,
     /// The host's state (store, registry, metrics).
     pub host: Host,
