@@ -358,7 +358,7 @@ const UNAUTHORIZED: &str = "Token de acesso inválido ou ausente";
 
 fn fault_status(status: StatusCode) -> Response {
     match status.as_u16() {
-        401 => error(StatusCode::UNAUTHORIZED, UNAUTHORIZED),
+        401 => unauthorized(),
         500..=599 => (
             status,
             [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
@@ -386,7 +386,7 @@ fn fault_business_error(message: &str) -> Response {
 }
 
 /// `Authorization: Token <token>` (or `Bearer`), or a `token` header.
-fn authorized(app: &App, headers: &HeaderMap) -> Result<(), Response> {
+fn authorized(app: &App, headers: &HeaderMap) -> bool {
     let given = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -395,15 +395,16 @@ fn authorized(app: &App, headers: &HeaderMap) -> Result<(), Response> {
             (scheme.eq_ignore_ascii_case("token") || scheme.eq_ignore_ascii_case("bearer")).then(|| rest.trim())
         })
         .or_else(|| headers.get("token").and_then(|v| v.to_str().ok()).map(str::trim));
-    match given {
-        Some(token) if !app.config.token.is_empty() && token == app.config.token => Ok(()),
-        _ => Err(error(StatusCode::UNAUTHORIZED, UNAUTHORIZED)),
-    }
+    given.is_some_and(|token| !app.config.token.is_empty() && token == app.config.token)
+}
+
+fn unauthorized() -> Response {
+    error(StatusCode::UNAUTHORIZED, UNAUTHORIZED)
 }
 
 async fn not_found(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
-    if let Err(refused) = authorized(&app, &headers) {
-        return refused;
+    if !authorized(&app, &headers) {
+        return unauthorized();
     }
     error(StatusCode::NOT_FOUND, "Registro não encontrado")
 }
@@ -413,8 +414,8 @@ async fn customer_proposals(
     Path(customer_id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(refused) = authorized(&app, &headers) {
-        return refused;
+    if !authorized(&app, &headers) {
+        return unauthorized();
     }
     let data = app.data();
     let Some(index) = data.customer_index(&customer_id) else {
@@ -440,8 +441,8 @@ async fn customer_proposals(
 }
 
 async fn proposal(State(app): State<Arc<App>>, Path(id): Path<String>, headers: HeaderMap) -> Response {
-    if let Err(refused) = authorized(&app, &headers) {
-        return refused;
+    if !authorized(&app, &headers) {
+        return unauthorized();
     }
     match app.data().proposal(&id) {
         Some(p) => axum::Json(p.clone()).into_response(),
@@ -450,8 +451,8 @@ async fn proposal(State(app): State<Arc<App>>, Path(id): Path<String>, headers: 
 }
 
 async fn registration_data(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
-    if let Err(refused) = authorized(&app, &headers) {
-        return refused;
+    if !authorized(&app, &headers) {
+        return unauthorized();
     }
     axum::Json(json!({
         "signature_types": SIGNATURE_TYPES.iter().map(|(id, name)| json!({"id": id, "name": name})).collect::<Vec<_>>(),
@@ -514,8 +515,8 @@ fn id_field<T: Copy>(
 }
 
 async fn create(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Response {
-    if let Err(refused) = authorized(&app, &headers) {
-        return refused;
+    if !authorized(&app, &headers) {
+        return unauthorized();
     }
     let mut data = app.data();
     let month = current_month();
