@@ -196,6 +196,16 @@ async fn docsales_refusals_and_outages_are_mapped() {
     let reply = host.call_with(&host.app_key, "create_order", order(2), &[]).await;
     assert_problem(&reply, 503, "upstream_unavailable");
     assert_eq!(quota_view(&host, "create_order").await["used"], 0, "nothing was created: units back");
+
+    // A 2xx without a readable proposal: it may exist, so the unit stays spent.
+    host.sim.faults().push_for("/api/v1/proposals", Fault::Garbage { times: 1 });
+    let reply = host.call_with(&host.app_key, "create_order", order(3), &[]).await;
+    let problem = assert_problem(&reply, 502, "plugin_failed");
+    let id = problem["invocation_id"].as_str().unwrap_or_default();
+    let logged = host.invocations().await.into_iter().find(|i| i.id == id).expect("the invocation is logged");
+    let reason = logged.detail.unwrap_or_default();
+    assert!(reason.contains("may have been created"), "{reason}");
+    assert_eq!(quota_view(&host, "create_order").await["used"], 1, "an unknown outcome keeps its unit");
     host.stop().await;
 
     // DocSales' own monthly limit (creations by other integrations of the account count there).
