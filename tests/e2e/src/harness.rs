@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use ponte_contract::Scope;
-use ponte_erp_sim::{Simulator, hubsoft, ixc, plugstorage, sgp};
+use ponte_erp_sim::{Simulator, docsales, hubsoft, ixc, plugstorage, sgp};
 use ponte_host::breaker::BreakerOptions;
 use ponte_host::config::vars::Vars;
 use ponte_host::invoke::{Host, HostOptions};
@@ -74,7 +74,10 @@ pub const HUBSOFT_CLIENT_SECRET: &str = "hubsoft-test-client-secret-3b9f27c1d4e8
 /// The password of the default Hubsoft simulator's user; tests assert it never leaks.
 pub const HUBSOFT_PASSWORD: &str = "hubsoft-test-password-a61e0c95f2d7";
 
-/// Which simulated ERP a [`TestHost`] runs beside the server.
+/// The token the default DocSales simulator accepts.
+pub const DOCSALES_TOKEN: &str = "docsales-test-token-3e9a71c05b2d4f86";
+
+/// Which simulated ERP (or third-party service) a [`TestHost`] runs beside the server.
 #[derive(Clone)]
 pub enum Sim {
     /// IXC Soft. Automations reach it with `${env:IXC_URL}` / `${env:IXC_TOKEN}`.
@@ -88,6 +91,9 @@ pub enum Sim {
     /// PlugStorage (fiscal documents). Automations reach it with `${env:PLUGSTORAGE_URL}`,
     /// `${env:PLUGSTORAGE_TOKEN}`, `${env:PLUGSTORAGE_EMAIL}`, `${env:PLUGSTORAGE_PASSWORD}`.
     PlugStorage(plugstorage::PlugStorageConfig),
+    /// DocSales (sales proposals). Automations reach it with `${env:DOCSALES_URL}` and
+    /// `${env:DOCSALES_TOKEN}`.
+    DocSales(docsales::DocSalesConfig),
 }
 
 /// The token the default PlugStorage simulator accepts.
@@ -126,6 +132,11 @@ impl Sim {
             password: PLUGSTORAGE_PASSWORD.to_owned(),
             ..plugstorage::PlugStorageConfig::default()
         })
+    }
+
+    /// The default DocSales simulator (200 creations a month).
+    pub fn docsales() -> Self {
+        Sim::DocSales(docsales::DocSalesConfig { token: DOCSALES_TOKEN.to_owned(), ..Default::default() })
     }
 
     /// Starts the simulator; returns it with the variables automations reach it by.
@@ -168,6 +179,11 @@ impl Sim {
                     var("HUBSOFT_USERNAME", &config.username),
                     var("HUBSOFT_PASSWORD", &config.password),
                 ];
+                (sim, vars)
+            }
+            Sim::DocSales(config) => {
+                let sim = docsales::spawn(listener, config.clone()).await.expect("start simulator");
+                let vars = vec![var("DOCSALES_URL", &sim.base_url()), var("DOCSALES_TOKEN", &config.token)];
                 (sim, vars)
             }
         }

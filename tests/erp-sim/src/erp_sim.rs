@@ -56,6 +56,7 @@
 //! | `GET /__sim/postings`    | `{"<invoice id>": count}`: payments posted through the API ([`Simulator::all_postings`]) |
 //! | `GET /__sim/tokens`      | `{"grants":N}`: OAuth2 access tokens granted ([`Simulator::token_grants`]; Hubsoft) |
 //! | `DELETE /__sim/tokens`   | revoke every token granted so far ([`Simulator::revoke_tokens`]); 204 |
+//! | `GET /__sim/counts`      | `{"<name>": count}`: a simulator's own counters ([`Simulator::count`]; DocSales: `creation_requests`, `creations`) |
 //!
 //! # Layout
 //!
@@ -70,6 +71,8 @@
 //!   the dataset and records, `hubsoft/api.rs` the endpoints);
 //! - [`plugstorage`]: PlugStorage (fiscal XML/PDF storage, not an ERP: the same people's
 //!   fiscal notes, every auth refusal of its seed; `plugstorage/data.rs` the documents);
+//! - [`docsales`]: DocSales' sales-proposal API (not an ERP: a third-party service adapters
+//!   call), with its monthly cap on creations;
 //! - `params` (request fields from JSON, form and query strings), `payment` (money in the ERPs'
 //!   text forms, valid boleto lines, valid PIX BR Codes) and `pdf` (a minimal PDF writer):
 //!   pieces every simulator uses.
@@ -88,6 +91,7 @@ use axum::routing::get;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub mod docsales;
 pub mod faults;
 pub mod hubsoft;
 pub mod ixc;
@@ -161,6 +165,12 @@ impl Simulator {
         self.core.token_epoch.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// A simulator's own named counter (0 when never counted), e.g.
+    /// [`docsales::CREATION_REQUESTS`]: what `GET /__sim/counts` answers one by one.
+    pub fn count(&self, name: &str) -> u64 {
+        self.core.lock_counts().get(name).copied().unwrap_or(0)
+    }
+
     /// Stops accepting connections, lets in-flight requests finish and waits for the server to
     /// stop.
     pub async fn shutdown(mut self) {
@@ -196,6 +206,9 @@ pub(crate) struct Core {
     pub(crate) token_grants: AtomicU64,
     /// Tokens granted in an earlier epoch are revoked ([`Simulator::revoke_tokens`]).
     pub(crate) token_epoch: AtomicU64,
+    /// Named counters a simulator keeps for tests (e.g. DocSales' creation requests). Never
+    /// held across an `.await`.
+    counts: Mutex<BTreeMap<&'static str, u64>>,
 }
 
 impl Core {
@@ -210,6 +223,16 @@ impl Core {
 
     fn postings(&self, invoice_id: &str) -> u32 {
         self.lock_postings().get(invoice_id).copied().unwrap_or(0)
+    }
+
+    /// Adds one to the named counter.
+    pub(crate) fn bump(&self, name: &'static str) {
+        *self.lock_counts().entry(name).or_default() += 1;
+    }
+
+    fn lock_counts(&self) -> std::sync::MutexGuard<'_, BTreeMap<&'static str, u64>> {
+        // Each update is one statement: the map stays consistent.
+        self.counts.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     fn lock_postings(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, u32>> {
@@ -291,6 +314,7 @@ fn admin_router(core: Arc<Core>) -> Router {
         .route("/__sim/chaos", get(show_chaos).put(set_chaos).delete(clear_chaos))
         .route("/__sim/postings", get(list_postings))
         .route("/__sim/tokens", get(show_tokens).delete(revoke_tokens))
+        .route("/__sim/counts", get(list_counts))
         .with_state(core)
 }
 
@@ -366,6 +390,11 @@ async fn revoke_tokens(State(core): State<Arc<Core>>) -> StatusCode {
 async fn list_postings(State(core): State<Arc<Core>>) -> Response {
     let postings = core.lock_postings().clone();
     axum::Json(postings).into_response()
+}
+
+async fn list_counts(State(core): State<Arc<Core>>) -> Response {
+    let counts = core.lock_counts().clone();
+    axum::Json(counts).into_response()
 }
 
 /// Serves `api` (already wrapped in the fault middleware) plus the admin endpoints on
