@@ -1,21 +1,23 @@
-//! `ponte demo`: the whole product on one machine. It starts the bundled IXC simulator on
-//! loopback, loads `plugins/` and `automations/` (whose `demo` tenant points at the simulator
-//! through `${env:PONTE_DEMO_IXC_URL}` and `${env:PONTE_DEMO_IXC_TOKEN}`, supplied here), opens
-//! a SQLite file, creates fresh app, totem and admin keys, prints copy-paste `curl` lines, and
-//! serves until Ctrl-C.
+//! `ponte demo`: the whole product on one machine. It starts the bundled simulators on loopback
+//! (IXC, PlugStorage, DocSales), loads `plugins/` and `automations/` (whose `demo` tenant points
+//! at the IXC simulator and whose `mixed` tenant mixes all three, through `${env:PONTE_DEMO_*}`
+//! variables supplied here), opens a SQLite file, creates fresh app, totem and admin keys,
+//! prints copy-paste `curl` lines, and serves until Ctrl-C.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::Context as _;
 use ponte_contract::Scope;
-use ponte_erp_sim::ixc;
+use ponte_erp_sim::{docsales, ixc, plugstorage};
 
 use crate::config::vars::Vars;
 use crate::registry::Sources;
 
 /// The demo tenant's id (`automations/demo.toml`).
 pub const DEMO_TENANT: &str = "demo";
+/// The tenant that mixes services (`automations/mixed.toml`).
+pub const MIXED_TENANT: &str = "mixed";
 
 /// Options of `ponte demo`.
 #[derive(Debug, Clone)]
@@ -35,10 +37,20 @@ pub struct DemoOptions {
 /// # Errors
 /// When the simulator, the store or the listener can't start, or the demo tenant fails to load.
 pub async fn run(options: DemoOptions) -> anyhow::Result<()> {
-    let sim_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.context("failed to bind the simulator")?;
+    let bind = || tokio::net::TcpListener::bind("127.0.0.1:0");
     let sim_config = ixc::IxcConfig::default();
     let token = sim_config.token.clone();
-    let sim = ixc::spawn(sim_listener, sim_config).await.context("failed to start the IXC simulator")?;
+    let sim = ixc::spawn(bind().await.context("failed to bind a simulator")?, sim_config)
+        .await
+        .context("failed to start the IXC simulator")?;
+    let fiscal_config = plugstorage::PlugStorageConfig::default();
+    let fiscal = plugstorage::spawn(bind().await.context("failed to bind a simulator")?, fiscal_config.clone())
+        .await
+        .context("failed to start the PlugStorage simulator")?;
+    let sales_config = docsales::DocSalesConfig::default();
+    let sales = docsales::spawn(bind().await.context("failed to bind a simulator")?, sales_config.clone())
+        .await
+        .context("failed to start the DocSales simulator")?;
 
     std::fs::create_dir_all(&options.data_dir)
         .with_context(|| format!("failed to create {}", options.data_dir.display()))?;
@@ -46,7 +58,15 @@ pub async fn run(options: DemoOptions) -> anyhow::Result<()> {
     let sources = Sources {
         plugins: vec![options.plugins],
         automations: options.automations,
-        vars: Vars::env().with("PONTE_DEMO_IXC_URL", sim.base_url()).with("PONTE_DEMO_IXC_TOKEN", token),
+        vars: Vars::env()
+            .with("PONTE_DEMO_IXC_URL", sim.base_url())
+            .with("PONTE_DEMO_IXC_TOKEN", token)
+            .with("PONTE_DEMO_PLUGSTORAGE_URL", fiscal.base_url())
+            .with("PONTE_DEMO_PLUGSTORAGE_TOKEN", fiscal_config.token)
+            .with("PONTE_DEMO_PLUGSTORAGE_EMAIL", fiscal_config.email)
+            .with("PONTE_DEMO_PLUGSTORAGE_PASSWORD", fiscal_config.password)
+            .with("PONTE_DEMO_DOCSALES_URL", sales.base_url())
+            .with("PONTE_DEMO_DOCSALES_TOKEN", sales_config.token),
         http_limits: Default::default(),
     };
     let host = crate::bootstrap(&database, &sources, Default::default()).await?;
@@ -62,17 +82,25 @@ pub async fn run(options: DemoOptions) -> anyhow::Result<()> {
             .context("failed to create a demo key")?;
         keys.push((scope, key.token));
     }
+    let mixed_key = if host.registry.tenants.contains_key(MIXED_TENANT) {
+        let key = host.store.create_api_key(MIXED_TENANT, &[Scope::App], "ponte demo").await;
+        Some(key.context("failed to create a demo key")?.token)
+    } else {
+        None
+    };
     let listener = tokio::net::TcpListener::bind(options.listen)
         .await
         .with_context(|| format!("failed to listen on {} (is another ponte running? use --listen)", options.listen))?;
     let addr = listener.local_addr()?;
-    print_banner(addr, &sim.base_url(), &keys);
+    print_banner(addr, &sim.base_url(), &keys, mixed_key.as_deref());
     crate::server::serve(listener, host, crate::server::shutdown_signal()).await?;
     sim.shutdown().await;
+    fiscal.shutdown().await;
+    sales.shutdown().await;
     Ok(())
 }
 
-fn print_banner(addr: SocketAddr, sim_url: &str, keys: &[(Scope, String)]) {
+fn print_banner(addr: SocketAddr, sim_url: &str, keys: &[(Scope, String)], mixed_key: Option<&str>) {
     let key = |scope: Scope| keys.iter().find(|(s, _)| *s == scope).map(|(_, k)| k.as_str()).unwrap_or("");
     let base = format!("http://{addr}");
     let cpf = ixc::data::CUSTOMER_CPF;
@@ -103,4 +131,13 @@ Ctrl-C stops.
         totem = key(Scope::Totem),
         admin = key(Scope::Admin),
     );
+    if let Some(mixed) = mixed_key {
+        println!(
+            r#"Tenant `{MIXED_TENANT}` mixes services (automations/mixed.toml): IXC for invoices, PlugStorage for fiscal notes, DocSales for orders.
+  mixed app key  {mixed}
+  curl -s {base}/v1/functions -H 'Authorization: Bearer {mixed}'
+  curl -s {base}/v1/functions/list_fiscal_notes -H 'Authorization: Bearer {mixed}' -H 'Content-Type: application/json' -d '{{"customer_document_number": "{cpf}"}}'
+"#
+        );
+    }
 }
