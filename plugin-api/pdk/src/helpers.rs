@@ -13,6 +13,36 @@ use ponte_contract::normalize::money::{IntegerUnit, Money};
 
 pub use crate::http::basic_auth;
 
+/// A JSON value as text, the way ERPs' loosely typed answers need reading: strings trimmed,
+/// numbers with their exact text, booleans as `true`/`false`, anything else (`null`, absent,
+/// objects) as `""`.
+pub fn text(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(s) => s.trim().to_owned(),
+        serde_json::Value::Number(n) => n.to_string(),
+        serde_json::Value::Bool(b) => b.to_string(),
+        _ => String::new(),
+    }
+}
+
+/// The array at `key` of `value` (absent or `null` → empty).
+pub fn array<'a>(value: &'a serde_json::Value, key: &str) -> &'a [serde_json::Value] {
+    value[key].as_array().map_or(&[], Vec::as_slice)
+}
+
+/// A CPF/CNPJ reduced to its characters, upper-cased (`"12.ABC.345/01DE-35"` →
+/// `"12ABC34501DE35"`), to compare an ERP's masked form with the host's normalized input.
+pub fn document_key(text: &str) -> String {
+    text.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_uppercase()).collect()
+}
+
+/// Whether a Brazilian ERP's refusal says the record doesn't exist ("Cliente não encontrado",
+/// "Contrato não localizado", "inexistente"...): for lookups, an unknown record, not an error.
+pub fn says_not_found(message: &str) -> bool {
+    let lower = message.to_lowercase();
+    ["encontrad", "localizad", "inexistente", "não existe", "nao existe"].iter().any(|w| lower.contains(w))
+}
+
 /// The ASCII digits of `text` (`"714.602.380-01"` → `"71460238001"`).
 pub fn only_digits(text: &str) -> String {
     text.chars().filter(char::is_ascii_digit).collect()

@@ -32,6 +32,37 @@ use serde::de::DeserializeOwned;
 use crate::bindings::ponte::plugin::http as wit;
 use crate::error::Error;
 
+/// An answer that passed the HTTP checks, as ERPs that report business errors inside an HTTP
+/// 200 give it (`{"status": "error", "msg": ...}` and the like): accepted, or refused with the
+/// service's message and its whole body.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reply {
+    /// The service accepted the request: its whole JSON answer.
+    Ok(serde_json::Value),
+    /// The service refused it.
+    Refused {
+        /// The service's name, for messages (`"SGP"`, `"Hubsoft"`).
+        service: &'static str,
+        /// Its message.
+        message: String,
+        /// Its whole answer.
+        body: serde_json::Value,
+    },
+}
+
+impl Reply {
+    /// The answer, or [`Error::UpstreamError`] with the service's message when it refused.
+    ///
+    /// # Errors
+    /// [`Error::UpstreamError`] for a refusal.
+    pub fn accepted(self) -> Result<serde_json::Value, Error> {
+        match self {
+            Reply::Ok(value) => Ok(value),
+            Reply::Refused { service, message, .. } => Err(Error::upstream(format!("{service}: {message}"))),
+        }
+    }
+}
+
 /// An HTTP request, built step by step and sent with [`Request::send`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {

@@ -4,6 +4,8 @@
 
 use std::time::Duration;
 
+pub(crate) use ponte_pdk::helpers::{array, document_key, says_not_found, text};
+pub(crate) use ponte_pdk::http::Reply;
 use ponte_pdk::http::{Request, Response};
 use ponte_pdk::serde_json::{Value, json};
 use ponte_pdk::{Error, config, kv, log};
@@ -16,24 +18,6 @@ pub(crate) struct Hubsoft {
     client_secret: String,
     username: String,
     password: String,
-}
-
-/// A Hubsoft answer that passed the HTTP checks.
-pub(crate) enum Reply {
-    /// `status` anything but `"error"` (`"success"`, the documented `"suscess"`, absent).
-    Ok(Value),
-    /// `status: "error"` with Hubsoft's `msg`.
-    Refused { message: String, body: Value },
-}
-
-impl Reply {
-    /// The answer, or [`Error::UpstreamError`] with Hubsoft's message when it refused.
-    pub(crate) fn accepted(self) -> Result<Value, Error> {
-        match self {
-            Reply::Ok(value) => Ok(value),
-            Reply::Refused { message, .. } => Err(Error::upstream(format!("Hubsoft: {message}"))),
-        }
-    }
 }
 
 /// How much earlier than `expires_in` the cached token is dropped: a tenth, between 1 s and 5 min.
@@ -195,33 +179,7 @@ pub(crate) fn envelope(body: Value) -> Result<Reply, Error> {
         if message.is_empty() {
             message = "refused without a message".to_owned();
         }
-        return Ok(Reply::Refused { message, body });
+        return Ok(Reply::Refused { service: "Hubsoft", message, body });
     }
     Ok(Reply::Ok(body))
-}
-
-/// Whether a refusal says the record doesn't exist ("Cliente não encontrado").
-pub(crate) fn says_not_found(message: &str) -> bool {
-    let lower = message.to_lowercase();
-    ["encontrad", "localizad", "inexistente", "não existe", "nao existe"].iter().any(|w| lower.contains(w))
-}
-
-/// A JSON value as text: strings trimmed, numbers with their exact text, `null` as `""`.
-pub(crate) fn text(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.trim().to_owned(),
-        Value::Number(n) => n.to_string(),
-        Value::Bool(b) => b.to_string(),
-        _ => String::new(),
-    }
-}
-
-/// The array at `key` (absent or `null` → empty).
-pub(crate) fn array<'a>(value: &'a Value, key: &str) -> &'a [Value] {
-    value[key].as_array().map_or(&[], Vec::as_slice)
-}
-
-/// A CPF/CNPJ reduced to its characters, to compare Hubsoft's with the host's.
-pub(crate) fn document_key(text: &str) -> String {
-    text.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_uppercase()).collect()
 }

@@ -186,7 +186,7 @@ pub(crate) fn settle_invoice(hs: &Hubsoft, input: &SettleInvoiceInput) -> Result
     }
     match hs.post("financeiro/fatura/liquidar", &body)? {
         Reply::Ok(answer) => Ok(SettleInvoiceOutput { success: true, api_response: answer }),
-        Reply::Refused { message, body } if message.to_lowercase().contains("quitad") => {
+        Reply::Refused { message, body, .. } if message.to_lowercase().contains("quitad") => {
             log::info(format!("invoice {id} was already paid at Hubsoft"));
             Ok(SettleInvoiceOutput { success: true, api_response: body })
         }

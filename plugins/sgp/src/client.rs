@@ -1,6 +1,8 @@
 //! SGP's transport: base URL, the two auth methods, form/JSON/query requests, and the answer's
 //! envelope (`HTTP 200` with `{"status":0,"msg":"..."}` for a business error).
 
+pub(crate) use ponte_pdk::helpers::{array, document_key, says_not_found, text};
+pub(crate) use ponte_pdk::http::Reply;
 use ponte_pdk::http::{Request, Response};
 use ponte_pdk::serde_json::{Map, Value};
 use ponte_pdk::{Error, config};
@@ -19,24 +21,6 @@ pub(crate) struct Sgp {
     /// `https://<isp>.sgp.net.br`, without a trailing `/`.
     base: String,
     auth: Auth,
-}
-
-/// An SGP answer that passed the HTTP checks.
-pub(crate) enum Reply {
-    /// `status` 1 (or absent) / `success: true`: the whole JSON answer.
-    Ok(Value),
-    /// `status: 0` / `status: false` / `success: false` with SGP's message (`msg`).
-    Refused { message: String, body: Value },
-}
-
-impl Reply {
-    /// The answer, or [`Error::UpstreamError`] with SGP's message when it refused.
-    pub(crate) fn accepted(self) -> Result<Value, Error> {
-        match self {
-            Reply::Ok(value) => Ok(value),
-            Reply::Refused { message, .. } => Err(Error::UpstreamError(format!("SGP: {message}"))),
-        }
-    }
 }
 
 impl Sgp {
@@ -160,40 +144,11 @@ fn envelope(body: Value) -> Result<Reply, Error> {
         .map(|key| text(&body[*key]))
         .find(|m| !m.is_empty())
         .unwrap_or_else(|| "refused without a message".to_owned());
-    Ok(Reply::Refused { message, body })
-}
-
-/// Whether a refusal's message says the record doesn't exist ("Cliente não encontrado",
-/// "Contrato não localizado", ...): for lookups, an unknown customer, not an error.
-pub(crate) fn says_not_found(message: &str) -> bool {
-    let lower = message.to_lowercase();
-    ["encontrad", "localizad", "inexistente", "não existe", "nao existe"].iter().any(|w| lower.contains(w))
-}
-
-/// A JSON value as text: strings as they are, numbers with their exact text, `null` / absent
-/// as `""`.
-pub(crate) fn text(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.trim().to_owned(),
-        Value::Number(n) => n.to_string(),
-        Value::Bool(b) => b.to_string(),
-        _ => String::new(),
-    }
+    Ok(Reply::Refused { service: "SGP", message, body })
 }
 
 /// The first non-empty text among `keys` of `record` (SGP's key spelling drifts: `contratoId`
 /// / `contrato` / `id`, `codigoPix` / `codigopix`).
 pub(crate) fn first(record: &Value, keys: &[&str]) -> String {
     keys.iter().map(|key| text(&record[*key])).find(|t| !t.is_empty()).unwrap_or_default()
-}
-
-/// The array at `key` (absent or `null` → empty).
-pub(crate) fn array<'a>(value: &'a Value, key: &str) -> &'a [Value] {
-    value[key].as_array().map_or(&[], Vec::as_slice)
-}
-
-/// A CPF/CNPJ reduced to its characters (`"12.ABC.345/01DE-35"` → `"12ABC34501DE35"`), to
-/// compare the ERP's masked form with the host's normalized input.
-pub(crate) fn document_key(text: &str) -> String {
-    text.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_uppercase()).collect()
 }
