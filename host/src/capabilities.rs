@@ -122,7 +122,7 @@ pub(crate) async fn test_capabilities(deadline: Instant, settings: &[(&str, &str
         deadline,
         http: http::HttpCapability::new(upstream, deadline, Arc::clone(&redactor)),
         config,
-        kv: kv::KvCapability::new(store, "t", "c"),
+        kv: kv::KvCapability::new(store, "t", "c", &info.id, deadline),
         log: log::LogCapability::new(info, Arc::clone(&redactor)),
         clock: clock::Clock::system(),
         redactor,

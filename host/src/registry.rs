@@ -59,7 +59,7 @@ impl Connection {
             deadline,
             http: HttpCapability::new(Arc::clone(&self.upstream), deadline, Arc::clone(&self.redactor)),
             config: self.config.clone(),
-            kv: KvCapability::new(store.clone(), &info.tenant, &self.name),
+            kv: KvCapability::new(store.clone(), &info.tenant, &self.name, &info.id, deadline),
             log: LogCapability::new(Arc::clone(&info), Arc::clone(&self.redactor)),
             clock,
             redactor: Arc::clone(&self.redactor),

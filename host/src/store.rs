@@ -11,6 +11,7 @@
 //! - `store/api_keys.rs`: `api_keys`, token generation and [`Store::authenticate`].
 //! - `store/invocations.rs`: `invocations`, one row per call for audit and debugging.
 //! - `store/kv.rs`: `kv`, namespaced strings with an optional expiry.
+//! - `store/kv_locks.rs`: `kv_locks`, named locks plugins hold while they refresh a session.
 //! - `store/idempotency.rs`: `idempotency`, the first answer of each writing call per key.
 //! - `store/settlements.rs`: `settlements`, the durable queue of payments to post.
 //! - `store/quotas.rs`: `quota_usage`, units of upstream quotas used per connection and period.
@@ -25,6 +26,7 @@
 //! | `api_keys`    | `id` (12 hex chars)  | tenant, SHA-256 of the token, scopes, label, revocation  |
 //! | `invocations` | `id` (UUID text)     | tenant, function, plugin, timing, status, outcome, JSON  |
 //! | `kv`          | `(namespace, key)`   | value, expiry                                            |
+//! | `kv_locks`    | `(namespace, name)`  | the invocation holding it, lease expiry                  |
 //! | `idempotency` | `(tenant, function, key)` | request hash, state, lease, the answer, expiry      |
 //! | `settlements` | `id` (UUID v7 text)  | one payment to post: input, state, attempts, lease, result |
 //! | `quota_usage` | `(tenant, connection, quota, period)` | units used                      |
@@ -113,6 +115,7 @@ mod api_keys;
 mod idempotency;
 mod invocations;
 mod kv;
+mod kv_locks;
 mod quotas;
 mod settlements;
 mod tenants;

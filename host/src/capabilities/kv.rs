@@ -1,7 +1,21 @@
 //! A small durable key-value store for plugins (OAuth tokens, sessions), namespaced per tenant
-//! and connection so two tenants on the same plugin never see each other's entries.
+//! and connection so two tenants on the same plugin never see each other's entries, and the
+//! named locks that let one call at a time refresh such a session.
+//!
+//! # Locks
+//! [`KvCapability::lock`] takes a lock shared by every call of the connection on every host that
+//! shares the store (a row in `kv_locks`), waiting a bounded time while another call holds it.
+//! A lock is a lease that ends with the call: the call's deadline plus [`LOCK_GRACE`] if its host
+//! dies, and at once when the call ends however it ends (the last clone of the call's
+//! [`KvCapability`] releases what it still holds). Waiting polls the store, starting at
+//! [`FIRST_POLL`] and backing off to [`MAX_POLL`]: a refresh takes an upstream round trip, so a
+//! few milliseconds of extra wait are nothing, and no host-to-host signalling is needed.
+//!
+//! The protocol plugins run on top (double-checked: read, lock, read again, produce, store,
+//! unlock) is `ponte_contract::single_flight`, shared by the PDK and the Rhai runtime.
 
-use std::time::Duration;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use crate::capabilities::CapabilityError;
 use crate::store::Store;
@@ -10,18 +24,46 @@ use crate::store::Store;
 pub const MAX_KEY_LEN: usize = 256;
 /// Largest value accepted.
 pub const MAX_VALUE_LEN: usize = 64 * 1024;
+/// How long a lock outlives its holder's deadline if the holder's host dies.
+pub const LOCK_GRACE: Duration = Duration::from_secs(5);
+/// The first pause of a lock wait.
+pub const FIRST_POLL: Duration = Duration::from_millis(5);
+/// The longest pause of a lock wait.
+pub const MAX_POLL: Duration = Duration::from_millis(100);
 
-/// The kv capability of one connection.
+/// The kv capability of one call through one connection.
 #[derive(Clone)]
 pub struct KvCapability {
     store: Store,
     namespace: String,
+    locks: Arc<HeldLocks>,
+}
+
+/// The locks one call holds; released when the call's last [`KvCapability`] clone drops.
+struct HeldLocks {
+    store: Store,
+    namespace: String,
+    /// The invocation, as the locks' owner.
+    owner: String,
+    deadline: Instant,
+    held: Mutex<Vec<String>>,
+    /// Where to release what is left at the end (none outside a runtime: the leases expire).
+    runtime: Option<tokio::runtime::Handle>,
 }
 
 impl KvCapability {
-    /// The kv of `tenant`'s `connection`.
-    pub fn new(store: Store, tenant: &str, connection: &str) -> Self {
-        KvCapability { store, namespace: format!("{tenant}/{connection}") }
+    /// The kv of `tenant`'s `connection` for the invocation `invocation`, ending at `deadline`.
+    pub fn new(store: Store, tenant: &str, connection: &str, invocation: &str, deadline: Instant) -> Self {
+        let namespace = format!("{tenant}/{connection}");
+        let locks = Arc::new(HeldLocks {
+            store: store.clone(),
+            namespace: namespace.clone(),
+            owner: invocation.to_owned(),
+            deadline,
+            held: Mutex::new(Vec::new()),
+            runtime: tokio::runtime::Handle::try_current().ok(),
+        });
+        KvCapability { store, namespace, locks }
     }
 
     /// A value, if set and not expired.
@@ -53,6 +95,68 @@ impl KvCapability {
         check_key(key)?;
         self.store.kv_delete(&self.namespace, key).await.map_err(|_| CapabilityError::Storage)
     }
+
+    /// Takes the connection's lock `name`, waiting up to `wait` (never past the call's deadline)
+    /// while another call holds it; whether this call holds it now. Taking a lock the call
+    /// already holds answers `true`.
+    ///
+    /// # Errors
+    /// As [`KvCapability::get`] (lock names are checked as keys).
+    pub async fn lock(&self, name: &str, wait: Duration) -> Result<bool, CapabilityError> {
+        check_key(name)?;
+        let locks = &self.locks;
+        let give_up = Instant::now().checked_add(wait).map_or(locks.deadline, |at| at.min(locks.deadline));
+        let mut pause = FIRST_POLL;
+        loop {
+            let lease = locks.deadline.saturating_duration_since(Instant::now()) + LOCK_GRACE;
+            let taken = self
+                .store
+                .kv_try_lock(&self.namespace, name, &locks.owner, lease)
+                .await
+                .map_err(|_| CapabilityError::Storage)?;
+            if taken {
+                let mut held = locks.held.lock().unwrap_or_else(PoisonError::into_inner);
+                if !held.iter().any(|h| h == name) {
+                    held.push(name.to_owned());
+                }
+                return Ok(true);
+            }
+            let now = Instant::now();
+            if now >= give_up {
+                return Ok(false);
+            }
+            tokio::time::sleep(pause.min(give_up - now)).await;
+            pause = (pause * 2).min(MAX_POLL);
+        }
+    }
+
+    /// Releases the lock `name`; whether this call held it.
+    ///
+    /// # Errors
+    /// As [`KvCapability::get`].
+    pub async fn unlock(&self, name: &str) -> Result<bool, CapabilityError> {
+        check_key(name)?;
+        self.locks.held.lock().unwrap_or_else(PoisonError::into_inner).retain(|h| h != name);
+        self.store.kv_unlock(&self.namespace, name, &self.locks.owner).await.map_err(|_| CapabilityError::Storage)
+    }
+}
+
+impl Drop for HeldLocks {
+    fn drop(&mut self) {
+        let held = std::mem::take(self.held.get_mut().unwrap_or_else(PoisonError::into_inner));
+        if held.is_empty() {
+            return;
+        }
+        let Some(runtime) = self.runtime.take() else { return };
+        let (store, namespace, owner) = (self.store.clone(), self.namespace.clone(), self.owner.clone());
+        runtime.spawn(async move {
+            for name in held {
+                if let Err(e) = store.kv_unlock(&namespace, &name, &owner).await {
+                    tracing::warn!(error = %e, lock = %name, "could not release a plugin's kv lock; its lease will expire");
+                }
+            }
+        });
+    }
 }
 
 fn check_key(key: &str) -> Result<(), CapabilityError> {
@@ -60,4 +164,71 @@ fn check_key(key: &str) -> Result<(), CapabilityError> {
         return Err(CapabilityError::Invalid(format!("kv keys are 1 to {MAX_KEY_LEN} printable characters")));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECOND: Duration = Duration::from_secs(1);
+
+    fn call(store: &Store, invocation: &str) -> KvCapability {
+        KvCapability::new(store.clone(), "acme", "erp", invocation, Instant::now() + 10 * SECOND)
+    }
+
+    #[tokio::test]
+    async fn one_call_holds_a_lock_while_the_others_wait_or_give_up() -> anyhow::Result<()> {
+        let store = Store::open("sqlite::memory:").await?;
+        let (first, second) = (call(&store, "call-1"), call(&store, "call-2"));
+        assert!(first.lock("login", Duration::ZERO).await?);
+        assert!(first.lock("login", Duration::ZERO).await?, "re-taking one's own lock");
+        let started = Instant::now();
+        assert!(!second.lock("login", Duration::from_millis(50)).await?, "held by call-1");
+        assert!(started.elapsed() >= Duration::from_millis(50), "it waited");
+
+        let waiter = tokio::spawn(async move { second.lock("login", 5 * SECOND).await });
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        assert!(first.unlock("login").await?);
+        assert!(waiter.await??, "taken as soon as call-1 released it");
+        assert!(!first.unlock("login").await?, "no longer call-1's");
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn a_call_that_ends_holding_a_lock_releases_it() -> anyhow::Result<()> {
+        let store = Store::open("sqlite::memory:").await?;
+        let first = call(&store, "call-1");
+        assert!(first.lock("login", Duration::ZERO).await?);
+        let clone = first.clone();
+        drop(first);
+        let second = call(&store, "call-2");
+        assert!(!second.lock("login", Duration::ZERO).await?, "a clone of call-1's capability is alive");
+        drop(clone);
+        assert!(second.lock("login", 2 * SECOND).await?, "released when the call's last clone dropped");
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn a_wait_never_outlasts_the_call() -> anyhow::Result<()> {
+        let store = Store::open("sqlite::memory:").await?;
+        assert!(call(&store, "call-1").lock("login", Duration::ZERO).await?);
+        // call-1's capability was dropped at once above; take the lock again for a live holder.
+        let holder = call(&store, "call-1b");
+        assert!(holder.lock("login", 2 * SECOND).await?);
+        let short =
+            KvCapability::new(store.clone(), "acme", "erp", "call-2", Instant::now() + Duration::from_millis(80));
+        let started = Instant::now();
+        assert!(!short.lock("login", 60 * SECOND).await?);
+        assert!(started.elapsed() < 2 * SECOND, "gave up at its deadline, not after a minute");
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn lock_names_are_checked_like_keys() -> anyhow::Result<()> {
+        let store = Store::open("sqlite::memory:").await?;
+        let kv = call(&store, "call-1");
+        assert!(matches!(kv.lock("", SECOND).await, Err(CapabilityError::Invalid(_))));
+        assert!(matches!(kv.unlock(&"k".repeat(MAX_KEY_LEN + 1)).await, Err(CapabilityError::Invalid(_))));
+        Ok(())
+    }
 }

@@ -1,5 +1,5 @@
 //! The WebAssembly runtime: adapters compiled to components (`wasm32-wasip2`) against the WIT
-//! world `ponte:plugin@0.1.0` (`plugin-api/wit/`).
+//! world `ponte:plugin@0.1.1` (`plugin-api/wit/`), which also runs plugins built against 0.1.0.
 //!
 //! This module is the only place that touches `wasmtime::Config` (STYLE.md: wrap wasmtime
 //! once). What it narrows wasmtime to:
@@ -49,7 +49,7 @@ pub const MAX_MEMORY: usize = 64 * 1024 * 1024;
 /// Instances alive at once across the process (the pooling allocator's slots).
 pub const MAX_CONCURRENT_INSTANCES: u32 = 256;
 /// WIT package versions of `ponte:plugin` this host runs.
-pub const SUPPORTED_API_VERSIONS: &[&str] = &["0.1.0"];
+pub const SUPPORTED_API_VERSIONS: &[&str] = &["0.1.0", "0.1.1"];
 
 /// The per-call state of a `Store`.
 pub(crate) struct CallState {

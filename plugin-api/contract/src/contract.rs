@@ -13,6 +13,9 @@
 //! - [`validate_input()`]: rejects bad caller input before any plugin runs, with the exact
 //!   `invalid_input` / `invalid_document` errors the HTTP API answers.
 //!
+//! - [`single_flight`]: the protocol plugins run over the host's kv locks to refresh a session
+//!   once under concurrency, shared by the PDK and the Rhai runtime.
+//!
 //! Both plugin runtimes, the HTTP API, the OpenAPI document and the plugin SDK are built on it.
 
 pub mod normalize;
@@ -20,6 +23,7 @@ pub mod normalize;
 pub mod enforce;
 pub mod function;
 pub mod schema;
+pub mod single_flight;
 pub mod validate;
 
 mod remote_id;

@@ -30,6 +30,14 @@ mod imports {
         kv::delete(key).map_err(KvError::from)
     }
 
+    pub(crate) fn kv_lock(name: &str, wait_ms: u32) -> Result<bool, KvError> {
+        kv::lock(name, wait_ms).map_err(KvError::from)
+    }
+
+    pub(crate) fn kv_unlock(name: &str) -> Result<bool, KvError> {
+        kv::unlock(name).map_err(KvError::from)
+    }
+
     pub(crate) fn log_write(level: Level, message: &str) {
         log::write(level, message);
     }
@@ -73,6 +81,21 @@ mod imports {
             host.kv_ttls.remove(key);
             Ok(host.kv.remove(key).is_some())
         })
+    }
+
+    pub(crate) fn kv_lock(name: &str, _wait_ms: u32) -> Result<bool, KvError> {
+        with_current(|host| {
+            if host.kv_busy.contains(name) {
+                return Ok(false);
+            }
+            host.kv_locks_taken += 1;
+            host.kv_locks.insert(name.to_owned());
+            Ok(true)
+        })
+    }
+
+    pub(crate) fn kv_unlock(name: &str) -> Result<bool, KvError> {
+        with_current(|host| Ok(host.kv_locks.remove(name)))
     }
 
     pub(crate) fn log_write(level: Level, message: &str) {

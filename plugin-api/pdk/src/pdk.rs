@@ -89,7 +89,8 @@
 //!
 //! # Versions
 //!
-//! This PDK (0.1) targets the WIT package `ponte:plugin@0.1.0` (`plugin-api/wit/since_v0.1.0`).
+//! This PDK (0.1.1) targets the WIT package `ponte:plugin@0.1.1` (`plugin-api/wit/since_v0.1.1`);
+//! components built with PDK 0.1.0 (`ponte:plugin@0.1.0`) keep loading on hosts that serve 0.1.1.
 //! It only grows: a new contract function is a new [`Adapter`] method whose default answers
 //! [`Error::NotImplemented`]. Breaking changes wait in `PENDING_CHANGES.md`; the
 //! compatibility table is in `README.md`. [`export!`] also records [`PDK_VERSION`] in the

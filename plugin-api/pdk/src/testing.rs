@@ -34,7 +34,7 @@
 //! ```
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use crate::http::{HttpError, Request, Response};
@@ -52,6 +52,12 @@ pub struct FakeHost {
     pub kv: BTreeMap<String, String>,
     /// The TTL (seconds) each kv value was last set with.
     pub kv_ttls: BTreeMap<String, Option<u32>>,
+    /// The kv locks the plugin holds.
+    pub kv_locks: BTreeSet<String>,
+    /// kv locks "another call" holds for the whole run: `kv::lock` on them answers `false`.
+    pub kv_busy: BTreeSet<String>,
+    /// How many times the plugin took a kv lock.
+    pub kv_locks_taken: u32,
     /// Every log line written, in order.
     pub logs: Vec<(Level, String)>,
     /// Every HTTP request sent, in order.
@@ -90,6 +96,9 @@ impl FakeHost {
             config: BTreeMap::new(),
             kv: BTreeMap::new(),
             kv_ttls: BTreeMap::new(),
+            kv_locks: BTreeSet::new(),
+            kv_busy: BTreeSet::new(),
+            kv_locks_taken: 0,
             logs: Vec::new(),
             requests: Vec::new(),
             now: "2026-05-15T12:00:00Z".to_owned(),

@@ -1,5 +1,6 @@
-//! Hubsoft's transport: the OAuth2 password grant with the token cached in the host's kv,
-//! Bearer requests refreshed once on a 401, and the `{"status":"error","msg":...}` envelope
+//! Hubsoft's transport: the OAuth2 password grant with the token cached in the host's kv and
+//! granted once however many calls need it (`kv::cached`/`kv::replace`), Bearer requests
+//! refreshed once on a 401, and the `{"status":"error","msg":...}` envelope
 //! (ERPS.md §3.2, §3.3).
 
 use std::time::Duration;
@@ -7,6 +8,7 @@ use std::time::Duration;
 pub(crate) use ponte_pdk::helpers::{array, document_key, says_not_found, text};
 pub(crate) use ponte_pdk::http::Reply;
 use ponte_pdk::http::{Request, Response};
+use ponte_pdk::kv::Fresh;
 use ponte_pdk::serde_json::{Value, json};
 use ponte_pdk::{Error, config, kv, log};
 
@@ -50,16 +52,15 @@ impl Hubsoft {
         format!("oauth.access_token.{hash:016x}")
     }
 
-    /// The cached token, else a new one.
+    /// The cached token, else a new one: one call of the connection asks for it while the
+    /// others wait and reuse it (`kv::cached`), so a cold start under load logs in once.
     fn token(&self) -> Result<String, Error> {
-        match kv::get(&self.token_key())? {
-            Some(token) if !token.is_empty() => Ok(token),
-            _ => self.grant(),
-        }
+        kv::cached(&self.token_key(), || self.grant())
     }
 
-    /// `POST /oauth/token` (password grant), caching the token a little under `expires_in`.
-    fn grant(&self) -> Result<String, Error> {
+    /// `POST /oauth/token` (password grant): the token, to be cached a little under
+    /// `expires_in` (a token living 1 s or less is stored already expired, so never reused).
+    fn grant(&self) -> Result<Fresh, Error> {
         let body = json!({
             "grant_type": "password",
             "client_id": self.client_id,
@@ -92,23 +93,28 @@ impl Hubsoft {
             ));
         }
         let expires_in = text(&answer["expires_in"]).parse::<u64>().unwrap_or(0);
-        match cache_ttl(expires_in) {
-            Some(ttl) => kv::set(&self.token_key(), &token, Some(ttl))?,
-            None => log::warn(format!("Hubsoft's token expires in {expires_in} s: not cached")),
-        }
+        let ttl_seconds = match cache_ttl(expires_in) {
+            Some(ttl) => u32::try_from(ttl.as_secs()).unwrap_or(u32::MAX),
+            None => {
+                log::warn(format!("Hubsoft's token expires in {expires_in} s: not cached"));
+                0
+            }
+        };
         log::debug(format!("Hubsoft granted a token (expires in {expires_in} s)"));
-        Ok(token)
+        Ok(Fresh { value: token, ttl_seconds: Some(ttl_seconds) })
     }
 
     /// Sends the request `build` makes with a token; on a 401 drops the cached token, asks for
     /// a new one and sends once more (ERPS.md §3.2: re-authenticate on any 401). A second 401
     /// is an error, never a loop.
     fn send(&self, what: &str, build: impl Fn(&str) -> Request) -> Result<Reply, Error> {
-        let mut response = build(&self.token()?).send()?;
+        let token = self.token()?;
+        let mut response = build(&token).send()?;
         if response.status == 401 {
             log::info(format!("Hubsoft refused the cached token on {what}; authenticating again"));
-            kv::delete(&self.token_key())?;
-            response = build(&self.grant()?).send()?;
+            // Replaced once, however many calls were refused the same token at once.
+            let renewed = kv::replace(&self.token_key(), &token, || self.grant())?;
+            response = build(&renewed).send()?;
             if response.status == 401 {
                 return Err(Error::upstream(format!("Hubsoft answered HTTP 401 on {what} even with a new token")));
             }

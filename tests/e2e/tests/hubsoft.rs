@@ -112,3 +112,38 @@ async fn the_secrets_never_reach_the_logs_or_the_invocation_log() {
     }
     host.stop().await;
 }
+
+/// `n` calls at once, each a different function so no host-side coalescing could explain a
+/// single grant: only the plugin's single-flight token refresh can.
+async fn concurrent_calls(host: &TestHost, n: usize) -> Vec<(u16, Value)> {
+    let functions = ["list_invoices", "list_plans", "get_customer", "get_customer_contacts", "list_totem_invoices"];
+    let calls = (0..n).map(|i| call(host, functions[i % functions.len()]));
+    futures_util::future::join_all(calls).await
+}
+
+#[tokio::test]
+async fn concurrent_calls_on_a_cold_start_share_one_grant() {
+    let host = start(Sim::hubsoft()).await;
+    // A slow token endpoint: every call reaches it before the first grant is back.
+    host.sim.faults().push_for("/oauth/token", Fault::Delay { ms: 300, times: 8 });
+    for (status, body) in concurrent_calls(&host, 8).await {
+        assert_eq!(status, 200, "{body}");
+    }
+    assert_eq!(host.sim.token_grants(), 1, "one grant for eight concurrent calls");
+    host.sim.faults().clear();
+    host.stop().await;
+}
+
+#[tokio::test]
+async fn concurrent_calls_refused_a_revoked_token_renew_it_once() {
+    let host = start(Sim::hubsoft()).await;
+    assert_eq!(call(&host, "list_plans").await.0, 200);
+    host.sim.revoke_tokens();
+    host.sim.faults().push_for("/oauth/token", Fault::Delay { ms: 300, times: 8 });
+    for (status, body) in concurrent_calls(&host, 8).await {
+        assert_eq!(status, 200, "{body}");
+    }
+    assert_eq!(host.sim.token_grants(), 2, "the first grant, then one renewal for eight refused calls");
+    host.sim.faults().clear();
+    host.stop().await;
+}

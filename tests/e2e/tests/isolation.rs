@@ -79,3 +79,27 @@ async fn a_runaway_or_memory_hungry_call_fails_alone() {
         host.stop().await;
     }
 }
+
+/// The host keeps running plugins built against an older API version of the same track
+/// (plugin-api/wit/README.md): `tests/plugins/legacy-v0_1_0` imports `ponte:plugin/*@0.1.0`
+/// and is served by the host's 0.1.1 bindings, its kv included.
+#[tokio::test]
+async fn a_plugin_built_against_api_0_1_0_still_loads_and_runs() {
+    let wasm = ponte_tests::test_plugins().join("legacy-v0_1_0").join("plugin.wasm");
+    let bytes = std::fs::read(&wasm).expect("the legacy plugin is built with the workspace");
+    let contains = |needle: &str| bytes.windows(needle.len()).any(|w| w == needle.as_bytes());
+    assert!(contains("ponte:plugin/kv@0.1.0"), "the fixture imports the 0.1.0 API");
+    assert!(!contains("@0.1.1"), "the fixture knows nothing of 0.1.1");
+
+    let automation = format!(
+        "tenant = \"{TENANT}\"\n[connections.old]\nplugin = \"legacy-v0-1-0\"\n[functions]\nlist_due_dates = \"old\"\n"
+    );
+    let host = TestHost::builder().automation(&format!("{TENANT}.toml"), automation).start().await;
+    assert!(host.config_errors.is_empty(), "{:?}", host.config_errors);
+    for call in 1..=2 {
+        let (status, body) = host.call(&host.app_key, "list_due_dates", json!({})).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body, json!([{"code": "10", "name": format!("Dia 10 (call {call})")}]));
+    }
+    host.stop().await;
+}

@@ -8,6 +8,9 @@
 //! | `parse_json(text)`, `to_json(value)` | JSON, numbers with fractions as decimals |
 //! | `fail(code, message)` | ends the call with an error: `upstream_error`, `upstream_unavailable`, `upstream_timeout`, `not_found`, `not_implemented` |
 //! | `kv_get(key)`, `kv_set(key, value[, ttl_seconds])`, `kv_delete(key)` | the connection's key-value store |
+//! | `kv_cached(key, producer)` | the value under `key`; when absent, `producer` (a closure returning `#{value, ttl_seconds}` or a string) makes it, one call of the connection at a time, the others wait and reuse it (`ponte_contract::single_flight`) |
+//! | `kv_replace(key, stale, producer)` | the upstream refused `stale`: a new value, produced once; another call's replacement is reused |
+//! | `kv_lock(name, wait_ms)`, `kv_unlock(name)` | the connection's named locks, under the two above (released when the call ends) |
 //! | `log(msg)`, `log_warn(msg)`, `log_error(msg)`, `print(msg)` | log lines (redacted) |
 //! | `now()`, `today()` | UTC now (RFC 3339), today's date in Brasília (`YYYY-MM-DD`) |
 //! | `only_digits(s)`, `format_document(doc)`, `date_br(date)`, `iso_date(text)`, `money(value)` | the contract's normalizers, for building ERP requests |
@@ -19,13 +22,15 @@
 //! `#{kind: "capability", code, message}` (`denied`, `timeout`, `unreachable`, `too_large`,
 //! `invalid`), which a script may catch; uncaught, the host maps it to the caller's error.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use rhai::{Dynamic, Engine, EvalAltResult, Map, Position};
+use ponte_contract::single_flight::{self, Fresh, LockingKv, SingleFlightError};
+use rhai::{Dynamic, Engine, EvalAltResult, FnPtr, Map, NativeCallContext, Position};
 
-use super::{convert, current};
+use super::{CallContext, convert, current};
 use crate::capabilities::CapabilityError;
 use crate::capabilities::http::HttpRequest;
 use crate::capabilities::log::Level;
@@ -46,13 +51,7 @@ pub(super) fn register(engine: &mut Engine) {
     engine.register_fn("to_json", |value: Dynamic| -> RhaiResult<String> {
         convert::to_json(&value).map(|v| v.to_string()).map_err(|e| runtime_error(e.to_string()))
     });
-    engine.register_fn("fail", |code: &str, message: &str| -> RhaiResult<()> {
-        let mut map = Map::new();
-        map.insert("kind".into(), Dynamic::from("plugin"));
-        map.insert("code".into(), Dynamic::from(code.to_owned()));
-        map.insert("message".into(), Dynamic::from(message.to_owned()));
-        Err(Box::new(EvalAltResult::ErrorRuntime(Dynamic::from_map(map), Position::NONE)))
-    });
+    engine.register_fn("fail", |code: &str, message: &str| -> RhaiResult<()> { Err(plugin_error(code, message)) });
     engine.register_fn("kv_get", |key: &str| -> RhaiResult<Dynamic> {
         let ctx = current()?;
         let value = ctx.runtime.block_on(ctx.capabilities.kv.get(key)).map_err(throw)?;
@@ -71,6 +70,28 @@ pub(super) fn register(engine: &mut Engine) {
         let ctx = current()?;
         ctx.runtime.block_on(ctx.capabilities.kv.delete(key)).map_err(throw)
     });
+    engine.register_fn("kv_lock", |name: &str, wait_ms: i64| -> RhaiResult<bool> {
+        let wait = Duration::from_millis(u64::try_from(wait_ms).map_err(|_| runtime_error("kv_lock: negative wait"))?);
+        let ctx = current()?;
+        ctx.runtime.block_on(ctx.capabilities.kv.lock(name, wait)).map_err(throw)
+    });
+    engine.register_fn("kv_unlock", |name: &str| -> RhaiResult<bool> {
+        let ctx = current()?;
+        ctx.runtime.block_on(ctx.capabilities.kv.unlock(name)).map_err(throw)
+    });
+    engine.register_fn("kv_cached", |context: NativeCallContext, key: &str, producer: FnPtr| -> RhaiResult<String> {
+        let kv = ScriptKv(current()?);
+        single_flight::cached(&kv, key, single_flight::DEFAULT_WAIT_MS, || produce(&context, &producer))
+            .map_err(single_flight_error)
+    });
+    engine.register_fn(
+        "kv_replace",
+        |context: NativeCallContext, key: &str, stale: &str, producer: FnPtr| -> RhaiResult<String> {
+            let kv = ScriptKv(current()?);
+            single_flight::replace(&kv, key, stale, single_flight::DEFAULT_WAIT_MS, || produce(&context, &producer))
+                .map_err(single_flight_error)
+        },
+    );
     for (name, level) in [("log", Level::Info), ("log_warn", Level::Warn), ("log_error", Level::Error)] {
         engine.register_fn(name, move |message: &str| -> RhaiResult<()> {
             current()?.capabilities.log.write(level, message);
@@ -175,6 +196,70 @@ fn http(request: Map) -> RhaiResult<Map> {
         if as_base64 { STANDARD.encode(&response.body) } else { String::from_utf8_lossy(&response.body).into_owned() };
     out.insert("body".into(), Dynamic::from(body));
     Ok(out)
+}
+
+/// The kv of the call running on this thread, for the single-flight protocol.
+struct ScriptKv(Arc<CallContext>);
+
+impl LockingKv for ScriptKv {
+    type Error = CapabilityError;
+
+    fn get(&self, key: &str) -> Result<Option<String>, CapabilityError> {
+        self.0.runtime.block_on(self.0.capabilities.kv.get(key))
+    }
+
+    fn set(&self, key: &str, value: &str, ttl_seconds: Option<u32>) -> Result<(), CapabilityError> {
+        let ttl = ttl_seconds.map(|s| Duration::from_secs(u64::from(s)));
+        self.0.runtime.block_on(self.0.capabilities.kv.set(key, value, ttl))
+    }
+
+    fn lock(&self, name: &str, wait_ms: u32) -> Result<bool, CapabilityError> {
+        self.0.runtime.block_on(self.0.capabilities.kv.lock(name, Duration::from_millis(u64::from(wait_ms))))
+    }
+
+    fn unlock(&self, name: &str) -> Result<bool, CapabilityError> {
+        self.0.runtime.block_on(self.0.capabilities.kv.unlock(name))
+    }
+}
+
+/// Runs a script's producer: it answers `#{value, ttl_seconds}` (`ttl_seconds` optional) or the
+/// value alone, as text.
+fn produce(context: &NativeCallContext, producer: &FnPtr) -> RhaiResult<Fresh> {
+    let made: Dynamic = producer.call_within_context(context, ())?;
+    if let Some(map) = made.read_lock::<Map>() {
+        let value = map
+            .get("value")
+            .filter(|v| v.is_string())
+            .map(ToString::to_string)
+            .ok_or_else(|| runtime_error("kv producer: `value` must be a string"))?;
+        let ttl_seconds = match map.get("ttl_seconds").filter(|t| !t.is_unit()).map(Dynamic::as_int) {
+            None => None,
+            Some(Ok(seconds)) => Some(u32::try_from(seconds.max(0)).unwrap_or(u32::MAX)),
+            Some(Err(_)) => return Err(runtime_error("kv producer: `ttl_seconds` must be an integer")),
+        };
+        return Ok(Fresh { value, ttl_seconds });
+    }
+    if made.is_string() {
+        return Ok(Fresh { value: made.to_string(), ttl_seconds: None });
+    }
+    Err(runtime_error("kv producer: return #{value, ttl_seconds} or a string"))
+}
+
+fn single_flight_error(error: SingleFlightError<CapabilityError, Box<EvalAltResult>>) -> Box<EvalAltResult> {
+    match error {
+        SingleFlightError::Kv(e) => throw(e),
+        busy @ SingleFlightError::Busy { .. } => plugin_error("upstream_unavailable", &busy.to_string()),
+        SingleFlightError::Produce(e) => e,
+    }
+}
+
+/// What `fail(code, message)` throws.
+fn plugin_error(code: &str, message: &str) -> Box<EvalAltResult> {
+    let mut map = Map::new();
+    map.insert("kind".into(), Dynamic::from("plugin"));
+    map.insert("code".into(), Dynamic::from(code.to_owned()));
+    map.insert("message".into(), Dynamic::from(message.to_owned()));
+    Box::new(EvalAltResult::ErrorRuntime(Dynamic::from_map(map), Position::NONE))
 }
 
 fn runtime_error(message: impl Into<String>) -> Box<EvalAltResult> {

@@ -69,6 +69,16 @@ impl kv::Host for CallState {
         let Some(caps) = self.caps() else { return Err(kv::Error::Invalid(refused())) };
         caps.kv.delete(&key).await.map_err(kv_error)
     }
+
+    async fn lock(&mut self, name: String, wait_ms: u32) -> Result<bool, kv::Error> {
+        let Some(caps) = self.caps() else { return Err(kv::Error::Invalid(refused())) };
+        caps.kv.lock(&name, Duration::from_millis(u64::from(wait_ms))).await.map_err(kv_error)
+    }
+
+    async fn unlock(&mut self, name: String) -> Result<bool, kv::Error> {
+        let Some(caps) = self.caps() else { return Err(kv::Error::Invalid(refused())) };
+        caps.kv.unlock(&name).await.map_err(kv_error)
+    }
 }
 
 impl log::Host for CallState {
