@@ -81,11 +81,11 @@ async fn a_runaway_or_memory_hungry_call_fails_alone() {
 }
 
 /// The host keeps running plugins built against an older API version of the same track
-/// (plugin-api/wit/README.md): `tests/plugins/legacy-v0_1_0` imports `ponte:plugin/*@0.1.0`
+/// (plugin-api/wit/README.md): `tests/plugins/legacy-v0-1-0` imports `ponte:plugin/*@0.1.0`
 /// and is served by the host's 0.1.1 bindings, its kv included.
 #[tokio::test]
 async fn a_plugin_built_against_api_0_1_0_still_loads_and_runs() {
-    let wasm = ponte_tests::test_plugins().join("legacy-v0_1_0").join("plugin.wasm");
+    let wasm = ponte_tests::test_plugins().join("legacy-v0-1-0").join("plugin.wasm");
     let bytes = std::fs::read(&wasm).expect("the legacy plugin is built with the workspace");
     let contains = |needle: &str| bytes.windows(needle.len()).any(|w| w == needle.as_bytes());
     assert!(contains("ponte:plugin/kv@0.1.0"), "the fixture imports the 0.1.0 API");
