@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use ponte_contract::Scope;
-use ponte_erp_sim::{Simulator, docsales, hubsoft, ixc, plugstorage, sgp};
+use ponte_erp_sim::{Simulator, docsales, hubsoft, ixc, oobj, plugstorage, sgp};
 use ponte_host::breaker::BreakerOptions;
 use ponte_host::config::vars::Vars;
 use ponte_host::invoke::{Host, HostOptions};
@@ -94,7 +94,16 @@ pub enum Sim {
     /// DocSales (sales proposals). Automations reach it with `${env:DOCSALES_URL}` and
     /// `${env:DOCSALES_TOKEN}`.
     DocSales(docsales::DocSalesConfig),
+    /// Oobj (fiscal documents, `x-auth-token` sessions). Automations reach it with
+    /// `${env:OOBJ_URL}`, `${env:OOBJ_TOKEN}`, `${env:OOBJ_SECRET}` and `${env:OOBJ_CNPJ}` (the
+    /// provider's CNPJ, the emitter of its notes).
+    Oobj(oobj::OobjConfig),
 }
+
+/// The application token the default Oobj simulator accepts; tests assert it never leaks.
+pub const OOBJ_TOKEN: &str = "oobj-test-token-7c2e9a41d0b35f86";
+/// The secret the default Oobj simulator accepts; tests assert it never leaks.
+pub const OOBJ_SECRET: &str = "oobj-test-secret-4b8d1f6e2a9c";
 
 /// The token the default PlugStorage simulator accepts.
 pub const PLUGSTORAGE_TOKEN: &str = "plug-test-token-3a9e5c1b7d2f4e80";
@@ -137,6 +146,15 @@ impl Sim {
     /// The default DocSales simulator (200 creations a month).
     pub fn docsales() -> Self {
         Sim::DocSales(docsales::DocSalesConfig { token: DOCSALES_TOKEN.to_owned(), ..Default::default() })
+    }
+
+    /// The default Oobj simulator: [`OOBJ_TOKEN`], [`OOBJ_SECRET`], 1800 s sessions.
+    pub fn oobj() -> Self {
+        Sim::Oobj(oobj::OobjConfig {
+            token: OOBJ_TOKEN.to_owned(),
+            secret: OOBJ_SECRET.to_owned(),
+            ..oobj::OobjConfig::default()
+        })
     }
 
     /// Starts the simulator; returns it with the variables automations reach it by.
@@ -184,6 +202,16 @@ impl Sim {
             Sim::DocSales(config) => {
                 let sim = docsales::spawn(listener, config.clone()).await.expect("start simulator");
                 let vars = vec![var("DOCSALES_URL", &sim.base_url()), var("DOCSALES_TOKEN", &config.token)];
+                (sim, vars)
+            }
+            Sim::Oobj(config) => {
+                let sim = oobj::spawn(listener, config.clone()).await.expect("start simulator");
+                let vars = vec![
+                    var("OOBJ_URL", &sim.base_url()),
+                    var("OOBJ_TOKEN", &config.token),
+                    var("OOBJ_SECRET", &config.secret),
+                    var("OOBJ_CNPJ", ponte_erp_sim::people::PROVIDER_CNPJ),
+                ];
                 (sim, vars)
             }
         }

@@ -51,6 +51,13 @@ const ADAPTERS: &[Adapter] = &[
         messy_sim: None,
         settings: r#"base_url = "${env:PLUGSTORAGE_URL}", token = "${env:PLUGSTORAGE_TOKEN}", email = "${env:PLUGSTORAGE_EMAIL}", password = "${env:PLUGSTORAGE_PASSWORD}""#,
     },
+    // Not an ERP either: fiscal notes over an `x-auth-token` session.
+    Adapter {
+        plugin: "oobj",
+        sim: Sim::oobj,
+        messy_sim: None,
+        settings: r#"base_url = "${env:OOBJ_URL}", token = "${env:OOBJ_TOKEN}", secret = "${env:OOBJ_SECRET}", cnpj = "${env:OOBJ_CNPJ}""#,
+    },
 ];
 
 fn sgp_brazilian() -> Sim {

@@ -47,16 +47,16 @@
 //!
 //! | endpoint                 | what                                                            |
 //! |--------------------------|-----------------------------------------------------------------|
-//! | `GET /__sim/health`      | `{"status":"ok","erp":"ixc","requests":N,"chaos_injected":{...}}` (`"sgp"` for SGP, `"plugstorage"`) |
+//! | `GET /__sim/health`      | `{"status":"ok","erp":"ixc","requests":N,"chaos_injected":{...}}` (`"sgp"` for SGP, `"plugstorage"`, `"oobj"`, ...) |
 //! | `POST /__sim/faults`     | queue a [`faults::Fault`] (JSON, see [`faults`]); 204           |
 //! | `DELETE /__sim/faults`   | clear the fault queue (not the chaos); 204                      |
 //! | `PUT /__sim/chaos`       | set the [`faults::Chaos`] (JSON, see [`faults`]); 204; 400 with the reason on bad JSON or rates over 1000 per mille |
 //! | `DELETE /__sim/chaos`    | remove the chaos (its counts stay); 204                         |
 //! | `GET /__sim/chaos`       | `{"chaos":{...} or null,"injected":{"unavailable":N,"timeout":N,"lose_response":N}}` |
 //! | `GET /__sim/postings`    | `{"<invoice id>": count}`: payments posted through the API ([`Simulator::all_postings`]) |
-//! | `GET /__sim/tokens`      | `{"grants":N}`: OAuth2 access tokens granted ([`Simulator::token_grants`]; Hubsoft) |
-//! | `DELETE /__sim/tokens`   | revoke every token granted so far ([`Simulator::revoke_tokens`]); 204 |
-//! | `GET /__sim/counts`      | `{"<name>": count}`: a simulator's own counters ([`Simulator::count`]; DocSales: `creation_requests`, `creations`) |
+//! | `GET /__sim/tokens`      | `{"grants":N}`: access tokens granted ([`Simulator::token_grants`]; Hubsoft's OAuth2 tokens, Oobj's `x-auth-token`s) |
+//! | `DELETE /__sim/tokens`   | revoke every token granted so far ([`Simulator::revoke_tokens`]; Oobj: expire every session); 204 |
+//! | `GET /__sim/counts`      | `{"<name>": count}`: a simulator's own counters ([`Simulator::count`]; DocSales: `creation_requests`, `creations`; Oobj: `sessions`, `refreshes`, `unauthorized`, `requests.<endpoint>`) |
 //!
 //! # Layout
 //!
@@ -73,6 +73,9 @@
 //!   fiscal notes, every auth refusal of its seed; `plugstorage/data.rs` the documents);
 //! - [`docsales`]: DocSales' sales-proposal API (not an ERP: a third-party service adapters
 //!   call), with its monthly cap on creations;
+//! - [`oobj`]: Oobj's fiscal-document REST API (not an ERP: the same fiscal notes as
+//!   PlugStorage's, behind `x-auth-token` sessions that expire, refresh and are counted);
+//! - [`fiscal`]: the fiscal notes PlugStorage and Oobj both serve;
 //! - `params` (request fields from JSON, form and query strings), `payment` (money in the ERPs'
 //!   text forms, valid boleto lines, valid PIX BR Codes) and `pdf` (a minimal PDF writer):
 //!   pieces every simulator uses.
@@ -93,8 +96,10 @@ use tokio::task::JoinHandle;
 
 pub mod docsales;
 pub mod faults;
+pub mod fiscal;
 pub mod hubsoft;
 pub mod ixc;
+pub mod oobj;
 pub mod people;
 pub mod plugstorage;
 pub mod sgp;
@@ -153,14 +158,16 @@ impl Simulator {
         self.core.requests.load(Ordering::Relaxed)
     }
 
-    /// Access tokens granted so far (OAuth2 ERPs such as Hubsoft; always 0 for the others), what
-    /// `GET /__sim/tokens` answers: a test proves an adapter caches its token with it.
+    /// Access tokens granted so far (OAuth2 ERPs such as Hubsoft; Oobj's `x-auth-token`s, new
+    /// sessions and refreshes; always 0 for the others), what `GET /__sim/tokens` answers: a
+    /// test proves an adapter caches its token with it.
     pub fn token_grants(&self) -> u64 {
         self.core.token_grants.load(Ordering::Relaxed)
     }
 
     /// Revokes every access token granted so far (what a Hubsoft admin or an upgrade does,
-    /// ERPS.md §3.2; `DELETE /__sim/tokens`): their next use answers 401.
+    /// ERPS.md §3.2; Oobj: every session expires now; `DELETE /__sim/tokens`): their next use
+    /// answers 401.
     pub fn revoke_tokens(&self) {
         self.core.token_epoch.fetch_add(1, Ordering::Relaxed);
     }
@@ -239,6 +246,16 @@ impl Core {
         // Counters stay consistent even if a holder panicked: each update is one statement.
         self.postings.lock().unwrap_or_else(PoisonError::into_inner)
     }
+}
+
+/// FNV-1a, 64 bits: deterministic tokens and link hashes without a dependency.
+pub(crate) fn fnv(text: &str) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in text.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash
 }
 
 /// How one ERP answers the faults that replace a response, so [`fault_layer`] stays generic.

@@ -315,15 +315,7 @@ async fn handle_pdf(State(app): State<Arc<App>>, Path(hash): Path<String>, metho
     api::pdf(&store, &hash).into_response()
 }
 
-/// FNV-1a, 64 bits: deterministic tokens and link hashes without a dependency.
-pub(crate) fn fnv(text: &str) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in text.bytes() {
-        hash ^= u64::from(byte);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-    }
-    hash
-}
+pub(crate) use crate::fnv;
 
 /// What a handler answers.
 #[derive(Debug)]

@@ -136,8 +136,14 @@ pub const BULK_CUSTOMER_CONTRACT: &str = "208";
 /// A valid CPF that belongs to no customer.
 pub const UNKNOWN_CPF: &str = "529.982.247-25";
 
-/// The provider (boleto "cedente", PIX receiver).
+/// The provider (boleto "cedente", PIX receiver, emitter of every fiscal note).
 pub const PROVIDER_NAME: &str = "Ponte Demo Telecom Ltda";
+
+/// The provider's CNPJ, masked (how IXC stores it).
+pub const PROVIDER_CNPJ: &str = "45.123.456/0001-87";
+
+/// [`PROVIDER_CNPJ`] without mask (the emitter in every fiscal note's access key).
+pub const PROVIDER_CNPJ_DIGITS: &str = "45123456000187";
 
 #[cfg(test)]
 mod tests {
@@ -164,5 +170,6 @@ mod tests {
             assert_eq!(&digits[9..], format!("{d1}{d2}"));
         }
         assert_eq!(Document::parse(COMPANY_CNPJ).map(|d| d.as_str().to_owned()), Ok(COMPANY_CNPJ_DIGITS.to_owned()));
+        assert_eq!(Document::parse(PROVIDER_CNPJ).map(|d| d.as_str().to_owned()), Ok(PROVIDER_CNPJ_DIGITS.to_owned()));
     }
 }
