@@ -255,7 +255,6 @@ async fn an_unavailable_oobj_is_upstream_unavailable() {
 /// (d) Oobj expires the session while 8 calls arrive at once: every call succeeds and exactly
 /// one new session is opened (the host's kv_cached / kv_replace single-flight).
 #[tokio::test]
-#[ignore = "needs kv_cached single-flight from the host"]
 async fn concurrent_calls_after_expiry_open_exactly_one_new_session() {
     let host = start().await;
     assert_eq!(list(&host, customer(fiscal::CUSTOMER_CPF)).await.len(), 3);
