@@ -168,12 +168,13 @@ fn own_service<'a>(client: &'a Value, id: &str) -> Result<&'a Value, Error> {
 }
 
 /// An id as Hubsoft's JSON takes it: an integer when it is one.
-fn id_json(id: &str) -> Value {
+pub(crate) fn id_json(id: &str) -> Value {
     id.parse::<u64>().map_or_else(|_| Value::String(id.to_owned()), Value::from)
 }
 
-/// A phone as `/atendimento` wants it: `DDNNNNNNNNN` (10 or 11 digits, no country code).
-fn ticket_phone(phone: &str) -> String {
+/// A phone as Hubsoft's writes (`/atendimento`, `/prospecto`) want it: `DDNNNNNNNNN` (10 or
+/// 11 digits, no country code).
+pub(crate) fn local_phone(phone: &str) -> String {
     let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
     match digits.len() {
         12 | 13 if digits.starts_with("55") => digits[2..].to_owned(),
@@ -196,7 +197,7 @@ pub(crate) fn create_ticket(hs: &Hubsoft, input: &CreateTicketInput) -> Result<C
     };
     let phone = ["telefone_primario", "telefone_secundario", "telefone_terciario"]
         .iter()
-        .map(|k| ticket_phone(&text(&client[*k])))
+        .map(|k| local_phone(&text(&client[*k])))
         .find(|p| (10..=11).contains(&p.len()))
         .ok_or_else(|| Error::upstream("the customer has no valid phone in Hubsoft, which tickets require"))?;
     let mut body = json!({

@@ -9,12 +9,18 @@
 //! - `client`: transport, the token, the `status: "error"` envelope.
 //! - `customer`: customer, contacts, pending issues, plans, tickets, trust unlock.
 //! - `invoices`: invoices, the PDF, the liquidation.
+//! - `catalogues`: plans for sale, sellers, due dates, commercial origins.
+//! - `lead`: the lead as a prospect.
+//! - `fiscal`: the customer's fiscal notes and their PDFs.
 //!
 //! README.md has the function map, the settings and the gaps.
 
+mod catalogues;
 mod client;
 mod customer;
+mod fiscal;
 mod invoices;
+mod lead;
 
 use ponte_pdk::prelude::*;
 
@@ -24,6 +30,11 @@ struct HubsoftAdapter;
 
 impl Adapter for HubsoftAdapter {
     const FUNCTIONS: &'static [Function] = &[
+        Function::CreateLead,
+        Function::ListResellers,
+        Function::ListProducts,
+        Function::ListDueDates,
+        Function::ListCommercialOrigins,
         Function::ListInvoices,
         Function::ListTotemInvoices,
         Function::GetInvoice,
@@ -33,10 +44,32 @@ impl Adapter for HubsoftAdapter {
         Function::GetPendingIssues,
         Function::GetCustomer,
         Function::CreateTicket,
+        Function::ListFiscalNotes,
+        Function::GetFiscalNotePdf,
         Function::ListPlans,
         Function::ListBlockedPlans,
         Function::TrustUnlock,
     ];
+
+    fn create_lead(input: CreateLeadInput) -> Result<Empty, Error> {
+        lead::create_lead(&Hubsoft::from_config()?, &input)
+    }
+
+    fn list_resellers(_: NoInput) -> Result<Vec<Reseller>, Error> {
+        catalogues::list_resellers(&Hubsoft::from_config()?)
+    }
+
+    fn list_products(_: NoInput) -> Result<Vec<Product>, Error> {
+        catalogues::list_products(&Hubsoft::from_config()?)
+    }
+
+    fn list_due_dates(_: NoInput) -> Result<Vec<DueDate>, Error> {
+        catalogues::list_due_dates(&Hubsoft::from_config()?)
+    }
+
+    fn list_commercial_origins(_: NoInput) -> Result<Vec<CommercialOrigin>, Error> {
+        catalogues::list_commercial_origins(&Hubsoft::from_config()?)
+    }
 
     fn list_invoices(input: ListInvoicesInput) -> Result<Vec<Fatura>, Error> {
         invoices::open_invoices(&Hubsoft::from_config()?, &input.customer_document_number, input.contract_id.as_ref())
@@ -72,6 +105,14 @@ impl Adapter for HubsoftAdapter {
 
     fn create_ticket(input: CreateTicketInput) -> Result<CreateTicketOutput, Error> {
         customer::create_ticket(&Hubsoft::from_config()?, &input)
+    }
+
+    fn list_fiscal_notes(input: ListFiscalNotesInput) -> Result<Vec<FiscalNote>, Error> {
+        fiscal::list_fiscal_notes(&Hubsoft::from_config()?, &input)
+    }
+
+    fn get_fiscal_note_pdf(input: GetFiscalNotePdfInput) -> Result<Pdf, Error> {
+        fiscal::get_fiscal_note_pdf(&Hubsoft::from_config()?, &input)
     }
 
     fn list_plans(input: CustomerInput) -> Result<Vec<Plan>, Error> {

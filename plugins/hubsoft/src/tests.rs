@@ -13,11 +13,15 @@ use ponte_pdk::{Error, dispatch};
 use super::HubsoftAdapter;
 use super::client::cache_ttl;
 use super::customer::date_in;
+use super::fiscal::windows;
+use super::lead::pick;
 
 const BASE: &str = "https://api.acme.hubsoft.example";
 const MARIA: &str = "71460238001";
 const SECRET: &str = "s3cr3t-client";
 const PASSWORD: &str = "p4ssw0rd-user";
+/// An NF-e access key (PlugStorage simulator's company note).
+const NFE_KEY: &str = "35260445123456000187550010000000881010700309";
 /// A Banco do Brasil line (the contract's test table).
 const LINE: &str = "00190000090294172501801726802174393850000021960";
 
@@ -28,6 +32,10 @@ struct Seen {
     /// The token the fake accepts now (`None`: every token is refused).
     valid: Option<String>,
     liquidations: Vec<Value>,
+    /// Bodies of `POST /prospecto` accepted.
+    prospects: Vec<Value>,
+    /// Query strings of `GET /cliente/nota_fiscal`.
+    note_queries: Vec<String>,
 }
 
 fn client() -> Value {
@@ -53,6 +61,31 @@ fn fatura(id: u64, quitado: bool, valor: Value, pago: Value, due: &str) -> Value
     })
 }
 
+/// Maria's notes in Hubsoft's three lists, shaped as the documented example.
+fn notes() -> Value {
+    json!({
+        "status": "success", "msg": "Dados carregados com sucesso",
+        "cliente": {"id_cliente": 101, "codigo_cliente": 101, "nome_razaosocial": "Maria Aparecida da Silva"},
+        "notas_fiscais": [
+            {"id_nota_fiscal": 3064, "numero_nota": 427, "serie_nota": "U", "identificacao": "XYWNrpBhW5D8p2yuvAoL",
+             "valor": "99.9", "data_emissao_br": "31/03/2026", "cancelado": false,
+             "tipo_documento_fiscal": {"codigo": "21"}, "link": format!("{BASE}/pdf/nota/3064")},
+            {"id_nota_fiscal": 3065, "numero_nota": 428, "serie_nota": "U", "valor": "99.9",
+             "data_emissao_br": "28/02/2026", "cancelado": true, "link": format!("{BASE}/pdf/nota/3065")},
+            {"id_nota_fiscal": 3066, "numero_nota": null, "valor": "1", "data_emissao_br": "01/01/2026"},
+        ],
+        "nfes": [
+            {"id_nfe": 351, "modelo": "55", "serie": "1", "numero_nf": 60, "chave": format!("NFe{NFE_KEY}"),
+             "status": "efetivada", "cancelado": false, "data_emissao_br": "15/04/2026 09:07:06", "valor_total": "199.90",
+             "link": format!("{BASE}/pdf/nota/351")},
+        ],
+        "nfses": [
+            {"id_nfse": 106, "numero": "14890", "serie": "LAL", "valor": "25", "status": "autorizado",
+             "data_cadastro_br": "26/04/2026 10:22", "link_pdf": ""},
+        ],
+    })
+}
+
 /// A fake Hubsoft; `expires_in` is what its token grant answers.
 fn hubsoft(seen: &Rc<RefCell<Seen>>, expires_in: u64) -> impl FnMut(&Request) -> Result<Response, HttpError> + 'static {
     let seen = Rc::clone(seen);
@@ -72,7 +105,7 @@ fn hubsoft(seen: &Rc<RefCell<Seen>>, expires_in: u64) -> impl FnMut(&Request) ->
                 json!({"access_token": token, "expires_in": expires_in, "token_type": "Bearer"}),
             ));
         }
-        if url.contains("/pdf/fatura/") {
+        if url.contains("/pdf/fatura/") || url.contains("/pdf/nota/") {
             return Ok(Response { status: 200, headers: vec![], body: b"%PDF-1.4 fake".to_vec() });
         }
         let bearer = request.header_value("authorization").unwrap_or_default().to_owned();
@@ -104,6 +137,57 @@ fn hubsoft(seen: &Rc<RefCell<Seen>>, expires_in: u64) -> impl FnMut(&Request) ->
                 "atendimento" => {
                     json!({"status": "success", "atendimento": {"id_atendimento": 9, "protocolo": "2026051500001"}})
                 }
+                "configuracao/servico" => json!({"status": "success", "servicos": [
+                    {"id_servico": 1, "descricao": "Fibra 300 Mega", "id_servico_tecnologia": 2},
+                    {"id_servico": 2, "descricao": "Fibra 600 Mega", "id_servico_tecnologia": 2},
+                ]}),
+                "configuracao/vendedor" => json!({"status": "success", "vendedores": [
+                    {"id": 7603, "name": "Loja Centro"}, {"id": 4808, "name": "André Lehrbach "}, {"id": 1, "name": null},
+                ]}),
+                "configuracao/vencimento" => json!({"status": "success", "vencimentos": [
+                    {"id_vencimento": 61, "dia_vencimento": 10}, {"id_vencimento": 7, "dia_vencimento": "ultimo_dia"},
+                ]}),
+                "configuracao/origem_cliente" => json!({"status": "success", "encrypted": false, "origens_cliente": [
+                    {"id_origem_cliente": 1, "descricao": "Instagram"}, {"id_origem_cliente": 4, "descricao": "Indicação"},
+                ]}),
+                "prospecto/create" if url.contains("cep=01310100") => json!({"status": "success", "servicos": [
+                    {"id_servico": 1, "descricao": "Fibra 300 Mega", "valor": 99.9, "display": "Fibra 300 Mega - (R$ 99.90)"},
+                    {"id_servico": 2, "descricao": "Fibra 600 Mega", "valor": 129.9, "display": "Fibra 600 Mega - (R$ 129.90)"},
+                ]}),
+                "prospecto/create" => json!({"status": "error", "msg": "Nenhuma cidade foi encontrada com esse CEP."}),
+                "prospecto" if request.method() == "POST" => {
+                    let body: Value = ponte_pdk::serde_json::from_slice(request.body_bytes()).unwrap_or_default();
+                    let missing: Vec<String> = [
+                        "cep",
+                        "servico",
+                        "nome_razaosocial",
+                        "telefone",
+                        "tipo_pessoa",
+                        "bairro",
+                        "endereco",
+                        "numero",
+                    ]
+                    .iter()
+                    .filter(|k| body.get(**k).is_none())
+                    .map(|k| format!("O campo {k} é obrigatório."))
+                    .collect();
+                    if !missing.is_empty() {
+                        json!({"status": "error", "msg": "Erro de validação", "errors": missing})
+                    } else if seen.prospects.iter().any(|p| p["cpf_cnpj"] == body["cpf_cnpj"]) {
+                        json!({"status": "error", "msg": "O CPF/CNPJ já foi cadastrado antes no prospecto PAULO SOUZA"})
+                    } else {
+                        seen.prospects.push(body);
+                        json!({"status": "success", "prospecto": {"id_prospecto": 100, "origem": "API"}})
+                    }
+                }
+                "cliente/nota_fiscal" => {
+                    seen.note_queries.push(url.split_once('?').map(|(_, q)| q.to_owned()).unwrap_or_default());
+                    if url.contains("termo_busca=101") {
+                        notes()
+                    } else {
+                        json!({"status": "error", "msg": "Cliente não encontrado."})
+                    }
+                }
                 _ => json!({"status": "error", "msg": "Rota não encontrada"}),
             },
         ))
@@ -124,6 +208,10 @@ fn host(seen: &Rc<RefCell<Seen>>, expires_in: u64) -> FakeHost {
 
 fn customer(document: &str) -> String {
     json!({"customer_document_number": document}).to_string()
+}
+
+fn customer_input(document: &str) -> Value {
+    json!({"customer_document_number": document})
 }
 
 #[test]
@@ -256,4 +344,168 @@ fn helpers() {
     assert_eq!(cache_ttl(1), None);
     assert_eq!(date_in("realizado com sucesso até a data 26/11/2018").as_deref(), Some("2018-11-26"));
     assert_eq!(date_in("sem data"), None);
+}
+
+fn call(fake: FakeHost, function: &str, input: Value) -> (Result<Value, Error>, FakeHost) {
+    let (result, fake) = fake.run(|| dispatch::<HubsoftAdapter>(function, &input.to_string()));
+    (result.map(|out| ponte_pdk::serde_json::from_str(&out).expect("JSON out")), fake)
+}
+
+#[test]
+fn catalogues_are_hubsofts_active_lists_without_nameless_entries() {
+    let seen = Rc::new(RefCell::new(Seen::default()));
+    let (products, fake) = call(host(&seen, 3600), "list_products", json!({}));
+    assert_eq!(
+        products,
+        Ok(json!([{"codigo": "1", "nome": "Fibra 300 Mega"}, {"codigo": "2", "nome": "Fibra 600 Mega"}]))
+    );
+    assert!(fake.requests.iter().any(|r| r.url().contains("/configuracao/servico")));
+    let (resellers, fake) = call(fake, "list_resellers", json!({}));
+    assert_eq!(
+        resellers,
+        Ok(json!([
+            {"code": "7603", "name": "Loja Centro", "taxvat": "", "email": ""},
+            {"code": "4808", "name": "André Lehrbach", "taxvat": "", "email": ""},
+        ]))
+    );
+    assert!(format!("{:?}", fake.logs).contains("without a name"), "{:?}", fake.logs);
+    let (due, fake) = call(fake, "list_due_dates", json!({}));
+    assert_eq!(due, Ok(json!([{"code": "61", "name": "10"}, {"code": "7", "name": "ultimo_dia"}])));
+    let (origins, _) = call(fake, "list_commercial_origins", json!({}));
+    assert_eq!(origins.expect("served")[1], json!({"code": "4", "description": "Indicação"}));
+}
+
+#[test]
+fn with_a_sales_cep_products_are_the_plans_offered_to_prospects_there() {
+    let seen = Rc::new(RefCell::new(Seen::default()));
+    let fake = host(&seen, 3600).setting("sales_cep", "01310-100");
+    let (products, fake) = call(fake, "list_products", json!({}));
+    assert_eq!(products.expect("served").as_array().map(Vec::len), Some(2));
+    assert!(fake.requests.iter().any(|r| r.url().contains("/prospecto/create?cep=01310100")));
+    let fake = fake.setting("sales_cep", "99999-999");
+    let (refused, _) = call(fake, "list_products", json!({}));
+    assert!(matches!(&refused, Err(Error::UpstreamError(m)) if m.contains("Nenhuma cidade")), "{refused:?}");
+}
+
+fn lead() -> Value {
+    json!({"lead": {
+        "customer": {"name": "Paulo Souza", "email": "Paulo@Example.com", "phone": "+55 11 95555-4444", "cpf": "605.127.439-16"},
+        "address": {"zip_code": "01310-100", "street": "Avenida Paulista", "number": "1000", "neighborhood": "Bela Vista"},
+        "plan_id": "2", "utm_source": "instagram", "reseller_code": 7603, "message": "Prefere contato à tarde",
+    }})
+}
+
+#[test]
+fn a_lead_is_a_prospect_priced_at_its_cep_with_its_origin() {
+    let seen = Rc::new(RefCell::new(Seen::default()));
+    let (created, _) = call(host(&seen, 3600), "create_lead", lead());
+    assert_eq!(created, Ok(json!({})));
+    let posted = seen.borrow().prospects[0].clone();
+    assert_eq!(
+        posted,
+        json!({
+            "nome_razaosocial": "Paulo Souza", "telefone": "11955554444", "email": "paulo@example.com",
+            "cpf_cnpj": "60512743916", "tipo_pessoa": "pf", "cep": "01310100", "endereco": "Avenida Paulista",
+            "numero": "1000", "bairro": "Bela Vista", "id_vendedor": 7603, "id_origem_cliente": 1,
+            "observacao": "Prefere contato à tarde", "servico": {"id_servico": 2, "valor": 129.9},
+        })
+    );
+}
+
+#[test]
+fn hubsofts_refusals_of_a_lead_are_upstream_errors_naming_the_reason() {
+    let seen = Rc::new(RefCell::new(Seen::default()));
+    let (first, fake) = call(host(&seen, 3600), "create_lead", lead());
+    assert!(first.is_ok(), "{first:?}");
+    let (duplicate, fake) = call(fake, "create_lead", lead());
+    assert!(matches!(&duplicate, Err(Error::UpstreamError(m)) if m.contains("já foi cadastrado")), "{duplicate:?}");
+    let (missing, fake) = call(fake, "create_lead", json!({"lead": {"name": "Sem Contato", "source": "Panfleto"}}));
+    let Err(Error::UpstreamError(message)) = missing else { panic!("{missing:?}") };
+    assert!(message.contains("telefone") && message.contains("cep"), "{message}");
+    // An unknown source is kept in the notes rather than lost.
+    assert!(fake.requests.iter().any(|r| String::from_utf8_lossy(r.body_bytes()).contains("Origem: Panfleto")));
+    // A plan the CEP isn't offered is refused before anything is posted.
+    let posts = |fake: &FakeHost| {
+        fake.requests.iter().filter(|r| r.method() == "POST" && r.url().ends_with("/prospecto")).count()
+    };
+    let before = posts(&fake);
+    let mut other = lead();
+    other["lead"]["plan_id"] = json!("3");
+    let (unknown_plan, fake) = call(fake, "create_lead", other);
+    assert!(matches!(&unknown_plan, Err(Error::UpstreamError(m)) if m.contains("no plan 3")), "{unknown_plan:?}");
+    assert_eq!(posts(&fake), before);
+}
+
+#[test]
+fn fiscal_notes_come_from_the_three_lists_newest_first() {
+    let seen = Rc::new(RefCell::new(Seen::default()));
+    let (notes, _) = call(host(&seen, 3600), "list_fiscal_notes", customer_input(MARIA));
+    let notes = notes.expect("served");
+    let ids: Vec<&str> = notes.as_array().into_iter().flatten().filter_map(|n| n["remote_id"].as_str()).collect();
+    assert_eq!(ids, ["nfse:106", "nfe:351", "nf_telecom:3064", "nf_telecom:3065"], "{notes}");
+    assert_eq!(
+        notes[2],
+        json!({"remote_id": "nf_telecom:3064", "number": "427", "series": "U", "access_key": "", "issued_at": "2026-03-31", "amount": "99.9", "status": "authorized"}),
+        "a telecom note has no access key"
+    );
+    assert_eq!(notes[1]["access_key"], format!("NFe{NFE_KEY}"), "the host verifies and strips it");
+    assert_eq!(notes[1]["issued_at"], "2026-04-15");
+    assert_eq!(notes[3]["status"], "cancelled");
+    assert_eq!(seen.borrow().note_queries, ["busca=id_cliente&termo_busca=101"], "no dates: one request");
+    let (unknown, _) = call(host(&seen, 3600), "list_fiscal_notes", customer_input("52998224725"));
+    assert_eq!(unknown, Ok(json!([])));
+}
+
+#[test]
+fn a_date_range_is_asked_in_windows_hubsoft_accepts() {
+    let seen = Rc::new(RefCell::new(Seen::default()));
+    let input = json!({"customer_document_number": MARIA, "from": "2026-03-01"});
+    let (notes, _) = call(host(&seen, 3600), "list_fiscal_notes", input);
+    let ids: Vec<String> =
+        notes.expect("served").as_array().into_iter().flatten().map(|n| n["remote_id"].to_string()).collect();
+    assert_eq!(ids, ["\"nfse:106\"", "\"nfe:351\"", "\"nf_telecom:3064\""], "filtered on from, deduplicated");
+    assert_eq!(
+        seen.borrow().note_queries,
+        [
+            "busca=id_cliente&termo_busca=101&data_inicio=2026-03-17&data_fim=2026-05-15",
+            "busca=id_cliente&termo_busca=101&data_inicio=2026-03-01&data_fim=2026-03-16",
+        ],
+        "from to today (the fake's 2026-05-15), newest window first"
+    );
+    seen.borrow_mut().note_queries.clear();
+    let years = json!({"customer_document_number": MARIA, "from": "2020-01-01", "to": "2026-03-31"});
+    let (notes, _) = call(host(&seen, 3600), "list_fiscal_notes", years);
+    assert_eq!(notes.expect("served").as_array().map(Vec::len), Some(2), "filtered on to");
+    assert_eq!(seen.borrow().note_queries, ["busca=id_cliente&termo_busca=101"], "too many windows: one request");
+}
+
+#[test]
+fn a_notes_pdf_is_found_among_the_customers_and_downloaded() {
+    let seen = Rc::new(RefCell::new(Seen::default()));
+    let input = |id: &str| json!({"note_id": id, "customer_document_number": MARIA});
+    let (pdf, fake) = call(host(&seen, 3600), "get_fiscal_note_pdf", input("nfe:351"));
+    assert!(pdf.expect("served")["base_64"].as_str().is_some_and(|b| b.starts_with("JVBER")));
+    assert!(fake.requests.iter().any(|r| r.url().ends_with("/pdf/nota/351")));
+    for (id, why) in [("nfe:999", "not hers"), ("nfse:106", "no link"), ("351", "not a Hubsoft id")] {
+        let (result, _) = call(host(&seen, 3600), "get_fiscal_note_pdf", input(id));
+        assert!(matches!(result, Err(Error::NotFound(_))), "{why}: {result:?}");
+    }
+    let (result, _) = call(host(&seen, 3600), "get_fiscal_note_pdf", json!({"note_id": "nfe:351"}));
+    assert!(matches!(&result, Err(Error::NotFound(m)) if m.contains("customer_document_number")), "{result:?}");
+}
+
+#[test]
+fn windows_span_at_most_sixty_days_and_leads_are_read_two_levels_down() {
+    let day = |text: &str| chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").expect("date");
+    let cut = windows(day("2026-01-01"), day("2026-05-15"));
+    assert_eq!(cut.first(), Some(&(day("2026-03-17"), day("2026-05-15"))));
+    assert_eq!(cut.last().map(|w| w.0), Some(day("2026-01-01")));
+    assert!(cut.iter().all(|(from, to)| (*to - *from).num_days() <= 59 && from <= to));
+    assert!(cut.windows(2).all(|pair| pair[1].1 + chrono::TimeDelta::days(1) == pair[0].0), "contiguous");
+    assert_eq!(windows(day("2026-05-15"), day("2026-05-15")).len(), 1);
+    assert!(windows(day("2026-05-16"), day("2026-05-15")).is_empty());
+    let lead = json!({"a": {"b": {"phone": "1"}}, "c": {"d": {"e": {"email": "deep"}}}, "name": ""});
+    assert_eq!(pick(&lead, &["phone"]), "1");
+    assert_eq!(pick(&lead, &["email"]), "", "three levels down is too deep");
+    assert_eq!(pick(&lead, &["name"]), "");
 }

@@ -2,10 +2,13 @@
 //! simulator, through real HTTP, with one table of scenarios per function.
 //!
 //! Adding an adapter adds one line to [`ADAPTERS`]. Every simulator serves the same people
-//! with the same documents and roles (`ponte_erp_sim::ixc::data`), so the expectations here
-//! are the contract's, not any ERP's.
+//! with the same documents and roles (`ponte_erp_sim::people`) and the same catalogues
+//! (`ponte_erp_sim::catalogue`), so the expectations here are the contract's, not any ERP's.
+//! Each scenario runs on the adapters whose manifest serves its functions: an ERP adapter, a
+//! fiscal-only service (PlugStorage), an orders-only service (DocSales).
 
 use ponte_contract::Function;
+use ponte_erp_sim::catalogue::{self, DueDay};
 use ponte_erp_sim::faults::Fault;
 use ponte_erp_sim::people;
 use ponte_erp_sim::sgp;
@@ -57,6 +60,13 @@ const ADAPTERS: &[Adapter] = &[
         sim: Sim::oobj,
         messy_sim: None,
         settings: r#"base_url = "${env:OOBJ_URL}", token = "${env:OOBJ_TOKEN}", secret = "${env:OOBJ_SECRET}", cnpj = "${env:OOBJ_CNPJ}""#,
+    },
+    // Not an ERP: serves only the order functions (proposals; a tenant binds the rest to its ERP).
+    Adapter {
+        plugin: "docsales",
+        sim: Sim::docsales,
+        messy_sim: None,
+        settings: r#"base_url = "${env:DOCSALES_URL}", token = "${env:DOCSALES_TOKEN}", template_id = "7", signature_type = "digital", payment_method_id = "3", seller_id = "21", signer_role_id = "1""#,
     },
 ];
 
@@ -264,13 +274,20 @@ async fn every_adapter_maps_upstream_failures_to_the_same_problems() {
     ];
     for adapter in ADAPTERS {
         let host = start(adapter, (adapter.sim)(), "1s").await;
-        // Invoices where the adapter serves them; a fiscal-only adapter's listing otherwise.
-        let probe =
-            if functions(adapter).contains(&Function::ListInvoices) { "list_invoices" } else { "list_fiscal_notes" };
+        // Invoices where the adapter serves them; a fiscal-only adapter's listing, an orders-only
+        // adapter's order otherwise.
+        let served = functions(adapter);
+        let (probe, input) = if served.contains(&Function::ListInvoices) {
+            ("list_invoices", customer(people::CUSTOMER_CPF))
+        } else if served.contains(&Function::ListFiscalNotes) {
+            ("list_fiscal_notes", customer(people::CUSTOMER_CPF))
+        } else {
+            ("create_order", new_customer_order())
+        };
         for (name, fault, status, code) in &cases {
             host.sim.faults().clear();
             host.sim.faults().push(fault.clone());
-            let reply = host.call_with(&host.app_key, probe, customer(people::CUSTOMER_CPF), &[]).await;
+            let reply = host.call_with(&host.app_key, probe, input.clone(), &[]).await;
             assert_eq!(reply.status.as_u16(), *status, "{} on {name}: {}", adapter.plugin, reply.body);
             assert_problem(&reply, *status, code);
         }
@@ -299,6 +316,262 @@ async fn every_adapter_posts_a_payment_once_and_unlocks_on_trust() {
             let unlocked = ok(&host, adapter, Function::TrustUnlock, input).await;
             assert_eq!(unlocked["success"], true, "{}: {unlocked}", adapter.plugin);
         }
+        host.stop().await;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Catalogues: every adapter serving one lists the shared catalogue (`ponte_erp_sim::catalogue`).
+
+/// The catalogue functions (no input).
+const CATALOGUES: &[Function] =
+    &[Function::ListProducts, Function::ListResellers, Function::ListDueDates, Function::ListCommercialOrigins];
+
+/// A listing's entries sorted by `key` (ERPs list in their own order; the contract sets none).
+fn sorted_by(list: &Value, key: &str) -> Vec<Value> {
+    let mut entries = list.as_array().cloned().unwrap_or_default();
+    entries.sort_by_key(|e| e[key].as_str().unwrap_or_default().parse::<u64>().unwrap_or(u64::MAX));
+    entries
+}
+
+#[tokio::test]
+async fn every_adapter_lists_the_shared_catalogues() {
+    for adapter in ADAPTERS {
+        let served = functions(adapter);
+        if !CATALOGUES.iter().any(|f| served.contains(f)) {
+            continue;
+        }
+        let host = start(adapter, (adapter.sim)(), "5s").await;
+        let name = adapter.plugin;
+        if served.contains(&Function::ListProducts) {
+            let products = ok(&host, adapter, Function::ListProducts, json!({})).await;
+            let expected: Vec<Value> =
+                catalogue::plans_for_sale().map(|p| json!({ "codigo": p.id.to_string(), "nome": p.name })).collect();
+            assert_eq!(sorted_by(&products, "codigo"), expected, "{name}: the plans for sale");
+        }
+        if served.contains(&Function::ListResellers) {
+            let resellers = sorted_by(&ok(&host, adapter, Function::ListResellers, json!({})).await, "code");
+            let active: Vec<&catalogue::Seller> = catalogue::SELLERS.iter().filter(|s| s.active).collect();
+            assert_eq!(resellers.len(), active.len(), "{name}: the active sellers: {resellers:?}");
+            for (listed, seller) in resellers.iter().zip(active) {
+                assert_eq!((&listed["code"], &listed["name"]), (&json!(seller.id.to_string()), &json!(seller.name)));
+                // An ERP that keeps no CPF/CNPJ or e-mail of its sellers (Hubsoft) says `""`.
+                let taxvat: String = seller.taxvat.chars().filter(char::is_ascii_alphanumeric).collect();
+                assert!(listed["taxvat"] == "" || listed["taxvat"] == taxvat.as_str(), "{name}: {listed}");
+                assert!(listed["email"] == "" || listed["email"] == seller.email, "{name}: {listed}");
+            }
+        }
+        if served.contains(&Function::ListDueDates) {
+            let dates = sorted_by(&ok(&host, adapter, Function::ListDueDates, json!({})).await, "code");
+            assert_eq!(dates.len(), catalogue::DUE_DATES.len(), "{name}: {dates:?}");
+            for (listed, option) in dates.iter().zip(catalogue::DUE_DATES) {
+                assert_eq!(listed["code"], option.id.to_string(), "{name}");
+                match option.day {
+                    DueDay::Day(day) => assert_eq!(listed["name"], day.to_string(), "{name}"),
+                    // The last day is named the ERP's way (Hubsoft: "ultimo_dia"); never empty.
+                    DueDay::LastDay => assert!(listed["name"].as_str().is_some_and(|n| !n.is_empty()), "{name}"),
+                }
+            }
+        }
+        if served.contains(&Function::ListCommercialOrigins) {
+            let origins = ok(&host, adapter, Function::ListCommercialOrigins, json!({})).await;
+            let expected: Vec<Value> = catalogue::COMMERCIAL_ORIGINS
+                .iter()
+                .map(|o| json!({ "code": o.id.to_string(), "description": o.description }))
+                .collect();
+            assert_eq!(sorted_by(&origins, "code"), expected, "{name}");
+        }
+        // Catalogues take no input: anything else is the caller's mistake, refused by the host.
+        for function in CATALOGUES.iter().filter(|f| served.contains(f)) {
+            let before = host.sim.request_count();
+            let reply = host.call_with(&host.app_key, function.as_str(), json!({ "filter": "x" }), &[]).await;
+            assert_problem(&reply, 400, "invalid_input");
+            assert_eq!(host.sim.request_count(), before, "{name} {function}: refused before any upstream call");
+        }
+        host.stop().await;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checkout: leads and orders. Writing functions: the harness sends a fresh Idempotency-Key.
+
+/// A lead with everything the ERPs ask for (a prospect in Hubsoft, a `contato` in IXC), in
+/// the app's own words, for [`people::PROSPECT_CPF`] at a São Paulo address.
+fn lead() -> Value {
+    json!({ "lead": {
+        "customer": { "name": "Paulo Souza", "email": "paulo.souza@example.com", "phone": "+55 11 95555-4444",
+                      "cpf": people::PROSPECT_CPF },
+        "address": { "zip_code": "01310-100", "street": "Avenida Paulista", "number": "1000",
+                     "neighborhood": "Bela Vista", "city": "São Paulo", "state": "SP" },
+        "plan_id": catalogue::plan(2).id.to_string(),
+        "utm_source": "instagram",
+    } })
+}
+
+/// Whether a case reaches the upstream: never (the host refuses it first), always, or as the
+/// adapter chooses (it may refuse before calling).
+type Upstream = Option<bool>;
+
+/// What the host refuses before any plugin runs, and what each ERP refuses: (case, input,
+/// status, code, whether the upstream is called).
+fn lead_cases() -> Vec<(&'static str, Value, u16, &'static str, Upstream)> {
+    vec![
+        ("a lead", lead(), 200, "", Some(true)),
+        ("no lead", json!({}), 400, "invalid_input", Some(false)),
+        ("an empty lead", json!({ "lead": {} }), 400, "invalid_input", Some(false)),
+        ("a lead that is not an object", json!({ "lead": "Paulo" }), 400, "invalid_input", Some(false)),
+        ("an unknown field", json!({ "lead": { "name": "Paulo" }, "source": "x" }), 400, "invalid_input", Some(false)),
+        // Every ERP wants a way to reach the lead (IXC a phone or an e-mail; Hubsoft a phone, an
+        // address and a plan): its refusal is the caller's upstream_error.
+        ("a name only", json!({ "lead": { "name": "Sem Contato" } }), 502, "upstream_error", None),
+    ]
+}
+
+/// Checks [`Upstream`] against the simulator's request count before and after.
+fn assert_upstream(expected: Upstream, before: u64, host: &TestHost, what: &str) {
+    if let Some(expected) = expected {
+        assert_eq!(host.sim.request_count() > before, expected, "{what}: upstream called?");
+    }
+}
+
+#[tokio::test]
+async fn every_adapter_creates_a_lead_or_says_why_not() {
+    for adapter in ADAPTERS.iter().filter(|a| functions(a).contains(&Function::CreateLead)) {
+        let host = start(adapter, (adapter.sim)(), "5s").await;
+        let name = adapter.plugin;
+        for (case, input, status, code, upstream) in lead_cases() {
+            let before = host.sim.request_count();
+            let reply = host.call_with(&host.app_key, "create_lead", input, &[]).await;
+            if status == 200 {
+                assert_eq!(reply.status, 200, "{name} {case}: {}", reply.body);
+                assert_eq!(reply.body, json!({}), "{name} {case}: the contract's output is empty");
+            } else {
+                assert_problem(&reply, status, code);
+            }
+            assert_upstream(upstream, before, &host, &format!("{name} {case} ({})", reply.body));
+        }
+        // The ERP refusing the write: the same problem everywhere.
+        host.sim.faults().push(Fault::BusinessError { message: "Cadastro bloqueado".into(), times: 100 });
+        let reply = host.call_with(&host.app_key, "create_lead", lead(), &[]).await;
+        assert_problem(&reply, 502, "upstream_error");
+        host.sim.faults().clear();
+        host.stop().await;
+    }
+}
+
+/// An order of a buyer who is not a customer yet, naming the plan by its name (the one key
+/// every service shares: DocSales has its own product ids).
+fn new_customer_order() -> Value {
+    json!({
+        "order": {
+            "customer": { "name": "Beatriz Lima", "cpf": people::PROSPECT_CPF, "email": "bia@example.com",
+                          "phone": "+55 11 94444-3333" },
+            "address": { "street": "Rua Augusta", "number": "10", "neighborhood": "Consolação", "city": "São Paulo",
+                         "state": "SP", "zip_code": "01304-001" },
+            "plan": { "plan_name": catalogue::plan(2).name },
+        },
+        "message": "Quer instalação no sábado.",
+    })
+}
+
+/// An order of an existing customer (the main one).
+fn existing_customer_order() -> Value {
+    json!({
+        "order": { "customer": { "name": people::CUSTOMER_NAME }, "plan": { "plan_name": catalogue::plan(2).name } },
+        "message": "Upgrade para 600 Mega.",
+        "customer_document_number": people::CUSTOMER_CPF,
+        "wda_user": "maria.app",
+    })
+}
+
+/// Orders: (case, function, input, status, code, whether the upstream is called).
+fn order_cases() -> Vec<(&'static str, Function, Value, u16, &'static str, Upstream)> {
+    let mut invalid_document = existing_customer_order();
+    invalid_document["customer_document_number"] = json!("714.602.380-02");
+    let mut no_user = existing_customer_order();
+    if let Some(fields) = no_user.as_object_mut() {
+        fields.remove("wda_user");
+    }
+    let mut nameless = new_customer_order();
+    if let Some(buyer) = nameless["order"]["customer"].as_object_mut() {
+        buyer.remove("name");
+    }
+    vec![
+        ("an order", Function::CreateOrder, new_customer_order(), 200, "", Some(true)),
+        ("no order", Function::CreateOrder, json!({ "message": "x" }), 400, "invalid_input", Some(false)),
+        (
+            "an order that is not an object",
+            Function::CreateOrder,
+            json!({ "order": [1] }),
+            400,
+            "invalid_input",
+            Some(false),
+        ),
+        (
+            "an unknown field",
+            Function::CreateOrder,
+            json!({ "order": {}, "coupon": "x" }),
+            400,
+            "invalid_input",
+            Some(false),
+        ),
+        // Every service needs the buyer's name (IXC's `razao`, DocSales' customer): refused,
+        // by the service or by the adapter before calling it, as the caller's upstream_error.
+        ("a buyer without a name", Function::CreateOrder, nameless, 502, "upstream_error", None),
+        (
+            "an existing customer's order",
+            Function::CreateOrderExistingCustomer,
+            existing_customer_order(),
+            200,
+            "",
+            Some(true),
+        ),
+        ("a bad CPF", Function::CreateOrderExistingCustomer, invalid_document, 400, "invalid_document", Some(false)),
+        ("no app user", Function::CreateOrderExistingCustomer, no_user, 400, "invalid_input", Some(false)),
+    ]
+}
+
+#[tokio::test]
+async fn every_adapter_takes_an_order_or_says_why_not() {
+    let orders = [Function::CreateOrder, Function::CreateOrderExistingCustomer];
+    for adapter in ADAPTERS.iter().filter(|a| orders.iter().any(|f| functions(a).contains(f))) {
+        let host = start(adapter, (adapter.sim)(), "5s").await;
+        let served = functions(adapter);
+        let name = adapter.plugin;
+        for (case, function, input, status, code, upstream) in order_cases() {
+            if !served.contains(&function) {
+                continue;
+            }
+            let before = host.sim.request_count();
+            let reply = host.call_with(&host.app_key, function.as_str(), input, &[]).await;
+            if status != 200 {
+                assert_problem(&reply, status, code);
+            } else if function == Function::CreateOrder {
+                assert_eq!(reply.status, 200, "{name} {case}: {}", reply.body);
+                let mut keys: Vec<&str> =
+                    reply.body.as_object().map(|o| o.keys().map(String::as_str).collect()).unwrap_or_default();
+                keys.sort_unstable();
+                assert_eq!(keys, ["is_issue", "remote_id", "remote_message"], "{name} {case}: {}", reply.body);
+                assert!(reply.body["remote_id"].as_str().is_some_and(|id| !id.is_empty()), "{name}: {}", reply.body);
+                assert!(
+                    reply.body["remote_message"].is_null() || reply.body["remote_message"].is_string(),
+                    "{name}: {}",
+                    reply.body
+                );
+                assert_eq!(reply.body["is_issue"], false, "{name}: a new customer's order is no ticket");
+            } else {
+                assert_eq!(reply.status, 200, "{name} {case}: {}", reply.body);
+                let id = reply.body["remote_id"].as_str().unwrap_or_default();
+                assert!(!id.is_empty(), "{name} {case}: {}", reply.body);
+                assert_eq!(reply.body, json!({ "remote_id": id }), "{name} {case}: the contract's output only");
+            }
+            assert_upstream(upstream, before, &host, &format!("{name} {case} ({})", reply.body));
+        }
+        // The service refusing the order: the same problem everywhere.
+        host.sim.faults().push(Fault::BusinessError { message: "Pedido recusado".into(), times: 100 });
+        let reply = host.call_with(&host.app_key, "create_order", new_customer_order(), &[]).await;
+        assert_problem(&reply, 502, "upstream_error");
+        host.sim.faults().clear();
         host.stop().await;
     }
 }

@@ -62,6 +62,8 @@
 //!
 //! - this file: [`Simulator`], the handle every simulator returns, and the pieces they share
 //!   (request counting, the fault middleware, the admin endpoints, serving and shutdown);
+//! - [`people`] and [`catalogue`]: the customers and the catalogues (plans, sellers, due
+//!   dates, commercial origins) every simulator serves, each in its own ERP's shape;
 //! - [`faults`]: fault injection;
 //! - [`ixc`]: IXC Soft's "webservice v1" (`ixc/data.rs` the dataset, `ixc/list_query.rs` the
 //!   list query language, one file per group of actions);
@@ -94,6 +96,7 @@ use axum::routing::get;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub mod catalogue;
 pub mod docsales;
 pub mod faults;
 pub mod fiscal;

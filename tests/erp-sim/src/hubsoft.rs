@@ -38,11 +38,15 @@
 //! | `POST /api/v1/integracao/financeiro/fatura/liquidar` | \[H\] |
 //! | `POST /api/v1/integracao/cliente/desbloqueio_confianca` | \[H\] |
 //! | `POST /api/v1/integracao/atendimento` | \[H\] |
+//! | `GET /api/v1/integracao/configuracao/servico` (`id_servico_tecnologia`), `/vendedor`, `/vencimento`, `/origem_cliente` (`sales.rs`) | \[H\]; technology ids *inferred* |
+//! | `GET /api/v1/integracao/prospecto/create?cep=`, `POST /api/v1/integracao/prospecto`, `GET /api/v1/integracao/prospecto` (`busca` nome_razaosocial, cpf_cnpj) (`sales.rs`) | \[H\]; validation messages and the business units' CEPs *inferred* |
+//! | `GET /api/v1/integracao/cliente/nota_fiscal` (`busca=id_cliente`, `termo_busca`, `data_inicio`/`data_fim` ≤ 60 days) (`fiscal.rs`) | \[H\]; see `fiscal.rs` for what is *inferred* |
 //! | `GET /pdf/fatura/{hash}`: the `link` of a fatura, a PDF, no auth | path \[H\], no auth *inferred* |
+//! | `GET /pdf/nota_fiscal/{hash}`: the `link` of a fiscal note, a PDF, no auth | *inferred* |
 //!
 //! Not served (404 `{"status":"error","msg":"Rota não encontrada"}`, *inferred*): everything
-//! else, among them the global `/financeiro/fatura`, prospects, configuration catalogues and
-//! fiscal notes.
+//! else, among them the global `/financeiro/fatura` and `/nota_fiscal/*`, and the other
+//! configuration catalogues.
 //!
 //! # Faults
 //!
@@ -73,6 +77,8 @@ use crate::{Core, FaultFlavor, FaultState, Simulator};
 
 mod api;
 pub mod data;
+mod fiscal;
+mod sales;
 
 use data::Store;
 
@@ -176,6 +182,7 @@ fn router(app: Arc<App>) -> Router {
         .route("/oauth/token", any(token))
         .route("/api/v1/integracao/{*path}", any(handle_api))
         .route("/pdf/fatura/{hash}", any(handle_pdf))
+        .route("/pdf/nota_fiscal/{hash}", any(handle_note_pdf))
         .with_state(app)
         .layer(axum::middleware::from_fn_with_state(faults, crate::fault_layer))
 }
@@ -294,17 +301,39 @@ async fn handle_api(
         (Method::POST, "financeiro/fatura/liquidar") => api::liquidar(&mut store, &ctx, &params),
         (Method::POST, "cliente/desbloqueio_confianca") => api::desbloqueio(&mut store, &params),
         (Method::POST, "atendimento") => api::atendimento(&mut store, &params),
+        (Method::GET, "cliente/nota_fiscal") => fiscal::notas(&store, &app.base_url, &params),
+        (Method::GET, "configuracao/servico") => sales::servicos(&params),
+        (Method::GET, "configuracao/vendedor") => sales::vendedores(),
+        (Method::GET, "configuracao/vencimento") => sales::vencimentos(),
+        (Method::GET, "configuracao/origem_cliente") => sales::origens(),
+        (Method::GET, "prospecto/create") => sales::planos_prospecto(&params),
+        (Method::POST, "prospecto") => sales::criar_prospecto(&mut store, &params),
+        (Method::GET, "prospecto") => sales::buscar_prospectos(&store, &params),
         (
             _,
             "cliente"
             | "cliente/financeiro"
             | "financeiro/fatura/liquidar"
             | "cliente/desbloqueio_confianca"
-            | "atendimento",
+            | "atendimento"
+            | "cliente/nota_fiscal"
+            | "configuracao/servico"
+            | "configuracao/vendedor"
+            | "configuracao/vencimento"
+            | "configuracao/origem_cliente"
+            | "prospecto/create"
+            | "prospecto",
         ) => Reply::MethodNotAllowed,
         _ => Reply::NotFound,
     }
     .into_response()
+}
+
+async fn handle_note_pdf(Path(hash): Path<String>, method: Method) -> Response {
+    if method != Method::GET {
+        return Reply::MethodNotAllowed.into_response();
+    }
+    fiscal::pdf(&hash).into_response()
 }
 
 async fn handle_pdf(State(app): State<Arc<App>>, Path(hash): Path<String>, method: Method) -> Response {

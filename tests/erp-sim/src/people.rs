@@ -136,6 +136,13 @@ pub const BULK_CUSTOMER_CONTRACT: &str = "208";
 /// A valid CPF that belongs to no customer.
 pub const UNKNOWN_CPF: &str = "529.982.247-25";
 
+/// A valid CPF of nobody in any dataset, for the leads and orders tests create (a new
+/// prospect, never a customer). Not [`UNKNOWN_CPF`], which tests use as "no such customer".
+pub const PROSPECT_CPF: &str = "605.127.439-16";
+
+/// [`PROSPECT_CPF`], digits only.
+pub const PROSPECT_CPF_DIGITS: &str = "60512743916";
+
 /// The provider (boleto "cedente", PIX receiver, emitter of every fiscal note).
 pub const PROVIDER_NAME: &str = "Ponte Demo Telecom Ltda";
 
@@ -159,6 +166,7 @@ mod tests {
             (INACTIVE_CUSTOMER_CPF, "46385102726"),
             (BULK_CUSTOMER_CPF, BULK_CUSTOMER_CPF_DIGITS),
             (UNKNOWN_CPF, "52998224725"),
+            (PROSPECT_CPF, PROSPECT_CPF_DIGITS),
         ] {
             let doc = Document::parse(masked).expect("valid CPF");
             assert_eq!((doc.as_str(), doc.formatted().as_str()), (digits, masked));

@@ -17,7 +17,7 @@ pub(crate) struct Ctx<'a> {
 }
 
 /// Money as PHP's `json_encode` prints a float: `9990` → `99.9`, `3000` → `30`.
-fn php_money(cents: u64) -> Value {
+pub(super) fn php_money(cents: u64) -> Value {
     let whole = cents / 100;
     let fraction = cents % 100;
     let text = match fraction {
@@ -28,12 +28,12 @@ fn php_money(cents: u64) -> Value {
     text.parse::<serde_json::Number>().map_or_else(|_| json!(whole), Value::Number)
 }
 
-fn br_date(date: NaiveDate) -> String {
+pub(super) fn br_date(date: NaiveDate) -> String {
     date.format("%d/%m/%Y").to_string()
 }
 
 /// A document reduced to its characters (`"714.602.380-01"` → `"71460238001"`).
-fn document_key(text: &str) -> String {
+pub(super) fn document_key(text: &str) -> String {
     text.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_uppercase()).collect()
 }
 
@@ -59,7 +59,7 @@ fn yes_no(params: &Params, key: &str, default: bool) -> bool {
 }
 
 /// `busca` + `termo_busca` → the customers matched.
-fn search<'s>(store: &'s Store, params: &Params, allowed: &[&str]) -> Result<Vec<&'s Customer>, Reply> {
+pub(super) fn search<'s>(store: &'s Store, params: &Params, allowed: &[&str]) -> Result<Vec<&'s Customer>, Reply> {
     let busca = params.trimmed("busca");
     let term = params.trimmed("termo_busca");
     if busca.is_empty() || term.is_empty() {

@@ -19,6 +19,12 @@
 //! `1008` the company's payment-link invoice (no line, no PIX), `1009` the company's paid one,
 //! `1010`/`1011` Carlos's overdue on 204, `1012` on 205. Boletos are Banco do Brasil (`001`)
 //! with valid lines and PIX codes ("boleto híbrido").
+//!
+//! Services are the shared [`catalogue`]'s plans (name and price), and so are the
+//! configuration catalogues (`servicos`, `vendedores`, `vencimentos`, `origens_cliente`).
+//! Prospects start empty; [`SALES_AREAS`] say which plans each CEP's business unit offers.
+//! Fiscal notes are PlugStorage's ([`crate::plugstorage::data::notes`]): the same notes of the
+//! same people, in Hubsoft's shapes (see `fiscal.rs`).
 
 pub use crate::people::{
     BLOCKED_CUSTOMER_CPF, BLOCKED_CUSTOMER_CPF_DIGITS, BLOCKED_CUSTOMER_ID, BLOCKED_INVOICE_NEWEST,
@@ -30,6 +36,8 @@ pub use crate::people::{
     INVOICE_PIX, REFERENCE_DATE, UNKNOWN_CPF, USED_UNLOCK_INVOICE,
 };
 use chrono::NaiveDate;
+
+use crate::catalogue;
 
 /// Days a trust unlock lasts at most (the tenant's panel rule); the same as IXC's and SGP's.
 pub const TRUST_UNLOCK_DAYS: u64 = 3;
@@ -44,6 +52,36 @@ pub const PAYMENT_METHODS: &[&str] =
 pub const TICKET_TYPES: &[(u64, &str)] = &[(1, "Suporte Técnico"), (2, "Financeiro"), (3, "Comercial")];
 /// The alert message of [`BLOCKED_CUSTOMER_ID`].
 pub const BLOCKED_ALERT: &str = "Cliente com faturas em atraso: serviço suspenso por débito";
+
+/// The first id a prospect created through the API gets.
+pub const FIRST_PROSPECT_ID: u64 = 9001;
+
+/// A business unit ("unidade de negócio"): the CEPs of its city and the plans it offers to
+/// prospects (`/prospecto/create?cep=`). The CEP ranges are the cities' real ones, trimmed
+/// (*inferred*: which ranges a tenant configures is its own).
+#[derive(Debug, Clone, Copy)]
+pub struct SalesArea {
+    /// The city.
+    pub city: &'static str,
+    /// First and last CEP (8 digits as a number).
+    pub ceps: (u32, u32),
+    /// The [`catalogue::PLANS`] ids offered (active plans only are ever listed).
+    pub plans: &'static [u64],
+}
+
+/// The business units: every plan for sale in São Paulo; no business plan elsewhere.
+pub const SALES_AREAS: &[SalesArea] = &[
+    SalesArea { city: "São Paulo", ceps: (1_000_000, 5_999_999), plans: &[1, 2, 3] },
+    SalesArea { city: "Campinas", ceps: (13_000_000, 13_139_999), plans: &[1, 2] },
+    SalesArea { city: "Florianópolis", ceps: (88_000_000, 88_099_999), plans: &[1, 2] },
+];
+
+/// The business unit of a CEP (any punctuation), if any.
+pub fn sales_area(cep: &str) -> Option<&'static SalesArea> {
+    let digits: String = cep.chars().filter(char::is_ascii_digit).collect();
+    let number: u32 = if digits.len() == 8 { digits.parse().ok()? } else { return None };
+    SALES_AREAS.iter().find(|a| (a.ceps.0..=a.ceps.1).contains(&number))
+}
 
 /// [`REFERENCE_DATE`] as a date.
 pub fn reference_date() -> NaiveDate {
@@ -134,6 +172,29 @@ pub(crate) struct Ticket {
     pub description: String,
 }
 
+/// A prospect (`prospecto`), created through the API (`POST /prospecto`).
+#[derive(Debug, Clone)]
+pub(crate) struct Prospect {
+    pub id: u64,
+    /// Upper-cased, as Hubsoft stores it.
+    pub name: String,
+    /// Digits only; `None` when none was sent.
+    pub document: Option<String>,
+    pub phone: String,
+    pub email: Option<String>,
+    pub notes: Option<String>,
+    /// `pf` or `pj`.
+    pub person_type: String,
+    pub service_id: u64,
+    /// `servico.valor` as sent, as text (Hubsoft answers it as a string).
+    pub value: String,
+    /// cep, street, number, district, complement.
+    pub address: [String; 5],
+    pub seller_id: Option<u64>,
+    pub origin_id: Option<u64>,
+    pub due_date_id: Option<u64>,
+}
+
 /// The simulated Hubsoft's records.
 #[derive(Debug, Default)]
 pub(crate) struct Store {
@@ -141,6 +202,7 @@ pub(crate) struct Store {
     pub services: Vec<Service>,
     pub invoices: Vec<Invoice>,
     pub tickets: Vec<Ticket>,
+    pub prospects: Vec<Prospect>,
     pub next_receipt: u64,
 }
 
@@ -241,18 +303,13 @@ pub(crate) fn store() -> Store {
         ),
     ];
     let service = |id_text: &str, customer: &str, plan: u64, status_prefix: &'static str, due_day: u8, login: &str| {
-        let (name, price_cents) = match plan {
-            1 => ("Fibra 300 Mega", 9990),
-            2 => ("Fibra 600 Mega", 12990),
-            3 => ("Fibra 1 Giga Empresarial", 19990),
-            _ => ("Rádio 15 Megas", 7990),
-        };
+        let plan_record = catalogue::plan(plan);
         Service {
             id: id(id_text),
             customer_id: id(customer),
             plan_number: plan,
-            name: name.into(),
-            price_cents,
+            name: plan_record.name.into(),
+            price_cents: plan_record.price_cents,
             status_prefix,
             due_day,
             login: login.into(),
@@ -359,7 +416,7 @@ pub(crate) fn store() -> Store {
         ),
         invoice(USED_UNLOCK_INVOICE, CONTRACT_UNLOCK_USED, Boleto, 12990, "2026-04-05", "2026-04-15", "Fibra 600 Mega"),
     ];
-    Store { customers, services, invoices, tickets: Vec::new(), next_receipt: 7000 }
+    Store { customers, services, invoices, tickets: Vec::new(), prospects: Vec::new(), next_receipt: 7000 }
 }
 
 #[cfg(test)]

@@ -40,11 +40,11 @@
 //! [`BULK_CUSTOMER_CONTRACT`] `208` (106, active; only with bulk invoices).
 //! [`CONTRACT_MISSING`] `999` does not exist (answers 106); `201` is active (answers 107).
 //!
-//! Catalogues: plans (`vd_contratos`) 1-4 (4 inactive), sellers (`vendedor`) 1-3 (3
-//! inactive), ticket subjects (`su_oss_assunto`) 1-6 (6 inactive), departments
-//! (`su_ticket_setor`) 1-3, payment terms (`condicoes_pagamento`) 1-4, cities (`cidade`)
-//! and states (`uf`), one `empresa`, RADIUS logins (`radusuarios`), fiscal notes (`vd_saida`
-//! with `modelo_nf` 21/55), a ticket and a lead.
+//! Catalogues: plans (`vd_contratos`) 1-4 (4 inactive) and sellers (`vendedor`) 1-3 (3
+//! inactive) from the shared [`catalogue`]; ticket subjects (`su_oss_assunto`) 1-6 (6
+//! inactive), departments (`su_ticket_setor`) 1-3, payment terms (`condicoes_pagamento`) 1-4,
+//! cities (`cidade`) and states (`uf`), one `empresa`, RADIUS logins (`radusuarios`), fiscal
+//! notes (`vd_saida` with `modelo_nf` 21/55), a ticket and a lead.
 
 pub use crate::people::{
     BLOCKED_CUSTOMER_CPF, BLOCKED_CUSTOMER_CPF_DIGITS, BLOCKED_CUSTOMER_ID, BLOCKED_INVOICE_NEWEST,
@@ -60,7 +60,7 @@ use chrono::NaiveDate;
 
 use super::finance;
 use super::store::Store;
-use crate::payment;
+use crate::{catalogue, payment};
 
 /// Open boleto not released to the customer (`liberado` N): adapters must hide it.
 pub const INVOICE_HIDDEN: &str = "1005";
@@ -246,33 +246,24 @@ fn seed_catalogues(store: &mut Store) {
             "id" => "1", "razao" => PROVIDER_NAME, "fantasia" => "Ponte Fibra", "cnpj" => PROVIDER_CNPJ,
         },
     );
-    for (id, nome, descricao, valor, ativo) in [
-        ("1", "Fibra 300 Mega", "Internet fibra óptica 300 Mbps", "99.90", "S"),
-        ("2", "Fibra 600 Mega", "Internet fibra óptica 600 Mbps", "129.90", "S"),
-        ("3", "Fibra 1 Giga Empresarial", "Internet fibra óptica 1 Gbps com IP fixo", "199.90", "S"),
-        ("4", "Rádio 15 Megas", "Plano via rádio, descontinuado", "79.90", "N"),
-    ] {
+    for plan in catalogue::PLANS {
         seed(
             store,
             "vd_contratos",
             cols! {
-                "id" => id, "tipo" => "I", "nome" => nome, "descricao" => descricao, "valor_contrato" => valor,
-                "Ativo" => ativo, "id_tipo_documento" => "501", "id_carteira_cobranca" => "1", "id_filial" => "1",
-                "moeda" => "R$",
+                "id" => plan.id, "tipo" => "I", "nome" => plan.name, "descricao" => plan.description,
+                "valor_contrato" => payment::cents_dot(plan.price_cents), "Ativo" => if plan.active { "S" } else { "N" },
+                "id_tipo_documento" => "501", "id_carteira_cobranca" => "1", "id_filial" => "1", "moeda" => "R$",
             },
         );
     }
-    for (id, nome, cnpj_cpf, email, status) in [
-        ("1", "Loja Centro", "", "loja.centro@ponte-demo.example", "A"),
-        ("2", "Revenda Norte Telecom", "11.222.333/0001-81", "contato@revendanorte.example", "A"),
-        ("3", "Roberto Vendas (desligado)", "", "", "I"),
-    ] {
+    for seller in catalogue::SELLERS {
         seed(
             store,
             "vendedor",
             cols! {
-                "id" => id, "nome" => nome, "comissao" => "3.00", "id_cidade" => "3828", "cnpj_cpf" => cnpj_cpf,
-                "email" => email, "status" => status,
+                "id" => seller.id, "nome" => seller.name, "comissao" => "3.00", "id_cidade" => "3828",
+                "cnpj_cpf" => seller.taxvat, "email" => seller.email, "status" => if seller.active { "A" } else { "I" },
             },
         );
     }
@@ -373,8 +364,8 @@ fn seed_customers(store: &mut Store, stamp: &str) {
 struct ContractSeed {
     id: &'static str,
     cliente: &'static str,
-    plan: &'static str,
-    plan_name: &'static str,
+    /// The plan (`vd_contratos.id`), from the shared catalogue.
+    plan: u64,
     status: &'static str,
     status_internet: &'static str,
     data_ativacao: &'static str,
@@ -388,8 +379,7 @@ fn seed_contracts(store: &mut Store, stamp: &str) {
         ContractSeed {
             id: CUSTOMER_CONTRACT,
             cliente: CUSTOMER_ID,
-            plan: "1",
-            plan_name: "Fibra 300 Mega",
+            plan: 1,
             status: "A",
             status_internet: "A",
             data_ativacao: "2023-02-20",
@@ -400,8 +390,7 @@ fn seed_contracts(store: &mut Store, stamp: &str) {
         ContractSeed {
             id: "202",
             cliente: CUSTOMER_NO_INVOICES_ID,
-            plan: "2",
-            plan_name: "Fibra 600 Mega",
+            plan: 2,
             status: "A",
             status_internet: "A",
             data_ativacao: "2026-05-05",
@@ -412,8 +401,7 @@ fn seed_contracts(store: &mut Store, stamp: &str) {
         ContractSeed {
             id: COMPANY_CONTRACT,
             cliente: COMPANY_ID,
-            plan: "3",
-            plan_name: "Fibra 1 Giga Empresarial",
+            plan: 3,
             status: "A",
             status_internet: "A",
             data_ativacao: "2024-08-05",
@@ -424,8 +412,7 @@ fn seed_contracts(store: &mut Store, stamp: &str) {
         ContractSeed {
             id: CONTRACT_UNLOCK_ELIGIBLE,
             cliente: BLOCKED_CUSTOMER_ID,
-            plan: "1",
-            plan_name: "Fibra 300 Mega",
+            plan: 1,
             status: "A",
             status_internet: "CA",
             data_ativacao: "2022-06-25",
@@ -436,8 +423,7 @@ fn seed_contracts(store: &mut Store, stamp: &str) {
         ContractSeed {
             id: CONTRACT_UNLOCK_USED,
             cliente: BLOCKED_CUSTOMER_ID,
-            plan: "2",
-            plan_name: "Fibra 600 Mega",
+            plan: 2,
             status: "A",
             status_internet: "CA",
             data_ativacao: "2023-09-01",
@@ -448,8 +434,7 @@ fn seed_contracts(store: &mut Store, stamp: &str) {
         ContractSeed {
             id: CONTRACT_INACTIVE,
             cliente: BLOCKED_CUSTOMER_ID,
-            plan: "4",
-            plan_name: "Rádio 15 Megas",
+            plan: 4,
             status: "I",
             status_internet: "D",
             data_ativacao: "2019-04-01",
@@ -460,8 +445,7 @@ fn seed_contracts(store: &mut Store, stamp: &str) {
         ContractSeed {
             id: "207",
             cliente: INACTIVE_CUSTOMER_ID,
-            plan: "1",
-            plan_name: "Fibra 300 Mega",
+            plan: 1,
             status: "D",
             status_internet: "D",
             data_ativacao: "2021-01-15",
@@ -477,7 +461,7 @@ fn seed_contracts(store: &mut Store, stamp: &str) {
             "cliente_contrato",
             cols! {
                 "id" => c.id, "tipo" => "I", "id_cliente" => c.cliente, "id_vd_contrato" => c.plan,
-                "contrato" => c.plan_name, "id_tipo_contrato" => "1", "id_modelo" => "1", "id_filial" => "1",
+                "contrato" => catalogue::plan(c.plan).name, "id_tipo_contrato" => "1", "id_modelo" => "1", "id_filial" => "1",
                 "data" => c.data_ativacao, "data_ativacao" => c.data_ativacao, "pago_ate_data" => c.pago_ate_data,
                 "status" => c.status, "status_internet" => c.status_internet, "status_velocidade" => "N",
                 "id_tipo_documento" => "501", "id_carteira_cobranca" => "1", "id_vendedor" => "1", "cc_previsao" => "M",

@@ -35,10 +35,10 @@
 //! | [`BLOCKED_INVOICE_NEWEST`] `1011` | 204 | aberto | boleto, 99.90, due 2026-05-05 (late) |
 //! | [`USED_UNLOCK_INVOICE`] `1012` | 205 | aberto | boleto, 129.90, due 2026-04-15 (late) |
 //!
-//! Plans: `1` Fibra 300 Mega 99.90, `2` Fibra 600 Mega 129.90, `3` Fibra 1 Giga Empresarial
-//! 199.90 (POP 1 only), `4` Rádio 15 Megas 79.90 (discontinued: never listed). POPs `1` São
-//! Paulo, `2` Campinas, `3` Florianópolis. Ocorrências: [`OCORRENCIA_OPEN`] (open, on 201) and
-//! `3002` (closed, on 204). Catalogues: [`OCORRENCIA_TYPES`], [`SECTORS`], [`OS_REASONS`],
+//! Plans: the shared [`catalogue`](crate::catalogue)'s: `1` Fibra 300 Mega 99.90, `2` Fibra
+//! 600 Mega 129.90, `3` Fibra 1 Giga Empresarial 199.90 (POP 1 only), `4` Rádio 15 Megas
+//! 79.90 (discontinued: never listed). POPs `1` São Paulo, `2` Campinas, `3` Florianópolis.
+//! Ocorrências: [`OCORRENCIA_OPEN`] (open, on 201) and `3002` (closed, on 204). Catalogues: [`OCORRENCIA_TYPES`], [`SECTORS`], [`OS_REASONS`],
 //! [`METHODS`], [`CLASSIFICATIONS`].
 
 pub use crate::people::{
@@ -199,15 +199,21 @@ pub(crate) fn store() -> Store {
         .into_iter()
         .map(|(id, name)| Pop { id, name: name.into() })
         .collect();
-    let plans = [
-        (1, "Fibra 300 Mega", 9990, true, vec![1, 2, 3]),
-        (2, "Fibra 600 Mega", 12990, true, vec![1, 2, 3]),
-        (3, "Fibra 1 Giga Empresarial", 19990, true, vec![1]),
-        (4, "Rádio 15 Megas", 7990, false, vec![3]),
-    ]
-    .into_iter()
-    .map(|(id, name, price_cents, active, pops)| Plan { id, name: name.into(), price_cents, active, pops })
-    .collect();
+    // The shared catalogue's plans; which POPs sell each is SGP's own.
+    let plans = crate::catalogue::PLANS
+        .iter()
+        .map(|p| Plan {
+            id: p.id,
+            name: p.name.into(),
+            price_cents: p.price_cents,
+            active: p.active,
+            pops: match p.id {
+                3 => vec![1],
+                4 => vec![3],
+                _ => vec![1, 2, 3],
+            },
+        })
+        .collect();
     let mut store = Store { pops, plans, ..Store::default() };
     seed_customers(&mut store);
     seed_contracts(&mut store);
