@@ -27,6 +27,8 @@ use ponte_host::store::scratch::ScratchPostgres;
 use serde_json::Value;
 use tokio::sync::oneshot;
 
+pub mod fiscal;
+
 pub use reqwest::StatusCode;
 
 /// The tenant the default automation defines.

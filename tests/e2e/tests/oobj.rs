@@ -11,22 +11,14 @@ use base64::engine::general_purpose::STANDARD;
 use ponte_erp_sim::faults::Fault;
 use ponte_erp_sim::fiscal;
 use ponte_erp_sim::oobj::{self, OobjConfig};
+use ponte_tests::fiscal::{self as scenario, customer, list};
 use ponte_tests::{OOBJ_SECRET, OOBJ_TOKEN, Sim, TENANT, TestHost, TestHostBuilder, assert_problem, captured_logs};
-use serde_json::{Value, json};
+use serde_json::json;
 
 const SETTINGS: &str = r#"base_url = "${env:OOBJ_URL}", token = "${env:OOBJ_TOKEN}", secret = "${env:OOBJ_SECRET}", cnpj = "${env:OOBJ_CNPJ}""#;
 
-/// A tenant whose fiscal functions are Oobj's, with these connection settings.
-fn automation(settings: &str) -> String {
-    format!(
-        "tenant = \"{TENANT}\"\nname = \"ACME Telecom\"\nallow_private = [\"127.0.0.1\"]\n\n\
-         [connections.fiscal]\nplugin = \"oobj\"\ntimeout = \"5s\"\nsettings = {{ {settings} }}\n\n\
-         [functions]\nlist_fiscal_notes = \"fiscal\"\nget_fiscal_note_pdf = \"fiscal\"\n"
-    )
-}
-
 fn builder(sim: Sim, settings: &str) -> TestHostBuilder {
-    TestHost::builder().sim(sim).automation(&format!("{TENANT}.toml"), automation(settings))
+    TestHost::builder().sim(sim).automation(&format!("{TENANT}.toml"), scenario::automation("oobj", settings))
 }
 
 async fn start_with(sim: Sim) -> TestHost {
@@ -47,16 +39,6 @@ fn with_session_ttl(ttl: Duration) -> Sim {
     }
 }
 
-fn customer(document: &str) -> Value {
-    json!({ "customer_document_number": document })
-}
-
-async fn list(host: &TestHost, input: Value) -> Vec<Value> {
-    let (status, body) = host.call(&host.app_key, "list_fiscal_notes", input.clone()).await;
-    assert_eq!(status, 200, "{input}: {body}");
-    body.as_array().cloned().unwrap_or_default()
-}
-
 /// `(sessions created, refreshes)` so far.
 fn sessions(host: &TestHost) -> (u64, u64) {
     (host.sim.count(oobj::SESSIONS), host.sim.count(oobj::REFRESHES))
@@ -65,33 +47,7 @@ fn sessions(host: &TestHost) -> (u64, u64) {
 #[tokio::test]
 async fn notes_are_listed_normalized_and_filtered_by_customer_and_dates() {
     let host = start().await;
-    let notes = list(&host, customer(fiscal::CUSTOMER_CPF)).await;
-    let keys: Vec<&str> = notes.iter().filter_map(|n| n["remote_id"].as_str()).collect();
-    assert_eq!(
-        keys,
-        [fiscal::NOTE_MARIA_MARCH, fiscal::NOTE_MARIA_FEBRUARY, fiscal::NOTE_MARIA_CANCELLED],
-        "newest first"
-    );
-    assert_eq!(
-        notes[0],
-        json!({
-            "remote_id": fiscal::NOTE_MARIA_MARCH, "number": "1203", "series": "1", "access_key": fiscal::NOTE_MARIA_MARCH,
-            "issued_at": "2026-03-31", "amount": "99.90", "status": "authorized",
-        })
-    );
-    assert_eq!(notes[2]["status"], "cancelled");
-    let march = list(
-        &host,
-        json!({ "customer_document_number": fiscal::CUSTOMER_CPF_DIGITS, "from": "2026-02-01", "to": "31/03/2026" }),
-    )
-    .await;
-    assert_eq!(march.len(), 2, "{march:?}");
-    let company = list(&host, customer(fiscal::COMPANY_CNPJ)).await;
-    assert_eq!(
-        (company.len(), company[0]["remote_id"].as_str(), company[0]["amount"].as_str()),
-        (1, Some(fiscal::NOTE_COMPANY), Some("199.90"))
-    );
-    assert_eq!(list(&host, customer(fiscal::UNKNOWN_CPF)).await, Vec::<Value>::new());
+    scenario::notes_are_listed_normalized_and_filtered(&host).await;
     host.stop().await;
 }
 

@@ -7,26 +7,18 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use ponte_erp_sim::faults::Fault;
 use ponte_erp_sim::plugstorage::{Link, Partner, PlugStorageConfig, data};
+use ponte_tests::fiscal::{self as scenario, customer, list};
 use ponte_tests::{
     PLUGSTORAGE_EMAIL, PLUGSTORAGE_PASSWORD, PLUGSTORAGE_TOKEN, Sim, TENANT, TestHost, TestHostBuilder, assert_problem,
     captured_logs,
 };
 use reqwest::Method;
-use serde_json::{Value, json};
+use serde_json::json;
 
 const SETTINGS: &str = r#"base_url = "${env:PLUGSTORAGE_URL}", token = "${env:PLUGSTORAGE_TOKEN}", email = "${env:PLUGSTORAGE_EMAIL}", password = "${env:PLUGSTORAGE_PASSWORD}""#;
 
-/// A tenant whose fiscal functions are PlugStorage's, with these connection settings.
-fn automation(settings: &str) -> String {
-    format!(
-        "tenant = \"{TENANT}\"\nname = \"ACME Telecom\"\nallow_private = [\"127.0.0.1\"]\n\n\
-         [connections.fiscal]\nplugin = \"plugstorage\"\ntimeout = \"5s\"\nsettings = {{ {settings} }}\n\n\
-         [functions]\nlist_fiscal_notes = \"fiscal\"\nget_fiscal_note_pdf = \"fiscal\"\n"
-    )
-}
-
 fn builder(sim: Sim, settings: &str) -> TestHostBuilder {
-    TestHost::builder().sim(sim).automation(&format!("{TENANT}.toml"), automation(settings))
+    TestHost::builder().sim(sim).automation(&format!("{TENANT}.toml"), scenario::automation("plugstorage", settings))
 }
 
 async fn start() -> TestHost {
@@ -35,44 +27,10 @@ async fn start() -> TestHost {
     host
 }
 
-fn customer(document: &str) -> Value {
-    json!({ "customer_document_number": document })
-}
-
-async fn list(host: &TestHost, input: Value) -> Vec<Value> {
-    let (status, body) = host.call(&host.app_key, "list_fiscal_notes", input.clone()).await;
-    assert_eq!(status, 200, "{input}: {body}");
-    body.as_array().cloned().unwrap_or_default()
-}
-
 #[tokio::test]
 async fn notes_are_listed_normalized_and_filtered_by_customer_and_dates() {
     let host = start().await;
-    let notes = list(&host, customer(data::CUSTOMER_CPF)).await;
-    let keys: Vec<&str> = notes.iter().filter_map(|n| n["remote_id"].as_str()).collect();
-    assert_eq!(keys, [data::NOTE_MARIA_MARCH, data::NOTE_MARIA_FEBRUARY, data::NOTE_MARIA_CANCELLED], "newest first");
-    assert_eq!(
-        notes[0],
-        json!({
-            "remote_id": data::NOTE_MARIA_MARCH, "number": "1203", "series": "1", "access_key": data::NOTE_MARIA_MARCH,
-            "issued_at": "2026-03-31", "amount": "99.90", "status": "authorized",
-        })
-    );
-    assert_eq!(notes[2]["status"], "cancelled");
-
-    let march = list(
-        &host,
-        json!({ "customer_document_number": data::CUSTOMER_CPF_DIGITS, "from": "2026-02-01", "to": "31/03/2026" }),
-    )
-    .await;
-    assert_eq!(march.len(), 2, "{march:?}");
-    let company = list(&host, customer(data::COMPANY_CNPJ)).await;
-    assert_eq!(company.len(), 1);
-    assert_eq!(
-        (company[0]["remote_id"].as_str(), company[0]["amount"].as_str()),
-        (Some(data::NOTE_COMPANY), Some("199.90"))
-    );
-    assert_eq!(list(&host, customer(data::UNKNOWN_CPF)).await, Vec::<Value>::new());
+    scenario::notes_are_listed_normalized_and_filtered(&host).await;
     host.stop().await;
 }
 
