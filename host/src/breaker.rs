@@ -48,6 +48,8 @@ pub struct Breakers {
 #[must_use]
 pub struct Permit {
     key: String,
+    /// Whether this is the half-open probe.
+    probe: bool,
 }
 
 impl Breakers {
@@ -70,12 +72,12 @@ impl Breakers {
         let mut circuits = self.lock();
         let circuit = circuits.entry(key.to_owned()).or_default();
         match circuit.open_until {
-            None => Ok(Permit { key: key.to_owned() }),
+            None => Ok(Permit { key: key.to_owned(), probe: false }),
             Some(until) if now < until => Err(until - now),
             Some(_) if circuit.probing => Err(self.options.cooldown),
             Some(_) => {
                 circuit.probing = true;
-                Ok(Permit { key: key.to_owned() })
+                Ok(Permit { key: key.to_owned(), probe: true })
             }
         }
     }
@@ -86,6 +88,17 @@ impl Breakers {
         let circuits = self.lock();
         let until = circuits.get(key)?.open_until?;
         (now < until).then(|| until - now)
+    }
+
+    /// Gives a permit back without a verdict: the call never tried the upstream (it gave up
+    /// waiting for another call's login, say), so it says nothing about whether the upstream is
+    /// up. A probe given back lets the next call probe.
+    pub fn release(&self, permit: Permit) {
+        if permit.probe
+            && let Some(circuit) = self.lock().get_mut(&permit.key)
+        {
+            circuit.probing = false;
+        }
     }
 
     /// Reports a call: `reached` is whether the upstream answered at all. Returns true when this
@@ -114,6 +127,24 @@ mod tests {
 
     fn breakers(threshold: u32, cooldown_ms: u64) -> Breakers {
         Breakers::new(BreakerOptions { threshold, cooldown: Duration::from_millis(cooldown_ms) })
+    }
+
+    #[test]
+    fn a_released_permit_neither_counts_nor_resets_and_a_released_probe_lets_the_next_call_probe() {
+        let b = breakers(2, 0);
+        b.release(b.permit("acme/erp").expect("closed"));
+        assert!(!b.record(b.permit("acme/erp").expect("closed"), false));
+        b.release(b.permit("acme/erp").expect("closed"));
+        assert!(
+            b.record(b.permit("acme/erp").expect("closed"), false),
+            "two failures in a row: released calls don't reset"
+        );
+        let probe = b.permit("acme/erp").expect("cooldown 0: a probe");
+        assert!(b.permit("acme/erp").is_err(), "one probe at a time");
+        b.release(probe);
+        let probe = b.permit("acme/erp").expect("the released probe's turn passes on");
+        assert!(!b.record(probe, true));
+        assert!(b.open_for("acme/erp").is_none(), "closed by the probe's success");
     }
 
     #[test]

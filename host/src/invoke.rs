@@ -345,12 +345,16 @@ impl Host {
         trace.executed = true;
         let result = connection.plugin.runtime.invoke(Call { function, input: input.clone(), capabilities }).await;
         trace.upstream = http.calls();
-        let reached =
-            !matches!(result, Err(PluginError::Unavailable(_) | PluginError::UpstreamTimeout | PluginError::Deadline));
+        let unreached =
+            matches!(result, Err(PluginError::Unavailable(_) | PluginError::UpstreamTimeout | PluginError::Deadline));
         if let (Some(quota), Some(reservation)) = (&quota, reservation) {
             quota.settle(reservation, &self.store, &self.metrics, result.as_ref().map(|_| ())).await;
         }
-        if self.breakers.record(permit, reached) {
+        if unreached && trace.upstream.is_empty() {
+            // Failed without sending anything (gave up waiting for another call's login): no
+            // news of the upstream, so no count against it.
+            self.breakers.release(permit);
+        } else if self.breakers.record(permit, !unreached) {
             tracing::warn!(tenant = tenant_id, connection = %connection.name, "circuit opened: the upstream failed repeatedly");
             self.metrics.circuit_opened(tenant_id, &connection.name);
         }

@@ -67,11 +67,11 @@ problem_codes! {
     RateLimited = "rate_limited", 429, "Too many requests";
     QuotaExhausted = "quota_exhausted", 429, "An upstream quota is spent";
     FunctionNotConfigured = "function_not_configured", 501, "The provider has no automation for this function";
-    UpstreamError = "upstream_error", 502, "The ERP answered an error";
-    ContractViolation = "contract_violation", 502, "The ERP's answer could not be normalized";
-    PluginFailed = "plugin_failed", 502, "The ERP adapter failed";
-    UpstreamUnavailable = "upstream_unavailable", 503, "The ERP is unavailable";
-    UpstreamTimeout = "upstream_timeout", 504, "The ERP did not answer in time";
+    UpstreamError = "upstream_error", 502, "The upstream service answered an error";
+    ContractViolation = "contract_violation", 502, "The adapter's answer could not be normalized";
+    PluginFailed = "plugin_failed", 502, "The adapter failed";
+    UpstreamUnavailable = "upstream_unavailable", 503, "The upstream service is unavailable";
+    UpstreamTimeout = "upstream_timeout", 504, "The upstream service did not answer in time";
     Internal = "internal", 500, "Internal error";
 }
 
@@ -141,7 +141,7 @@ impl From<ponte_contract::ContractViolation> for Problem {
     fn from(v: ponte_contract::ContractViolation) -> Self {
         Problem::new(
             ProblemCode::ContractViolation,
-            format!("the ERP's answer breaks the contract at {} ({}: {})", v.path, v.code, v.detail),
+            format!("the adapter's answer breaks the contract at {} ({}: {})", v.path, v.code, v.detail),
         )
     }
 }
@@ -150,16 +150,18 @@ impl From<PluginError> for Problem {
     fn from(e: PluginError) -> Self {
         match e {
             PluginError::Upstream(message) => Problem::new(ProblemCode::UpstreamError, message),
-            PluginError::Unavailable(_) => {
-                Problem::new(ProblemCode::UpstreamUnavailable, "the ERP could not be reached")
-            }
-            PluginError::UpstreamTimeout => {
-                Problem::new(ProblemCode::UpstreamTimeout, "the ERP did not answer in time")
-            }
+            PluginError::Unavailable(_) => Problem::new(
+                ProblemCode::UpstreamUnavailable,
+                "the upstream service (ERP, fiscal or sales service) could not be reached",
+            ),
+            PluginError::UpstreamTimeout => Problem::new(
+                ProblemCode::UpstreamTimeout,
+                "the upstream service (ERP, fiscal or sales service) did not answer in time",
+            ),
             PluginError::Deadline => Problem::new(ProblemCode::UpstreamTimeout, "the call ran past its deadline"),
             PluginError::NotFound(message) => Problem::new(ProblemCode::NotFound, message),
             PluginError::Failed(_) => {
-                Problem::new(ProblemCode::PluginFailed, "the ERP adapter failed; the invocation log has the reason")
+                Problem::new(ProblemCode::PluginFailed, "the adapter failed; the invocation log has the reason")
             }
             PluginError::NotImplemented => Problem::new(
                 ProblemCode::FunctionNotConfigured,

@@ -45,19 +45,20 @@ pub trait Plugin: Send + Sync + 'static {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PluginError {
     /// The ERP refused or answered an error (`502 upstream_error`).
-    #[error("the ERP answered an error: {0}")]
+    #[error("the upstream answered an error: {0}")]
     Upstream(String),
-    /// The ERP could not be reached or is down (`503 upstream_unavailable`).
-    #[error("the ERP is unavailable: {0}")]
+    /// The upstream (the ERP or service the plugin calls) could not be reached or is down
+    /// (`503 upstream_unavailable`).
+    #[error("the upstream is unavailable: {0}")]
     Unavailable(String),
-    /// The ERP did not answer in time (`504 upstream_timeout`).
-    #[error("the ERP did not answer in time")]
+    /// The upstream did not answer in time (`504 upstream_timeout`).
+    #[error("the upstream did not answer in time")]
     UpstreamTimeout,
     /// The plugin ran past its deadline (`504 upstream_timeout`).
     #[error("the plugin ran past its deadline")]
     Deadline,
     /// The record asked for does not exist in the ERP (`404 not_found`).
-    #[error("not found in the ERP: {0}")]
+    #[error("not found upstream: {0}")]
     NotFound(String),
     /// The plugin's code broke: a script error, a trap, a limit, a refused capability
     /// (`502 plugin_failed`).

@@ -6,14 +6,17 @@
 //! [`KvCapability::lock`] takes a lock shared by every call of the connection on every host that
 //! shares the store (a row in `kv_locks`), waiting a bounded time while another call holds it.
 //! A lock is a lease that ends with the call: the call's deadline plus [`LOCK_GRACE`] if its host
-//! dies, and at once when the call ends however it ends (the last clone of the call's
-//! [`KvCapability`] releases what it still holds). Waiting polls the store, starting at
+//! dies, and otherwise when the call's last [`KvCapability`] clone drops (a wasm call's store
+//! is dropped when the call ends or is cancelled; a Rhai script stopped at its deadline drops it
+//! when its thread notices). Hosts' clocks must agree within [`LOCK_GRACE`] (NTP), since each
+//! host writes and checks leases with its own clock, as for the settlement queue's leases. Waiting polls the store, starting at
 //! [`FIRST_POLL`] and backing off to [`MAX_POLL`]: a refresh takes an upstream round trip, so a
 //! few milliseconds of extra wait are nothing, and no host-to-host signalling is needed.
 //!
 //! The protocol plugins run on top (double-checked: read, lock, read again, produce, store,
 //! unlock) is `ponte_contract::single_flight`, shared by the PDK and the Rhai runtime.
 
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -46,7 +49,12 @@ struct HeldLocks {
     /// The invocation, as the locks' owner.
     owner: String,
     deadline: Instant,
-    held: Mutex<Vec<String>>,
+    /// How many times the call took each lock it holds (locks are re-entrant within a call).
+    counts: Mutex<HashMap<String, u32>>,
+    /// Every lock this call may hold in the store: recorded *before* the statement that takes
+    /// it (a call cancelled right after the statement still releases it) and forgotten only
+    /// after a release that reached the store.
+    touched: Mutex<HashSet<String>>,
     /// Where to release what is left at the end (none outside a runtime: the leases expire).
     runtime: Option<tokio::runtime::Handle>,
 }
@@ -60,7 +68,8 @@ impl KvCapability {
             namespace: namespace.clone(),
             owner: invocation.to_owned(),
             deadline,
-            held: Mutex::new(Vec::new()),
+            counts: Mutex::new(HashMap::new()),
+            touched: Mutex::new(HashSet::new()),
             runtime: tokio::runtime::Handle::try_current().ok(),
         });
         KvCapability { store, namespace, locks }
@@ -97,14 +106,20 @@ impl KvCapability {
     }
 
     /// Takes the connection's lock `name`, waiting up to `wait` (never past the call's deadline)
-    /// while another call holds it; whether this call holds it now. Taking a lock the call
-    /// already holds answers `true`.
+    /// while another call holds it; whether this call holds it now. Locks are re-entrant within
+    /// a call: taking one the call already holds answers `true` at once, and it stays held
+    /// until as many [`KvCapability::unlock`]s (or the call's end).
     ///
     /// # Errors
     /// As [`KvCapability::get`] (lock names are checked as keys).
     pub async fn lock(&self, name: &str, wait: Duration) -> Result<bool, CapabilityError> {
         check_key(name)?;
         let locks = &self.locks;
+        if let Some(count) = locks.counts.lock().unwrap_or_else(PoisonError::into_inner).get_mut(name) {
+            *count += 1;
+            return Ok(true);
+        }
+        locks.touched.lock().unwrap_or_else(PoisonError::into_inner).insert(name.to_owned());
         let give_up = Instant::now().checked_add(wait).map_or(locks.deadline, |at| at.min(locks.deadline));
         let mut pause = FIRST_POLL;
         loop {
@@ -115,10 +130,7 @@ impl KvCapability {
                 .await
                 .map_err(|_| CapabilityError::Storage)?;
             if taken {
-                let mut held = locks.held.lock().unwrap_or_else(PoisonError::into_inner);
-                if !held.iter().any(|h| h == name) {
-                    held.push(name.to_owned());
-                }
+                locks.counts.lock().unwrap_or_else(PoisonError::into_inner).insert(name.to_owned(), 1);
                 return Ok(true);
             }
             let now = Instant::now();
@@ -130,29 +142,48 @@ impl KvCapability {
         }
     }
 
-    /// Releases the lock `name`; whether this call held it.
+    /// Releases the lock `name` once; whether this call held it. A lock taken several times
+    /// stays held until its last release.
     ///
     /// # Errors
     /// As [`KvCapability::get`].
     pub async fn unlock(&self, name: &str) -> Result<bool, CapabilityError> {
         check_key(name)?;
-        self.locks.held.lock().unwrap_or_else(PoisonError::into_inner).retain(|h| h != name);
-        self.store.kv_unlock(&self.namespace, name, &self.locks.owner).await.map_err(|_| CapabilityError::Storage)
+        {
+            let mut counts = self.locks.counts.lock().unwrap_or_else(PoisonError::into_inner);
+            match counts.get_mut(name) {
+                Some(count) if *count > 1 => {
+                    *count -= 1;
+                    return Ok(true);
+                }
+                Some(_) => {
+                    counts.remove(name);
+                }
+                None => {}
+            }
+        }
+        let released = self
+            .store
+            .kv_unlock(&self.namespace, name, &self.locks.owner)
+            .await
+            .map_err(|_| CapabilityError::Storage)?;
+        self.locks.touched.lock().unwrap_or_else(PoisonError::into_inner).remove(name);
+        Ok(released)
     }
 }
 
 impl Drop for HeldLocks {
     fn drop(&mut self) {
-        let held = std::mem::take(self.held.get_mut().unwrap_or_else(PoisonError::into_inner));
-        if held.is_empty() {
+        let touched = std::mem::take(self.touched.get_mut().unwrap_or_else(PoisonError::into_inner));
+        if touched.is_empty() {
             return;
         }
         let Some(runtime) = self.runtime.take() else { return };
         let (store, namespace, owner) = (self.store.clone(), self.namespace.clone(), self.owner.clone());
         runtime.spawn(async move {
-            for name in held {
+            for name in touched {
                 if let Err(e) = store.kv_unlock(&namespace, &name, &owner).await {
-                    tracing::warn!(error = %e, lock = %name, "could not release a plugin's kv lock; its lease will expire");
+                    tracing::warn!(error = %e, "could not release a plugin's kv lock; its lease will expire");
                 }
             }
         });
@@ -181,7 +212,6 @@ mod tests {
         let store = Store::open("sqlite::memory:").await?;
         let (first, second) = (call(&store, "call-1"), call(&store, "call-2"));
         assert!(first.lock("login", Duration::ZERO).await?);
-        assert!(first.lock("login", Duration::ZERO).await?, "re-taking one's own lock");
         let started = Instant::now();
         assert!(!second.lock("login", Duration::from_millis(50)).await?, "held by call-1");
         assert!(started.elapsed() >= Duration::from_millis(50), "it waited");
@@ -191,6 +221,19 @@ mod tests {
         assert!(first.unlock("login").await?);
         assert!(waiter.await??, "taken as soon as call-1 released it");
         assert!(!first.unlock("login").await?, "no longer call-1's");
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn a_lock_taken_twice_by_a_call_is_held_until_its_second_release() -> anyhow::Result<()> {
+        let store = Store::open("sqlite::memory:").await?;
+        let (first, second) = (call(&store, "call-1"), call(&store, "call-2"));
+        assert!(first.lock("login", Duration::ZERO).await?);
+        assert!(first.lock("login", Duration::ZERO).await?, "re-entrant");
+        assert!(first.unlock("login").await?);
+        assert!(!second.lock("login", Duration::ZERO).await?, "still held once");
+        assert!(first.unlock("login").await?);
+        assert!(second.lock("login", Duration::ZERO).await?);
         Ok(())
     }
 

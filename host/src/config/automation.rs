@@ -226,6 +226,14 @@ pub fn parse(
                     &setting_field,
                     "a secret must be a reference (${env:NAME} or ${secret:NAME}), never inline".into(),
                 )),
+                Ok(resolved) if (spec.secret || spec.required) && resolved.value.trim().is_empty() => {
+                    let why = if resolved.referenced {
+                        "resolves to an empty value: the variable or secret it names is set but empty"
+                    } else {
+                        "must not be empty"
+                    };
+                    errors.push(at(value.span(), &setting_field, format!("`{key}` {why}")));
+                }
                 Ok(resolved) if spec.secret => {
                     settings.insert(key.clone(), SettingValue::Secret(crate::secret::Secret::new(resolved.value)));
                 }
@@ -415,5 +423,20 @@ get_boleto_pdf = { use = "ixc", timeout = "20s", cache_ttl = "5m" }
         let bad = GOOD.replace("base_url = \"${env:URL}\", ", "");
         let errors = parse(Path::new("automations/demo.toml"), &bad, &manifests(), &vars()).expect_err("required");
         assert!(errors[0].to_string().contains("requires setting `base_url`"));
+    }
+
+    #[test]
+    fn an_empty_secret_or_required_setting_is_an_error_not_a_silent_blank() {
+        let empty = Vars::none().with("URL", "http://127.0.0.1:9000").with("TOKEN", "  ");
+        let errors = parse(Path::new("automations/demo.toml"), GOOD, &manifests(), &empty).expect_err("empty secret");
+        assert_eq!(
+            errors.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            [
+                "automations/demo.toml:8: `connections.ixc.settings.token`: `token` resolves to an empty value: the variable or secret it names is set but empty"
+            ]
+        );
+        let bad = GOOD.replace("base_url = \"${env:URL}\"", "base_url = \"\"");
+        let errors = parse(Path::new("automations/demo.toml"), &bad, &manifests(), &vars()).expect_err("empty url");
+        assert!(errors[0].to_string().ends_with("`base_url` must not be empty"), "{errors:?}");
     }
 }

@@ -102,6 +102,9 @@ async fn sweep(host: &Host) {
     if let Err(e) = host.store.kv_purge_expired().await {
         tracing::warn!(error = %e, "could not purge expired kv entries");
     }
+    if let Err(e) = host.store.kv_locks_purge_expired().await {
+        tracing::warn!(error = %e, "could not purge expired kv locks");
+    }
     match host.store.settlement_counts(SettlementState::Parked).await {
         Ok(counts) => {
             host.metrics.settlements_parked.clear();

@@ -86,6 +86,28 @@ impl Store {
         })?;
         Ok(released == 1)
     }
+
+    /// Deletes every lock whose lease has expired (their holders' hosts died before releasing
+    /// them), returning how many; for the periodic sweeper, since an expired lock is otherwise
+    /// only replaced when someone takes it again.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn kv_locks_purge_expired(&self) -> Result<u64> {
+        self.kv_locks_purge_expired_at(now_millis()).await
+    }
+
+    /// [`Store::kv_locks_purge_expired`] as of `now` (stored milliseconds).
+    async fn kv_locks_purge_expired_at(&self, now: i64) -> Result<u64> {
+        let purged = with_pool!(self, |pool| {
+            sqlx::query("DELETE FROM kv_locks WHERE expires_at <= $1")
+                .bind(now)
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected())
+        })?;
+        Ok(purged)
+    }
 }
 
 #[cfg(test)]
@@ -99,6 +121,7 @@ mod tests {
         retaking_a_held_lock_renews_it,
         locks_are_per_namespace_and_name,
         bad_names_are_invalid,
+        purge_removes_only_expired_locks,
     );
 
     const NOW: i64 = 1_750_000_000_000;
@@ -143,6 +166,15 @@ mod tests {
         assert!(matches!(err, StoreError::Invalid("kv lock name")), "{err:?}");
         let err = store.kv_unlock("ns", "l", &"o".repeat(MAX_NAME_LEN + 1)).await.expect_err("long owner");
         assert!(matches!(err, StoreError::Invalid("kv lock owner")), "{err:?}");
+        Ok(())
+    }
+
+    async fn purge_removes_only_expired_locks(store: Store) -> anyhow::Result<()> {
+        assert!(store.kv_try_lock_at("ns", "dead", "a", LEASE, NOW).await?);
+        assert!(store.kv_try_lock_at("ns", "live", "b", LEASE, NOW + 5_000).await?);
+        assert_eq!(store.kv_locks_purge_expired_at(NOW + 10_000).await?, 1);
+        assert!(!store.kv_try_lock_at("ns", "live", "c", LEASE, NOW + 10_000).await?, "still b's");
+        assert!(store.kv_unlock("ns", "live", "b").await?);
         Ok(())
     }
 }

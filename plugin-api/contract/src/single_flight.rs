@@ -21,7 +21,8 @@ pub const DEFAULT_WAIT_MS: u32 = 10_000;
 pub struct Fresh {
     /// The value to store and return.
     pub value: String,
-    /// Its time to live in the store, in whole seconds.
+    /// Its time to live in the store, in whole seconds; `Some(0)` means "use it for this call
+    /// only" (it is returned, never stored, so the next call that needs one produces again).
     pub ttl_seconds: Option<u32>,
 }
 
@@ -130,7 +131,9 @@ where
             return Ok(value);
         }
         let fresh = produce().map_err(SingleFlightError::Produce)?;
-        kv.set(key, &fresh.value, fresh.ttl_seconds).map_err(SingleFlightError::Kv)?;
+        if fresh.ttl_seconds != Some(0) {
+            kv.set(key, &fresh.value, fresh.ttl_seconds).map_err(SingleFlightError::Kv)?;
+        }
         Ok(fresh.value)
     })();
     // A failed release is the host's to clean up: it releases every lock when the call ends.
@@ -220,6 +223,16 @@ mod tests {
         // A second call that also saw "old" rejected gets "new" without logging in again.
         let got = replace(&kv, "session", "old", 100, || -> Result<Fresh, String> { panic!("must not produce") });
         assert_eq!(got, Ok("new".into()));
+    }
+
+    #[test]
+    fn a_value_for_this_call_only_is_returned_and_not_stored() {
+        let kv = FakeKv::default();
+        let once =
+            cached(&kv, "session", 100, || Ok::<_, String>(Fresh { value: "once".into(), ttl_seconds: Some(0) }));
+        assert_eq!(once, Ok("once".into()));
+        assert!(kv.values.borrow().is_empty());
+        assert!(!kv.held.get());
     }
 
     #[test]

@@ -82,10 +82,10 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::UpstreamError(m) => write!(f, "the ERP answered an error: {m}"),
-            Error::UpstreamUnavailable(m) => write!(f, "the ERP is unavailable: {m}"),
-            Error::UpstreamTimeout => f.write_str("the ERP did not answer in time"),
-            Error::NotFound(m) => write!(f, "not found in the ERP: {m}"),
+            Error::UpstreamError(m) => write!(f, "the upstream answered an error: {m}"),
+            Error::UpstreamUnavailable(m) => write!(f, "the upstream is unavailable: {m}"),
+            Error::UpstreamTimeout => f.write_str("the upstream did not answer in time"),
+            Error::NotFound(m) => write!(f, "not found upstream: {m}"),
             Error::NotImplemented => f.write_str("the plugin does not implement this function"),
             Error::Failed(m) => write!(f, "the plugin failed: {m}"),
         }

@@ -59,7 +59,7 @@ impl Hubsoft {
     }
 
     /// `POST /oauth/token` (password grant): the token, to be cached a little under
-    /// `expires_in` (a token living 1 s or less is stored already expired, so never reused).
+    /// `expires_in` (a token living 1 s or less serves this call only: TTL 0, never stored).
     fn grant(&self) -> Result<Fresh, Error> {
         let body = json!({
             "grant_type": "password",

@@ -144,12 +144,20 @@ async fn a_lapsed_cached_session_is_refreshed_not_reopened() {
 #[tokio::test]
 async fn refused_credentials_are_named_and_never_leak() {
     let wrong_secret = "oobj-wrong-secret-5e1f0a2b";
-    let cases = [
-        (SETTINGS.replace("${env:OOBJ_SECRET}", "${env:WRONG}"), "(wrong token or secret"),
-        (SETTINGS.replace("${env:OOBJ_SECRET}", "${env:EMPTY}"), "(missing token or secret"),
-    ];
+    // An empty secret never reaches Oobj: the automation is refused at load, naming the setting.
+    let empty = SETTINGS.replace("${env:OOBJ_SECRET}", "${env:EMPTY}");
+    let host = builder(Sim::oobj(), &empty).var("EMPTY", "").start().await;
+    assert!(
+        host.config_errors.iter().any(|e| e.contains("`secret` resolves to an empty value")),
+        "{:?}",
+        host.config_errors
+    );
+    assert_eq!(sessions(&host), (0, 0));
+    host.stop().await;
+
+    let cases = [(SETTINGS.replace("${env:OOBJ_SECRET}", "${env:WRONG}"), "(wrong token or secret")];
     for (settings, words) in cases {
-        let host = builder(Sim::oobj(), &settings).var("WRONG", wrong_secret).var("EMPTY", "").start().await;
+        let host = builder(Sim::oobj(), &settings).var("WRONG", wrong_secret).start().await;
         assert!(host.config_errors.is_empty(), "{:?}", host.config_errors);
         for (function, input) in [
             ("list_fiscal_notes", customer(fiscal::CUSTOMER_CPF)),

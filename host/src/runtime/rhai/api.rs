@@ -8,7 +8,7 @@
 //! | `parse_json(text)`, `to_json(value)` | JSON, numbers with fractions as decimals |
 //! | `fail(code, message)` | ends the call with an error: `upstream_error`, `upstream_unavailable`, `upstream_timeout`, `not_found`, `not_implemented` |
 //! | `kv_get(key)`, `kv_set(key, value[, ttl_seconds])`, `kv_delete(key)` | the connection's key-value store |
-//! | `kv_cached(key, producer)` | the value under `key`; when absent, `producer` (a closure returning `#{value, ttl_seconds}` or a string) makes it, one call of the connection at a time, the others wait and reuse it (`ponte_contract::single_flight`) |
+//! | `kv_cached(key, producer)` | the value under `key`; when absent, `producer` (a closure returning `#{value, ttl_seconds}` or a string; `ttl_seconds: 0` uses the value for this call only) makes it, one call of the connection at a time, the others wait and reuse it (`ponte_contract::single_flight`) |
 //! | `kv_replace(key, stale, producer)` | the upstream refused `stale`: a new value, produced once; another call's replacement is reused |
 //! | `kv_lock(name, wait_ms)`, `kv_unlock(name)` | the connection's named locks, under the two above (released when the call ends) |
 //! | `log(msg)`, `log_warn(msg)`, `log_error(msg)`, `print(msg)` | log lines (redacted) |
@@ -234,7 +234,8 @@ fn produce(context: &NativeCallContext, producer: &FnPtr) -> RhaiResult<Fresh> {
             .ok_or_else(|| runtime_error("kv producer: `value` must be a string"))?;
         let ttl_seconds = match map.get("ttl_seconds").filter(|t| !t.is_unit()).map(Dynamic::as_int) {
             None => None,
-            Some(Ok(seconds)) => Some(u32::try_from(seconds.max(0)).unwrap_or(u32::MAX)),
+            Some(Ok(seconds)) if seconds < 0 => return Err(runtime_error("kv producer: negative `ttl_seconds`")),
+            Some(Ok(seconds)) => Some(u32::try_from(seconds).unwrap_or(u32::MAX)),
             Some(Err(_)) => return Err(runtime_error("kv producer: `ttl_seconds` must be an integer")),
         };
         return Ok(Fresh { value, ttl_seconds });
