@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 use ponte_contract::Scope;
-use ponte_erp_sim::{docsales, ixc, plugstorage};
+use ponte_erp_sim::{Simulator, docsales, ixc, plugstorage};
 
 use crate::config::vars::Vars;
 use crate::registry::Sources;
@@ -37,36 +37,14 @@ pub struct DemoOptions {
 /// # Errors
 /// When the simulator, the store or the listener can't start, or the demo tenant fails to load.
 pub async fn run(options: DemoOptions) -> anyhow::Result<()> {
-    let bind = || tokio::net::TcpListener::bind("127.0.0.1:0");
-    let sim_config = ixc::IxcConfig::default();
-    let token = sim_config.token.clone();
-    let sim = ixc::spawn(bind().await.context("failed to bind a simulator")?, sim_config)
-        .await
-        .context("failed to start the IXC simulator")?;
-    let fiscal_config = plugstorage::PlugStorageConfig::default();
-    let fiscal = plugstorage::spawn(bind().await.context("failed to bind a simulator")?, fiscal_config.clone())
-        .await
-        .context("failed to start the PlugStorage simulator")?;
-    let sales_config = docsales::DocSalesConfig::default();
-    let sales = docsales::spawn(bind().await.context("failed to bind a simulator")?, sales_config.clone())
-        .await
-        .context("failed to start the DocSales simulator")?;
-
+    let services = DemoServices::start().await?;
     std::fs::create_dir_all(&options.data_dir)
         .with_context(|| format!("failed to create {}", options.data_dir.display()))?;
     let database = format!("sqlite://{}", options.data_dir.join("demo.db").display());
     let sources = Sources {
         plugins: vec![options.plugins],
         automations: options.automations,
-        vars: Vars::env()
-            .with("PONTE_DEMO_IXC_URL", sim.base_url())
-            .with("PONTE_DEMO_IXC_TOKEN", token)
-            .with("PONTE_DEMO_PLUGSTORAGE_URL", fiscal.base_url())
-            .with("PONTE_DEMO_PLUGSTORAGE_TOKEN", fiscal_config.token)
-            .with("PONTE_DEMO_PLUGSTORAGE_EMAIL", fiscal_config.email)
-            .with("PONTE_DEMO_PLUGSTORAGE_PASSWORD", fiscal_config.password)
-            .with("PONTE_DEMO_DOCSALES_URL", sales.base_url())
-            .with("PONTE_DEMO_DOCSALES_TOKEN", sales_config.token),
+        vars: services.vars.clone(),
         http_limits: Default::default(),
     };
     let host = crate::bootstrap(&database, &sources, Default::default()).await?;
@@ -92,12 +70,63 @@ pub async fn run(options: DemoOptions) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("failed to listen on {} (is another ponte running? use --listen)", options.listen))?;
     let addr = listener.local_addr()?;
-    print_banner(addr, &sim.base_url(), &keys, mixed_key.as_deref());
+    print_banner(addr, &services.ixc.base_url(), &keys, mixed_key.as_deref());
     crate::server::serve(listener, host, crate::server::shutdown_signal()).await?;
-    sim.shutdown().await;
-    fiscal.shutdown().await;
-    sales.shutdown().await;
+    services.shutdown().await;
     Ok(())
+}
+
+/// The simulators `ponte demo` runs on loopback, and the `PONTE_DEMO_*` variables the
+/// repository's automations reach them by (over the process environment).
+pub struct DemoServices {
+    /// The simulated IXC (the `demo` tenant's ERP, the `mixed` tenant's too).
+    pub ixc: Simulator,
+    /// The simulated PlugStorage (the `mixed` tenant's fiscal notes).
+    pub fiscal: Simulator,
+    /// The simulated DocSales (the `mixed` tenant's orders).
+    pub sales: Simulator,
+    /// `PONTE_DEMO_*`: each simulator's address and demo credentials.
+    pub vars: Vars,
+}
+
+impl DemoServices {
+    /// Starts the three simulators with their demo accounts.
+    ///
+    /// # Errors
+    /// When a simulator can't bind a loopback port.
+    pub async fn start() -> anyhow::Result<Self> {
+        let bind = || tokio::net::TcpListener::bind("127.0.0.1:0");
+        let ixc_config = ixc::IxcConfig::default();
+        let ixc_token = ixc_config.token.clone();
+        let ixc = ixc::spawn(bind().await.context("failed to bind a simulator")?, ixc_config)
+            .await
+            .context("failed to start the IXC simulator")?;
+        let fiscal_config = plugstorage::PlugStorageConfig::demo();
+        let fiscal = plugstorage::spawn(bind().await.context("failed to bind a simulator")?, fiscal_config.clone())
+            .await
+            .context("failed to start the PlugStorage simulator")?;
+        let sales_config = docsales::DocSalesConfig::default();
+        let sales = docsales::spawn(bind().await.context("failed to bind a simulator")?, sales_config.clone())
+            .await
+            .context("failed to start the DocSales simulator")?;
+        let vars = Vars::env()
+            .with("PONTE_DEMO_IXC_URL", ixc.base_url())
+            .with("PONTE_DEMO_IXC_TOKEN", ixc_token)
+            .with("PONTE_DEMO_PLUGSTORAGE_URL", fiscal.base_url())
+            .with("PONTE_DEMO_PLUGSTORAGE_TOKEN", fiscal_config.token)
+            .with("PONTE_DEMO_PLUGSTORAGE_EMAIL", fiscal_config.email)
+            .with("PONTE_DEMO_PLUGSTORAGE_PASSWORD", fiscal_config.password)
+            .with("PONTE_DEMO_DOCSALES_URL", sales.base_url())
+            .with("PONTE_DEMO_DOCSALES_TOKEN", sales_config.token);
+        Ok(DemoServices { ixc, fiscal, sales, vars })
+    }
+
+    /// Stops the simulators.
+    pub async fn shutdown(self) {
+        self.ixc.shutdown().await;
+        self.fiscal.shutdown().await;
+        self.sales.shutdown().await;
+    }
 }
 
 fn print_banner(addr: SocketAddr, sim_url: &str, keys: &[(Scope, String)], mixed_key: Option<&str>) {
@@ -139,5 +168,33 @@ Ctrl-C stops.
   curl -s {base}/v1/functions/list_fiscal_notes -H 'Authorization: Bearer {mixed}' -H 'Content-Type: application/json' -d '{{"customer_document_number": "{cpf}"}}'
 "#
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    /// What `ponte demo` loads, as it loads it: every automation of the repository against the
+    /// demo's own simulators and variables, with no configuration error (an empty credential
+    /// would be one).
+    #[tokio::test]
+    async fn every_repository_automation_loads_against_the_demo_services() -> anyhow::Result<()> {
+        let services = DemoServices::start().await?;
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let sources = Sources {
+            plugins: vec![root.join("plugins")],
+            automations: root.join("automations"),
+            vars: services.vars.clone(),
+            http_limits: Default::default(),
+        };
+        let host = crate::bootstrap("sqlite::memory:", &sources, Default::default()).await?;
+        let errors: Vec<String> = host.registry.errors.iter().map(ToString::to_string).collect();
+        assert!(errors.is_empty(), "{errors:?}");
+        assert!(host.registry.tenants.contains_key(DEMO_TENANT) && host.registry.tenants.contains_key(MIXED_TENANT));
+        services.shutdown().await;
+        Ok(())
     }
 }
