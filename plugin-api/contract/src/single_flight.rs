@@ -49,7 +49,7 @@ pub enum SingleFlightError<K, P> {
     Busy {
         /// The key.
         key: String,
-        /// How long this call waited.
+        /// The longest this call would wait (its deadline may have cut the wait shorter).
         waited_ms: u32,
     },
     /// The producer failed (nothing was stored).
@@ -61,7 +61,10 @@ impl<K: fmt::Display, P: fmt::Display> fmt::Display for SingleFlightError<K, P> 
         match self {
             SingleFlightError::Kv(e) => write!(f, "{e}"),
             SingleFlightError::Busy { key, waited_ms } => {
-                write!(f, "another call was still refreshing `{key}` after {waited_ms} ms")
+                write!(
+                    f,
+                    "another call was still refreshing `{key}` when this one stopped waiting (at most {waited_ms} ms, within its deadline)"
+                )
             }
             SingleFlightError::Produce(e) => write!(f, "{e}"),
         }
@@ -252,7 +255,7 @@ mod tests {
         assert_eq!(got, Err(SingleFlightError::Busy { key: "session".into(), waited_ms: 250 }));
         assert_eq!(
             got.map_err(|e| e.to_string()),
-            Err("another call was still refreshing `session` after 250 ms".into())
+            Err("another call was still refreshing `session` when this one stopped waiting (at most 250 ms, within its deadline)".into())
         );
         kv.values.borrow_mut().insert("session".into(), "stale".into());
         assert!(matches!(
