@@ -319,7 +319,7 @@ impl Host {
             Err(wait) => {
                 let not_sent = PluginError::Unavailable("circuit open".into());
                 if let (Some(quota), Some(reservation)) = (&quota, reservation) {
-                    quota.settle(reservation, &self.store, &self.metrics, Err(&not_sent)).await;
+                    quota.settle(reservation, &self.store, &self.metrics, Err(&not_sent), &[]).await;
                 }
                 return Err(Problem::new(
                     ProblemCode::UpstreamUnavailable,
@@ -348,7 +348,7 @@ impl Host {
         let unreached =
             matches!(result, Err(PluginError::Unavailable(_) | PluginError::UpstreamTimeout | PluginError::Deadline));
         if let (Some(quota), Some(reservation)) = (&quota, reservation) {
-            quota.settle(reservation, &self.store, &self.metrics, result.as_ref().map(|_| ())).await;
+            quota.settle(reservation, &self.store, &self.metrics, result.as_ref().map(|_| ()), &trace.upstream).await;
         }
         if unreached && trace.upstream.is_empty() {
             // Failed without sending anything (gave up waiting for another call's login): no

@@ -85,7 +85,9 @@ pub struct UpstreamCall {
     pub host: String,
     /// Status code, when there was an answer.
     pub status: Option<u16>,
-    /// `ok`, `denied`, `timeout`, `unreachable`, `too_large`, `invalid`.
+    /// `ok`, `denied`, `timeout`, `unreachable` (never connected), `dropped` (the connection
+    /// failed after connecting: the upstream may have received the request), `too_large`,
+    /// `invalid`.
     pub outcome: &'static str,
     /// Duration in milliseconds.
     pub duration_ms: u64,
@@ -189,11 +191,12 @@ impl HttpCapability {
         let result = self.send(parsed, request).await;
         let (status, outcome) = match &result {
             Ok(r) => (Some(r.status), "ok"),
-            Err(CapabilityError::Denied(_)) => (None, "denied"),
-            Err(CapabilityError::Timeout) => (None, "timeout"),
-            Err(CapabilityError::Unreachable(_)) => (None, "unreachable"),
-            Err(CapabilityError::TooLarge(_)) => (None, "too_large"),
-            Err(CapabilityError::Invalid(_) | CapabilityError::Storage) => (None, "invalid"),
+            Err(SendError { error: CapabilityError::Denied(_), .. }) => (None, "denied"),
+            Err(SendError { error: CapabilityError::Timeout, .. }) => (None, "timeout"),
+            Err(SendError { error: CapabilityError::Unreachable(_), maybe_delivered: true }) => (None, "dropped"),
+            Err(SendError { error: CapabilityError::Unreachable(_), maybe_delivered: false }) => (None, "unreachable"),
+            Err(SendError { error: CapabilityError::TooLarge(_), .. }) => (None, "too_large"),
+            Err(SendError { error: CapabilityError::Invalid(_) | CapabilityError::Storage, .. }) => (None, "invalid"),
         };
         let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         tracing::info!(target: "ponte::upstream", %method, url = %shown, ?status, outcome, duration_ms, "upstream request");
@@ -205,25 +208,21 @@ impl HttpCapability {
             outcome,
             duration_ms,
         });
-        result.map_err(|e| match e {
+        result.map_err(|e| match e.error {
             CapabilityError::Denied(m) => CapabilityError::Denied(self.redactor.redact(&m)),
             CapabilityError::Unreachable(m) => CapabilityError::Unreachable(self.redactor.redact(&m)),
             other => other,
         })
     }
 
-    async fn send(
-        &self,
-        url: Result<Url, url::ParseError>,
-        request: HttpRequest,
-    ) -> Result<HttpResponse, CapabilityError> {
+    async fn send(&self, url: Result<Url, url::ParseError>, request: HttpRequest) -> Result<HttpResponse, SendError> {
         let url = url.map_err(|e| CapabilityError::Invalid(format!("bad URL: {e}")))?;
         self.upstream.policy.check_url(&url).map_err(|d| CapabilityError::Denied(d.0))?;
         let method = reqwest::Method::from_bytes(request.method.to_ascii_uppercase().as_bytes())
             .map_err(|_| CapabilityError::Invalid("bad HTTP method".into()))?;
         let remaining = self.deadline.saturating_duration_since(Instant::now());
         if remaining.is_zero() {
-            return Err(CapabilityError::Timeout);
+            return Err(CapabilityError::Timeout.into());
         }
         let timeout = request.timeout.unwrap_or(self.upstream.limits.default_timeout).min(remaining);
 
@@ -233,6 +232,7 @@ impl HttpCapability {
             .await
             .map_err(|_| CapabilityError::Timeout)?
             .map_err(|_| CapabilityError::Unreachable("upstream limiter closed".into()))?;
+        // From here on a failure may come after the upstream received the request.
 
         let mut builder = self.upstream.client.request(method, url).timeout(timeout);
         for (name, value) in &request.headers {
@@ -255,42 +255,62 @@ impl HttpCapability {
                 .collect();
             let max = self.upstream.limits.max_response_bytes;
             if response.content_length().is_some_and(|len| len > max as u64) {
-                return Err(CapabilityError::TooLarge(max));
+                return Err(CapabilityError::TooLarge(max).into());
             }
             let mut body = Vec::new();
             let mut stream = response.bytes_stream();
             while let Some(chunk) = stream.next().await {
                 let chunk = chunk.map_err(classify)?;
                 if body.len() + chunk.len() > max {
-                    return Err(CapabilityError::TooLarge(max));
+                    return Err(CapabilityError::TooLarge(max).into());
                 }
                 body.extend_from_slice(&chunk);
             }
             Ok(HttpResponse { status, headers, body })
         };
         // The reqwest timeout covers the request; this also covers reading a slow body.
-        tokio::time::timeout(timeout, send).await.map_err(|_| CapabilityError::Timeout)?
+        tokio::time::timeout(timeout, send)
+            .await
+            .map_err(|_| SendError { error: CapabilityError::Timeout, maybe_delivered: true })?
+    }
+}
+
+/// A failed send, and whether the upstream may have received the request before it failed
+/// (a dropped connection after connecting, a lost answer): what decides whether an upstream
+/// quota unit may be given back.
+struct SendError {
+    error: CapabilityError,
+    maybe_delivered: bool,
+}
+
+impl From<CapabilityError> for SendError {
+    /// A failure before anything was sent.
+    fn from(error: CapabilityError) -> Self {
+        SendError { error, maybe_delivered: false }
     }
 }
 
 /// Maps reqwest's error onto the capability's, finding policy denials in the source chain (the
 /// resolver's and the redirect policy's).
-fn classify(error: reqwest::Error) -> CapabilityError {
+fn classify(error: reqwest::Error) -> SendError {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&error);
     while let Some(e) = source {
         if let Some(denied) = e.downcast_ref::<Denied>() {
-            return CapabilityError::Denied(denied.0.clone());
+            return CapabilityError::Denied(denied.0.clone()).into();
         }
         source = e.source();
     }
     if error.is_timeout() {
-        CapabilityError::Timeout
+        SendError { error: CapabilityError::Timeout, maybe_delivered: true }
     } else if error.is_connect() {
-        CapabilityError::Unreachable("connection failed".into())
+        CapabilityError::Unreachable("connection failed".into()).into()
     } else if error.is_redirect() {
-        CapabilityError::Denied("redirect refused".into())
+        CapabilityError::Denied("redirect refused".into()).into()
     } else {
-        CapabilityError::Unreachable("the upstream connection failed".into())
+        SendError {
+            error: CapabilityError::Unreachable("the upstream connection failed".into()),
+            maybe_delivered: true,
+        }
     }
 }
 

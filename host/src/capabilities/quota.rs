@@ -19,6 +19,7 @@ use std::str::FromStr;
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, TimeZone, Utc};
 use serde::Serialize;
 
+use crate::capabilities::http::UpstreamCall;
 use crate::config::manifest::QuotaSpec;
 use crate::metrics::{Metrics, QuotaLabels};
 use crate::problem::{Problem, ProblemCode};
@@ -177,22 +178,27 @@ impl QuotaRef<'_> {
         }
     }
 
-    /// Settles a reservation with the call's outcome: gives the unit back when the call surely
-    /// created nothing upstream.
+    /// Settles a reservation with the call's outcome and its upstream requests: gives the unit
+    /// back when the call surely created nothing upstream: it failed with the upstream's refusal
+    /// or unavailability, and none of its requests may have reached the upstream unanswered (a
+    /// connection dropped after sending, [`UpstreamCall::outcome`] `dropped`: the upstream may
+    /// have created the document and lost only the answer).
     pub async fn settle(
         &self,
         reservation: Reservation,
         store: &Store,
         metrics: &Metrics,
         outcome: Result<(), &PluginError>,
+        upstream: &[UpstreamCall],
     ) {
-        let nothing_created = matches!(
+        let refused = matches!(
             outcome,
             Err(PluginError::Upstream(_)
                 | PluginError::Unavailable(_)
                 | PluginError::NotFound(_)
                 | PluginError::NotImplemented)
         );
+        let nothing_created = refused && !upstream.iter().any(|call| call.outcome == "dropped");
         if !nothing_created {
             return;
         }

@@ -72,7 +72,11 @@ async fn quota_in_functions(host: &TestHost) -> Value {
     entry["quota"].clone()
 }
 
-on_both_backends!(the_call_past_the_quota_is_refused_before_the_upstream, a_failed_call_gives_its_unit_back);
+on_both_backends!(
+    the_call_past_the_quota_is_refused_before_the_upstream,
+    a_failed_call_gives_its_unit_back,
+    a_call_whose_answer_was_lost_keeps_its_unit
+);
 
 async fn the_call_past_the_quota_is_refused_before_the_upstream(backend: Backend) {
     let host = builder(backend).start().await;
@@ -108,6 +112,18 @@ async fn a_failed_call_gives_its_unit_back(backend: Backend) {
     let (status, _) = host.call(&host.app_key, "create_lead", lead(1)).await;
     assert_eq!(status.as_u16(), 200);
     assert_eq!(quota_in_functions(&host).await["remaining"], 2);
+    host.stop().await;
+}
+
+async fn a_call_whose_answer_was_lost_keeps_its_unit(backend: Backend) {
+    let host = builder(backend).start().await;
+    // The service does the work, then the connection drops before its answer.
+    host.sim.faults().push(Fault::LoseResponse { times: 1 });
+    let lost = host.call_with(&host.app_key, "create_lead", lead(0), &[]).await;
+    assert_problem(&lost, 503, "upstream_unavailable");
+    assert_eq!(quota_in_functions(&host).await["used"], 1, "the service may have created it: the unit is kept");
+    let invocations = format!("{:?}", host.invocations().await);
+    assert!(invocations.contains("dropped"), "the upstream call says the connection dropped: {invocations}");
     host.stop().await;
 }
 
