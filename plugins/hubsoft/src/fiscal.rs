@@ -2,9 +2,12 @@
 //! through its `link`.
 //!
 //! Hubsoft answers three lists: `notas_fiscais[]` (telecom notes, models 21/22, and model 0),
-//! `nfes[]` (NF-e, model 55) and `nfses[]`. Their ids are per list, so a note's `remote_id` is
-//! `<tipo>:<id>` with Hubsoft's own document types (`nf_telecom:3064`, `nfe:351`,
-//! `nfse:106`, the `tipo_documento` of `/cliente/nota_fiscal/enviar_email`).
+//! `nfes[]` (NF-e, model 55) and `nfses[]`. Their ids are per list, and Hubsoft finds notes only
+//! per customer, so a note's `remote_id` is `<tipo>:<id>:<id_cliente>:<issue date>` with
+//! Hubsoft's own document types (`nf_telecom:3064:42:2026-03-31`, `nfe:351:...`,
+//! `nfse:106:...`, the `tipo_documento` of `/cliente/nota_fiscal/enviar_email`):
+//! `get_fiscal_note_pdf` then needs nothing but the id (the contract's input) and asks for the
+//! one 60-day window around the note's date, never an undated listing.
 //!
 //! Access keys: a model 21/22 note has no 44-digit access key (its `identificacao` is not
 //! one), so its `access_key` is `""`, which the contract allows for notes without a key; the
@@ -69,7 +72,7 @@ fn status(row: &Value) -> FiscalNoteStatus {
 
 /// One of Hubsoft's rows as a contract note, or `None` (with a warning) when it lacks what the
 /// contract requires.
-fn entry(list: &str, kind: &str, id_key: &str, row: &Value) -> Option<Entry> {
+fn entry(list: &str, kind: &str, id_key: &str, client_id: &str, row: &Value) -> Option<Entry> {
     let id = text(&row[id_key]);
     let number = first(row, &["numero_nota", "numero_nf", "numero"]);
     // `data_emissao_br` is "25/02/2022" or "25/02/2022 09:07:06"; an NFS-e has only its
@@ -89,7 +92,7 @@ fn entry(list: &str, kind: &str, id_key: &str, row: &Value) -> Option<Entry> {
     let link = first(row, &["link", "link_pdf"]);
     Some(Entry {
         note: FiscalNote {
-            remote_id: format!("{kind}:{id}"),
+            remote_id: format!("{kind}:{id}:{client_id}:{issued_at}"),
             number,
             series: first(row, &["serie_nota", "serie"]),
             access_key,
@@ -115,7 +118,9 @@ fn request(hs: &Hubsoft, client_id: &str, window: Option<(NaiveDate, NaiveDate)>
     };
     Ok(LISTS
         .iter()
-        .flat_map(|(list, kind, id_key)| array(&body, list).iter().filter_map(|row| entry(list, kind, id_key, row)))
+        .flat_map(|(list, kind, id_key)| {
+            array(&body, list).iter().filter_map(|row| entry(list, kind, id_key, client_id, row))
+        })
         .collect())
 }
 
@@ -176,22 +181,36 @@ pub(crate) fn list_fiscal_notes(hs: &Hubsoft, input: &ListFiscalNotesInput) -> R
     Ok(entries.into_iter().map(|e| e.note).collect())
 }
 
-/// `get_fiscal_note_pdf`: the note is found among the customer's (Hubsoft has no lookup by
-/// id, so the customer's document is required) and its `link` downloaded.
+/// A note id this plugin made: (document type, Hubsoft id, `id_cliente`, issue date).
+fn parse_note_id(id: &str) -> Option<(&str, &str, &str, NaiveDate)> {
+    let mut parts = id.splitn(4, ':');
+    let (kind, note, client, issued) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    let known = LISTS.iter().any(|(_, k, _)| *k == kind);
+    (known && !note.is_empty() && !client.is_empty()).then_some(())?;
+    Some((kind, note, client, date(issued)?))
+}
+
+/// `get_fiscal_note_pdf`: the note is asked for in the 60-day window around its date, among its
+/// customer's (the id says which), and its `link` downloaded. With `customer_document_number`,
+/// a note of another customer is `not_found`.
 pub(crate) fn get_fiscal_note_pdf(hs: &Hubsoft, input: &GetFiscalNotePdfInput) -> Result<Pdf, Error> {
     let id = input.note_id.as_str();
-    if !LISTS.iter().any(|(_, kind, _)| id.strip_prefix(kind).is_some_and(|rest| rest.starts_with(':'))) {
-        return Err(Error::not_found(format!("{id:?} is not a Hubsoft note id (nf_telecom:N, nfe:N or nfse:N)")));
-    }
-    let Some(document) = &input.customer_document_number else {
+    let Some((_, _, client_id, issued)) = parse_note_id(id) else {
         return Err(Error::not_found(format!(
-            "Hubsoft finds notes only by customer: call with customer_document_number to get note {id}"
+            "{id:?} is not a Hubsoft note id (<nf_telecom|nfe|nfse>:<id>:<id_cliente>:<date>, as list_fiscal_notes gives)"
         )));
     };
-    let entry = customer_notes(hs, document, None, None)?
+    if let Some(document) = &input.customer_document_number {
+        let owner = customer::find(hs, document)?.map(|c| text(&c["id_cliente"]));
+        if owner.as_deref() != Some(client_id) {
+            return Err(Error::not_found(format!("Hubsoft has no note {id} of this customer")));
+        }
+    }
+    let half = TimeDelta::days(WINDOW_SPAN_DAYS / 2);
+    let entry = request(hs, client_id, Some((issued - half, issued + half)))?
         .into_iter()
         .find(|e| e.note.remote_id == id)
-        .ok_or_else(|| Error::not_found(format!("Hubsoft has no note {id} of this customer")))?;
+        .ok_or_else(|| Error::not_found(format!("Hubsoft has no note {id}")))?;
     if entry.link.is_empty() {
         return Err(Error::not_found(format!("Hubsoft has no PDF link for note {id}")));
     }

@@ -182,6 +182,13 @@ pub(crate) fn create_lead(hs: &Hubsoft, input: &CreateLeadInput) -> Result<Empty
             log::info(format!("Hubsoft created prospect {id}"));
             Ok(Empty {})
         }
+        Reply::Refused { message, .. } if message.to_lowercase().contains("já foi cadastrado") => {
+            // Hubsoft's message names the existing prospect ("... no prospecto <NOME>"): whoever
+            // knows a CPF would learn its owner's name. Only the fact goes back.
+            Err(Error::upstream(
+                "Hubsoft refused the prospect: this CPF/CNPJ já foi cadastrado (a prospect with it already exists)",
+            ))
+        }
         Reply::Refused { message, body, .. } => {
             // A validation refusal's `msg` is generic ("Erro de validação"): the fields are in `errors`.
             let details: Vec<String> =

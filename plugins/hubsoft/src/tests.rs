@@ -418,7 +418,10 @@ fn hubsofts_refusals_of_a_lead_are_upstream_errors_naming_the_reason() {
     let (first, fake) = call(host(&seen, 3600), "create_lead", lead());
     assert!(first.is_ok(), "{first:?}");
     let (duplicate, fake) = call(fake, "create_lead", lead());
-    assert!(matches!(&duplicate, Err(Error::UpstreamError(m)) if m.contains("já foi cadastrado")), "{duplicate:?}");
+    assert!(
+        matches!(&duplicate, Err(Error::UpstreamError(m)) if m.contains("já foi cadastrado") && !m.contains("PAULO")),
+        "the fact, never the existing prospect's name: {duplicate:?}"
+    );
     let (missing, fake) = call(fake, "create_lead", json!({"lead": {"name": "Sem Contato", "source": "Panfleto"}}));
     let Err(Error::UpstreamError(message)) = missing else { panic!("{missing:?}") };
     assert!(message.contains("telefone") && message.contains("cep"), "{message}");
@@ -441,11 +444,10 @@ fn fiscal_notes_come_from_the_three_lists_newest_first() {
     let seen = Rc::new(RefCell::new(Seen::default()));
     let (notes, _) = call(host(&seen, 3600), "list_fiscal_notes", customer_input(MARIA));
     let notes = notes.expect("served");
-    let ids: Vec<&str> = notes.as_array().into_iter().flatten().filter_map(|n| n["remote_id"].as_str()).collect();
-    assert_eq!(ids, ["nfse:106", "nfe:351", "nf_telecom:3064", "nf_telecom:3065"], "{notes}");
+    assert_eq!(short_ids(&notes), ["nfse:106", "nfe:351", "nf_telecom:3064", "nf_telecom:3065"], "{notes}");
     assert_eq!(
         notes[2],
-        json!({"remote_id": "nf_telecom:3064", "number": "427", "series": "U", "access_key": "", "issued_at": "2026-03-31", "amount": "99.9", "status": "authorized"}),
+        json!({"remote_id": "nf_telecom:3064:101:2026-03-31", "number": "427", "series": "U", "access_key": "", "issued_at": "2026-03-31", "amount": "99.9", "status": "authorized"}),
         "a telecom note has no access key"
     );
     assert_eq!(notes[1]["access_key"], format!("NFe{NFE_KEY}"), "the host verifies and strips it");
@@ -461,9 +463,11 @@ fn a_date_range_is_asked_in_windows_hubsoft_accepts() {
     let seen = Rc::new(RefCell::new(Seen::default()));
     let input = json!({"customer_document_number": MARIA, "from": "2026-03-01"});
     let (notes, _) = call(host(&seen, 3600), "list_fiscal_notes", input);
-    let ids: Vec<String> =
-        notes.expect("served").as_array().into_iter().flatten().map(|n| n["remote_id"].to_string()).collect();
-    assert_eq!(ids, ["\"nfse:106\"", "\"nfe:351\"", "\"nf_telecom:3064\""], "filtered on from, deduplicated");
+    assert_eq!(
+        short_ids(&notes.expect("served")),
+        ["nfse:106", "nfe:351", "nf_telecom:3064"],
+        "filtered on from, deduplicated"
+    );
     assert_eq!(
         seen.borrow().note_queries,
         [
@@ -479,19 +483,47 @@ fn a_date_range_is_asked_in_windows_hubsoft_accepts() {
     assert_eq!(seen.borrow().note_queries, ["busca=id_cliente&termo_busca=101"], "too many windows: one request");
 }
 
+/// `<type>:<id>` of each listed note (its `remote_id` also carries the customer and the date).
+fn short_ids(notes: &Value) -> Vec<String> {
+    let short = |id: &str| id.splitn(3, ':').take(2).collect::<Vec<_>>().join(":");
+    notes.as_array().into_iter().flatten().filter_map(|n| n["remote_id"].as_str()).map(short).collect()
+}
+
 #[test]
-fn a_notes_pdf_is_found_among_the_customers_and_downloaded() {
+fn a_notes_pdf_is_asked_in_the_window_of_its_date_and_downloaded() {
     let seen = Rc::new(RefCell::new(Seen::default()));
-    let input = |id: &str| json!({"note_id": id, "customer_document_number": MARIA});
-    let (pdf, fake) = call(host(&seen, 3600), "get_fiscal_note_pdf", input("nfe:351"));
+    let (notes, _) = call(host(&seen, 3600), "list_fiscal_notes", customer_input(MARIA));
+    let notes = notes.expect("served");
+    let full = |short: &str| -> String {
+        let found = notes.as_array().into_iter().flatten().filter_map(|n| n["remote_id"].as_str());
+        found.into_iter().find(|id| id.starts_with(&format!("{short}:"))).map(str::to_owned).expect("listed")
+    };
+    let nfe = full("nfe:351");
+    assert_eq!(nfe, "nfe:351:101:2026-04-15");
+    seen.borrow_mut().note_queries.clear();
+    // The contract's input is the id alone: enough to find the note.
+    let (pdf, fake) = call(host(&seen, 3600), "get_fiscal_note_pdf", json!({"note_id": nfe}));
     assert!(pdf.expect("served")["base_64"].as_str().is_some_and(|b| b.starts_with("JVBER")));
     assert!(fake.requests.iter().any(|r| r.url().ends_with("/pdf/nota/351")));
-    for (id, why) in [("nfe:999", "not hers"), ("nfse:106", "no link"), ("351", "not a Hubsoft id")] {
-        let (result, _) = call(host(&seen, 3600), "get_fiscal_note_pdf", input(id));
-        assert!(matches!(result, Err(Error::NotFound(_))), "{why}: {result:?}");
+    assert_eq!(
+        seen.borrow().note_queries,
+        ["busca=id_cliente&termo_busca=101&data_inicio=2026-03-17&data_fim=2026-05-14"],
+        "one dated window around the note, never an undated listing"
+    );
+    let with = |id: &str, document: &str| json!({"note_id": id, "customer_document_number": document});
+    for (input, why) in [
+        (with(&nfe, MARIA), "hers: served"),
+        (with(&nfe, "52998224725"), "not hers"),
+        (with("nfe:999:101:2026-04-15", MARIA), "no such note"),
+        (with(&full("nfse:106"), MARIA), "no link"),
+        (with("nfe:351", MARIA), "an id this plugin never made"),
+    ] {
+        let (result, _) = call(host(&seen, 3600), "get_fiscal_note_pdf", input);
+        match why {
+            "hers: served" => assert!(result.is_ok(), "{why}: {result:?}"),
+            _ => assert!(matches!(result, Err(Error::NotFound(_))), "{why}: {result:?}"),
+        }
     }
-    let (result, _) = call(host(&seen, 3600), "get_fiscal_note_pdf", json!({"note_id": "nfe:351"}));
-    assert!(matches!(&result, Err(Error::NotFound(m)) if m.contains("customer_document_number")), "{result:?}");
 }
 
 #[test]
