@@ -412,6 +412,19 @@ fn lead() -> Value {
 /// adapter chooses (it may refuse before calling).
 type Upstream = Option<bool>;
 
+/// The path of the request by which `plugin` writes `function` upstream, so a fault refuses the
+/// write itself and not a lookup an adapter makes before it (Hubsoft reads its catalogues
+/// before posting a prospect, IXC looks up the order's city).
+fn write_path(plugin: &str, function: Function) -> &'static str {
+    match (plugin, function) {
+        ("ixc", Function::CreateLead) => "/contato",
+        ("ixc", Function::CreateOrder) => "/crm_canditados",
+        ("hubsoft", Function::CreateLead) => "/prospecto",
+        ("docsales", Function::CreateOrder) => "/proposals",
+        (plugin, function) => panic!("conformance: add {plugin}'s write path for {function}"),
+    }
+}
+
 /// What the host refuses before any plugin runs, and what each ERP refuses: (case, input,
 /// status, code, whether the upstream is called).
 fn lead_cases() -> Vec<(&'static str, Value, u16, &'static str, Upstream)> {
@@ -451,7 +464,8 @@ async fn every_adapter_creates_a_lead_or_says_why_not() {
             assert_upstream(upstream, before, &host, &format!("{name} {case} ({})", reply.body));
         }
         // The ERP refusing the write: the same problem everywhere.
-        host.sim.faults().push(Fault::BusinessError { message: "Cadastro bloqueado".into(), times: 100 });
+        let refused = Fault::BusinessError { message: "Cadastro bloqueado".into(), times: 100 };
+        host.sim.faults().push_for(write_path(name, Function::CreateLead), refused);
         let reply = host.call_with(&host.app_key, "create_lead", lead(), &[]).await;
         assert_problem(&reply, 502, "upstream_error");
         host.sim.faults().clear();
@@ -568,9 +582,12 @@ async fn every_adapter_takes_an_order_or_says_why_not() {
             assert_upstream(upstream, before, &host, &format!("{name} {case} ({})", reply.body));
         }
         // The service refusing the order: the same problem everywhere.
-        host.sim.faults().push(Fault::BusinessError { message: "Pedido recusado".into(), times: 100 });
-        let reply = host.call_with(&host.app_key, "create_order", new_customer_order(), &[]).await;
-        assert_problem(&reply, 502, "upstream_error");
+        if functions(adapter).contains(&Function::CreateOrder) {
+            let refused = Fault::BusinessError { message: "Pedido recusado".into(), times: 100 };
+            host.sim.faults().push_for(write_path(name, Function::CreateOrder), refused);
+            let reply = host.call_with(&host.app_key, "create_order", new_customer_order(), &[]).await;
+            assert_problem(&reply, 502, "upstream_error");
+        }
         host.sim.faults().clear();
         host.stop().await;
     }
