@@ -712,7 +712,4 @@ fn invalid(errors: Errors) -> Response {
     (StatusCode::UNPROCESSABLE_ENTITY, axum::Json(json!({ "error": message, "errors": errors.0 }))).into_response()
 }
 
-/// A CPF/CNPJ without its mask, upper-cased (alphanumeric CNPJs).
-fn document_key(text: &str) -> String {
-    text.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_uppercase()).collect()
-}
+use crate::people::document_key;

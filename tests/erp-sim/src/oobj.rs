@@ -482,10 +482,7 @@ fn me(app: &App, token: &str) -> Response {
     .into_response()
 }
 
-/// A CNPJ or CPF without punctuation, upper-case (alphanumeric CNPJ).
-fn document_key(text: &str) -> String {
-    text.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_uppercase()).collect()
-}
+use crate::people::document_key;
 
 /// A route's refusal: the status and the message of its [`error`] answer.
 struct Refused(StatusCode, String);
@@ -597,7 +594,7 @@ fn emitidos(app: &App, query: &Params, body: &Params) -> Response {
 
 fn listing(note: &Note, with_xml: bool) -> Value {
     // `valorTotal` is a JSON number, as Jackson writes a BigDecimal (99.9 from 99.90: *inferred*).
-    let value: f64 = crate::payment::cents_dot(note.cents).parse().unwrap_or(0.0);
+    let value = crate::payment::json_money(note.cents);
     let mut item = json!({
         "id": note.id,
         "chaveAcesso": note.key,

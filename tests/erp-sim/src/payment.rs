@@ -11,6 +11,19 @@ pub(crate) fn cents_dot(cents: u64) -> String {
     format!("{}.{:02}", cents / 100, cents % 100)
 }
 
+/// Money as a JSON number in its shortest form, as PHP's `json_encode` or Jackson print a decimal
+/// field: `9990` → `99.9`, `3000` → `30`, `1234` → `12.34`. Built from the text, never a float.
+pub(crate) fn json_money(cents: u64) -> serde_json::Value {
+    let whole = cents / 100;
+    let fraction = cents % 100;
+    let text = match fraction {
+        0 => whole.to_string(),
+        f if f % 10 == 0 => format!("{whole}.{}", f / 10),
+        f => format!("{whole}.{f:02}"),
+    };
+    text.parse::<serde_json::Number>().map_or_else(|_| serde_json::Value::from(whole), serde_json::Value::Number)
+}
+
 /// `2600` → `"26,00"`: Brazilian form, as printed on boletos and in some action answers.
 pub(crate) fn cents_comma(cents: u64) -> String {
     format!("{},{:02}", cents / 100, cents % 100)

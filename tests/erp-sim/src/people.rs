@@ -152,6 +152,13 @@ pub const PROVIDER_CNPJ: &str = "45.123.456/0001-87";
 /// [`PROVIDER_CNPJ`] without mask (the emitter in every fiscal note's access key).
 pub const PROVIDER_CNPJ_DIGITS: &str = "45123456000187";
 
+/// A CPF or CNPJ reduced to what identifies it, for comparing documents however they are
+/// written: digits and letters (the alphanumeric CNPJ), upper case (`"714.602.380-01"` →
+/// `"71460238001"`).
+pub(crate) fn document_key(text: &str) -> String {
+    text.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_uppercase()).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

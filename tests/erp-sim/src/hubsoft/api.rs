@@ -17,25 +17,13 @@ pub(crate) struct Ctx<'a> {
 }
 
 /// Money as PHP's `json_encode` prints a float: `9990` → `99.9`, `3000` → `30`.
-pub(super) fn php_money(cents: u64) -> Value {
-    let whole = cents / 100;
-    let fraction = cents % 100;
-    let text = match fraction {
-        0 => whole.to_string(),
-        f if f % 10 == 0 => format!("{whole}.{}", f / 10),
-        f => format!("{whole}.{f:02}"),
-    };
-    text.parse::<serde_json::Number>().map_or_else(|_| json!(whole), Value::Number)
-}
+pub(super) use crate::payment::json_money as php_money;
 
 pub(super) fn br_date(date: NaiveDate) -> String {
     date.format("%d/%m/%Y").to_string()
 }
 
-/// A document reduced to its characters (`"714.602.380-01"` → `"71460238001"`).
-pub(super) fn document_key(text: &str) -> String {
-    text.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_uppercase()).collect()
-}
+pub(super) use crate::people::document_key;
 
 /// `limit`: default, range checked.
 fn limit(params: &Params, default: u64, max: u64) -> Result<u64, Reply> {

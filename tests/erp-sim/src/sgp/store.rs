@@ -289,11 +289,7 @@ pub(crate) struct Store {
     pub next_order_id: u64,
 }
 
-/// A CPF/CNPJ reduced to what identifies it: ASCII letters and digits, upper case
-/// (`714.602.380-01` → `71460238001`, `12.abc.345/01de-35` → `12ABC34501DE35`).
-pub(crate) fn document_key(text: &str) -> String {
-    text.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_uppercase()).collect()
-}
+pub(crate) use crate::people::document_key;
 
 impl Store {
     pub(crate) fn customer(&self, id: u64) -> Option<&Customer> {
