@@ -233,6 +233,40 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn kv_cached_produces_once_and_kv_replace_replaces_only_the_stale_value() {
+        let script = r#"
+            fn list_products(input) {
+                let a = kv_cached("session", || #{ value: "v1", ttl_seconds: 60 });
+                let b = kv_cached("session", || fail("upstream_error", "produced twice"));
+                let c = kv_replace("session", "v1", || "v2");
+                let d = kv_replace("session", "v1", || fail("upstream_error", "replaced twice"));
+                let e = kv_cached("once", || #{ value: "for this call", ttl_seconds: 0 });
+                [#{ codigo: 1, nome: `${a} ${b} ${c} ${d} ${e} ${type_of(kv_get("once"))}` }]
+            }"#;
+        let out = run_script(script, Function::ListProducts, Duration::from_secs(2)).await;
+        assert_eq!(out, Ok(json!([{"codigo": 1, "nome": "v1 v1 v2 v2 for this call ()"}])));
+    }
+
+    #[tokio::test]
+    async fn a_producers_failure_passes_through_and_bad_producers_are_named() {
+        let refused = "fn list_products(input) { kv_cached(\"s\", || fail(\"upstream_error\", \"login refused\")) }";
+        let out = run_script(refused, Function::ListProducts, Duration::from_secs(2)).await;
+        assert_eq!(out, Err(PluginError::Upstream("login refused".into())));
+        for (producer, words) in [
+            ("|| 42", "return #{value, ttl_seconds} or a string"),
+            ("|| #{ value: 7 }", "`value` must be a string"),
+            ("|| #{ value: \"v\", ttl_seconds: -1 }", "negative `ttl_seconds`"),
+        ] {
+            let script = format!("fn list_products(input) {{ kv_cached(\"s\", {producer}) }}");
+            let out = run_script(&script, Function::ListProducts, Duration::from_secs(2)).await;
+            assert!(matches!(&out, Err(PluginError::Failed(m)) if m.contains(words)), "{producer}: {out:?}");
+        }
+        let negative = "fn list_products(input) { kv_lock(\"l\", -5) }";
+        let out = run_script(negative, Function::ListProducts, Duration::from_secs(2)).await;
+        assert!(matches!(&out, Err(PluginError::Failed(m)) if m.contains("negative wait")), "{out:?}");
+    }
+
+    #[tokio::test]
     async fn fail_codes_map_to_plugin_errors() {
         for (code, expected) in [
             ("upstream_error", PluginError::Upstream("m".into())),
