@@ -231,3 +231,20 @@ async fn concurrent_calls_after_expiry_open_exactly_one_new_session() {
     assert_eq!(sessions(&host), (2, 0), "one session before, exactly one after");
     host.stop().await;
 }
+
+/// A report that ignores the recipient filter (the filter's name is inferred from Oobj's pages)
+/// holds the whole company's notes: past 1,000 the adapter fails rather than answer a list that
+/// looks complete and isn't.
+#[tokio::test]
+async fn a_report_ignoring_the_recipient_filter_fails_rather_than_answer_a_list_cut_short() {
+    let sim = match Sim::oobj() {
+        Sim::Oobj(config) => Sim::Oobj(OobjConfig { unfiltered_extra_notes: 1_000, ..config }),
+        other => other,
+    };
+    let host = start_with(sim).await;
+    let reply = host.call_with(&host.app_key, "list_fiscal_notes", customer(fiscal::CUSTOMER_CPF), &[]).await;
+    let problem = assert_problem(&reply, 502, "upstream_error");
+    let detail = problem["detail"].as_str().unwrap_or_default();
+    assert!(detail.contains("more than 1,000 notes") && detail.contains("cpfCnpjDestinatario"), "{problem}");
+    host.stop().await;
+}

@@ -163,6 +163,10 @@ pub struct OobjConfig {
     pub session_ttl: Duration,
     /// `authenticate` requests allowed per 5 minutes before 429. Default 100 (Oobj's table).
     pub authenticate_limit: u32,
+    /// A report that ignores `cpfCnpjDestinatario` and holds this many more of the company's
+    /// NFCom notes, to other people: the case the adapter must not answer cut short (the filter
+    /// is *inferred*). Default 0: the filter applies and there are no extra notes.
+    pub unfiltered_extra_notes: usize,
 }
 
 impl Default for OobjConfig {
@@ -173,6 +177,7 @@ impl Default for OobjConfig {
             secret: DEMO_SECRET.to_owned(),
             session_ttl: Duration::from_secs(1800),
             authenticate_limit: 100,
+            unfiltered_extra_notes: 0,
         }
     }
 }
@@ -184,6 +189,7 @@ impl std::fmt::Debug for OobjConfig {
             .field("secret", &"<redacted>")
             .field("session_ttl", &self.session_ttl)
             .field("authenticate_limit", &self.authenticate_limit)
+            .field("unfiltered_extra_notes", &self.unfiltered_extra_notes)
             .finish()
     }
 }
@@ -195,13 +201,9 @@ impl std::fmt::Debug for OobjConfig {
 pub async fn spawn(listener: tokio::net::TcpListener, config: OobjConfig) -> std::io::Result<Simulator> {
     let core = Arc::new(Core::new("oobj"));
     let application = format!("{:016x}", crate::fnv(&format!("oobj-app-{}", listener.local_addr()?)));
-    let app = Arc::new(App {
-        config,
-        core: core.clone(),
-        application,
-        notes: fiscal::notes(),
-        sessions: Mutex::new(Sessions::default()),
-    });
+    let notes = with_extra_notes(fiscal::notes(), config.unfiltered_extra_notes);
+    let app =
+        Arc::new(App { config, core: core.clone(), application, notes, sessions: Mutex::new(Sessions::default()) });
     let faults = FaultState {
         core: core.clone(),
         flavor: FaultFlavor { status: fault_status, garbage: fault_garbage, business_error: fault_business_error },
@@ -530,6 +532,18 @@ fn situacao(note: &Note) -> &'static str {
 }
 
 /// `POST /api/relatorios/emitidos`.
+/// `notes` and `extra` copies of an NFCom note of someone else, with ids of their own.
+fn with_extra_notes(mut notes: Vec<Note>, extra: usize) -> Vec<Note> {
+    let Some(model) = notes.iter().find(|n| n.model == 62).cloned() else { return notes };
+    let first_id = notes.iter().map(|n| n.id).max().unwrap_or(0) + 1;
+    notes.extend((0..extra as u64).map(|i| Note {
+        id: first_id + i,
+        dest_document: crate::people::UNKNOWN_CPF,
+        ..model.clone()
+    }));
+    notes
+}
+
 fn emitidos(app: &App, query: &Params, body: &Params) -> Response {
     let cnpj = body.trimmed("cnpj");
     if cnpj.is_empty() {
@@ -568,7 +582,9 @@ fn emitidos(app: &App, query: &Params, body: &Params) -> Response {
         .notes
         .iter()
         .filter(|n| model.is_none_or(|m| m == n.model))
-        .filter(|n| recipient.is_empty() || document_key(n.dest_document) == recipient)
+        .filter(|n| {
+            app.config.unfiltered_extra_notes > 0 || recipient.is_empty() || document_key(n.dest_document) == recipient
+        })
         .filter(|n| {
             NaiveDate::parse_from_str(n.issued, "%Y-%m-%d")
                 .is_ok_and(|d| from.is_none_or(|f| d >= f) && to.is_none_or(|t| d <= t))
