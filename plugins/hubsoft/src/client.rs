@@ -143,16 +143,16 @@ impl Hubsoft {
         })
     }
 
-    /// Downloads a document Hubsoft links to (a fatura's PDF); a relative link is resolved
-    /// against the base URL.
-    pub(crate) fn download(&self, link: &str) -> Result<Response, Error> {
+    /// Downloads a document Hubsoft links to (a fatura's or a note's PDF; `what` names it in
+    /// errors); a relative link is resolved against the base URL.
+    pub(crate) fn download(&self, link: &str, what: &str) -> Result<Response, Error> {
         let url = if link.starts_with("http://") || link.starts_with("https://") {
             link.to_owned()
         } else {
             self.url(&format!("/{}", link.trim_start_matches('/')))
         };
         let response = Request::get(url).send()?;
-        http_status(&response, "the fatura's link")?;
+        http_status(&response, what)?;
         Ok(response)
     }
 

@@ -214,7 +214,7 @@ pub(crate) fn get_fiscal_note_pdf(hs: &Hubsoft, input: &GetFiscalNotePdfInput) -
     if entry.link.is_empty() {
         return Err(Error::not_found(format!("Hubsoft has no PDF link for note {id}")));
     }
-    let response = hs.download(&entry.link)?;
+    let response = hs.download(&entry.link, "the note's PDF link")?;
     if !response.body.starts_with(b"%PDF") {
         return Err(Error::upstream(format!(
             "the link of note {id} answered {}, not a PDF",

@@ -148,7 +148,7 @@ pub(crate) fn get_boleto_pdf(hs: &Hubsoft, input: &GetBoletoPdfInput) -> Result<
     if link.is_empty() {
         return Err(Error::not_found(format!("Hubsoft has no PDF link for invoice {id}")));
     }
-    let response = hs.download(&link)?;
+    let response = hs.download(&link, "the fatura's link")?;
     if !response.body.starts_with(b"%PDF") {
         return Err(Error::upstream(format!(
             "the link of invoice {id} answered {}, not a PDF",
