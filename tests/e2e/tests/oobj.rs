@@ -248,3 +248,14 @@ async fn a_report_ignoring_the_recipient_filter_fails_rather_than_answer_a_list_
     assert!(detail.contains("more than 1,000 notes") && detail.contains("cpfCnpjDestinatario"), "{problem}");
     host.stop().await;
 }
+
+/// A connection to Oobj's homologation environment lists none of the production notes the
+/// report holds.
+#[tokio::test]
+async fn a_homologation_connection_lists_no_production_note() {
+    let settings = format!("{SETTINGS}, ambiente = \"hom\"");
+    let host = builder(Sim::oobj(), &settings).start().await;
+    assert!(host.config_errors.is_empty(), "{:?}", host.config_errors);
+    assert_eq!(list(&host, customer(fiscal::CUSTOMER_CPF)).await, Vec::<serde_json::Value>::new());
+    host.stop().await;
+}
