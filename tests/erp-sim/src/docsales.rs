@@ -91,7 +91,7 @@ use serde_json::{Map, Value, json};
 
 use crate::payment::{cents_dot, parse_cents};
 use crate::people::{COMPANY_CNPJ, COMPANY_ID};
-use crate::{Core, FaultFlavor, FaultState, Simulator};
+use crate::{Core, FaultFlavor, Simulator};
 
 /// The token [`DocSalesConfig::default`] accepts.
 pub const DEMO_TOKEN: &str = "ds_live_2b7e9c41f0a34d8e9b61c5a7d3e2f180";
@@ -327,20 +327,19 @@ fn current_month() -> String {
 /// The API routes, wrapped in the fault middleware, itself inside the creation counter (so a
 /// faulted creation still counts as received).
 fn router(app: Arc<App>) -> Router {
-    let faults = FaultState {
-        core: app.core.clone(),
-        flavor: FaultFlavor { status: fault_status, garbage: fault_garbage, business_error: fault_business_error },
-    };
     let core = app.core.clone();
-    Router::new()
-        .route("/api/v1/customers/{customer_id}/proposals", get(customer_proposals))
-        .route("/api/v1/proposals/{id}", get(proposal))
-        .route("/api/v1/registration-data", get(registration_data))
-        .route("/api/v1/proposals", axum::routing::post(create))
-        .route("/api/{*path}", axum::routing::any(not_found))
-        .with_state(app)
-        .layer(axum::middleware::from_fn_with_state(faults, crate::fault_layer))
-        .layer(axum::middleware::from_fn_with_state(core, count_creations))
+    crate::with_faults(
+        Router::new()
+            .route("/api/v1/customers/{customer_id}/proposals", get(customer_proposals))
+            .route("/api/v1/proposals/{id}", get(proposal))
+            .route("/api/v1/registration-data", get(registration_data))
+            .route("/api/v1/proposals", axum::routing::post(create))
+            .route("/api/{*path}", axum::routing::any(not_found))
+            .with_state(app),
+        core.clone(),
+        FaultFlavor { status: fault_status, garbage: fault_garbage, business_error: fault_business_error },
+    )
+    .layer(axum::middleware::from_fn_with_state(core, count_creations))
 }
 
 async fn count_creations(State(core): State<Arc<Core>>, request: Request, next: Next) -> Response {

@@ -274,13 +274,19 @@ pub(crate) struct FaultFlavor {
 
 /// State of the fault middleware.
 #[derive(Debug, Clone)]
-pub(crate) struct FaultState {
-    pub core: Arc<Core>,
-    pub flavor: FaultFlavor,
+struct FaultState {
+    core: Arc<Core>,
+    flavor: FaultFlavor,
+}
+
+/// `routes` behind the fault middleware: every request is counted on `core` and meets the next
+/// queued fault, answered in the simulated service's own `flavor`.
+pub(crate) fn with_faults(routes: axum::Router, core: Arc<Core>, flavor: FaultFlavor) -> axum::Router {
+    routes.layer(axum::middleware::from_fn_with_state(FaultState { core, flavor }, fault_layer))
 }
 
 /// Middleware on an ERP's API routes: counts the request and applies the next fault, if any.
-pub(crate) async fn fault_layer(State(state): State<FaultState>, request: Request, next: Next) -> Response {
+async fn fault_layer(State(state): State<FaultState>, request: Request, next: Next) -> Response {
     state.core.requests.fetch_add(1, Ordering::Relaxed);
     let Some(fault) = state.core.faults.take(request.uri().path()) else {
         return next.run(request).await;

@@ -73,7 +73,7 @@ use axum::routing::any;
 use serde_json::{Value, json};
 
 use crate::params::Params;
-use crate::{Core, FaultFlavor, FaultState, Simulator};
+use crate::{Core, FaultFlavor, Simulator};
 
 mod api;
 pub mod data;
@@ -174,17 +174,17 @@ impl App {
 }
 
 fn router(app: Arc<App>) -> Router {
-    let faults = FaultState {
-        core: app.core.clone(),
-        flavor: FaultFlavor { status: fault_status, garbage: fault_garbage, business_error: fault_business_error },
-    };
-    Router::new()
-        .route("/oauth/token", any(token))
-        .route("/api/v1/integracao/{*path}", any(handle_api))
-        .route("/pdf/fatura/{hash}", any(handle_pdf))
-        .route("/pdf/nota_fiscal/{hash}", any(handle_note_pdf))
-        .with_state(app)
-        .layer(axum::middleware::from_fn_with_state(faults, crate::fault_layer))
+    let core = app.core.clone();
+    crate::with_faults(
+        Router::new()
+            .route("/oauth/token", any(token))
+            .route("/api/v1/integracao/{*path}", any(handle_api))
+            .route("/pdf/fatura/{hash}", any(handle_pdf))
+            .route("/pdf/nota_fiscal/{hash}", any(handle_note_pdf))
+            .with_state(app),
+        core,
+        FaultFlavor { status: fault_status, garbage: fault_garbage, business_error: fault_business_error },
+    )
 }
 
 fn fault_status(status: StatusCode) -> Response {

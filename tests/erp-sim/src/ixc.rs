@@ -45,7 +45,7 @@ use base64::Engine as _;
 use chrono::NaiveDate;
 use serde_json::{Value, json};
 
-use crate::{Core, FaultFlavor, FaultState, Simulator, params};
+use crate::{Core, FaultFlavor, Simulator, params};
 
 pub mod data;
 mod finance;
@@ -138,15 +138,15 @@ impl App {
 
 /// The API routes, wrapped in the fault middleware.
 fn router(app: Arc<App>) -> Router {
-    let faults = FaultState {
-        core: app.core.clone(),
-        flavor: FaultFlavor { status: fault_status, garbage: || Reply::HtmlError.into_response(), business_error },
-    };
-    Router::new()
-        .route("/webservice/v1/{resource}", any(handle))
-        .route("/webservice/v1/{resource}/{id}", any(handle_with_id))
-        .with_state(app)
-        .layer(axum::middleware::from_fn_with_state(faults, crate::fault_layer))
+    let core = app.core.clone();
+    crate::with_faults(
+        Router::new()
+            .route("/webservice/v1/{resource}", any(handle))
+            .route("/webservice/v1/{resource}/{id}", any(handle_with_id))
+            .with_state(app),
+        core,
+        FaultFlavor { status: fault_status, garbage: || Reply::HtmlError.into_response(), business_error },
+    )
 }
 
 fn fault_status(status: StatusCode) -> Response {

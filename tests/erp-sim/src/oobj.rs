@@ -106,7 +106,7 @@ use serde_json::{Value, json};
 
 use crate::fiscal::{self, Note, PROVIDER_CNPJ_DIGITS};
 use crate::params::Params;
-use crate::{Core, FaultFlavor, FaultState, Simulator};
+use crate::{Core, FaultFlavor, Simulator};
 
 /// [`Simulator::count`] name: sessions created by `POST /api/authenticate`.
 pub const SESSIONS: &str = "sessions";
@@ -204,15 +204,12 @@ pub async fn spawn(listener: tokio::net::TcpListener, config: OobjConfig) -> std
     let notes = with_extra_notes(fiscal::notes(), config.unfiltered_extra_notes);
     let app =
         Arc::new(App { config, core: core.clone(), application, notes, sessions: Mutex::new(Sessions::default()) });
-    let faults = FaultState {
-        core: core.clone(),
-        flavor: FaultFlavor { status: fault_status, garbage: fault_garbage, business_error: fault_business_error },
-    };
-    let api = Router::new()
-        .route("/api/{*path}", any(handle))
-        .with_state(app)
-        .layer(axum::middleware::from_fn_with_state(faults, crate::fault_layer))
-        .layer(axum::middleware::from_fn_with_state(core.clone(), count_requests));
+    let api = crate::with_faults(
+        Router::new().route("/api/{*path}", any(handle)).with_state(app),
+        core.clone(),
+        FaultFlavor { status: fault_status, garbage: fault_garbage, business_error: fault_business_error },
+    )
+    .layer(axum::middleware::from_fn_with_state(core.clone(), count_requests));
     crate::serve(listener, core, api)
 }
 

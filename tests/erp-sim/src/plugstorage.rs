@@ -86,7 +86,7 @@ use chrono::NaiveDate;
 use serde_json::{Value, json};
 
 use crate::params::Params;
-use crate::{Core, FaultFlavor, FaultState, Simulator};
+use crate::{Core, FaultFlavor, Simulator};
 
 pub mod data;
 
@@ -255,14 +255,11 @@ impl std::fmt::Debug for PlugStorageConfig {
 pub async fn spawn(listener: tokio::net::TcpListener, config: PlugStorageConfig) -> std::io::Result<Simulator> {
     let core = Arc::new(Core::new("plugstorage"));
     let app = Arc::new(App { config, notes: data::notes() });
-    let faults = FaultState {
-        core: core.clone(),
-        flavor: FaultFlavor { status: fault_status, garbage: fault_garbage, business_error: fault_business_error },
-    };
-    let api = Router::new()
-        .route("/api/{*path}", any(handle))
-        .with_state(app)
-        .layer(axum::middleware::from_fn_with_state(faults, crate::fault_layer));
+    let api = crate::with_faults(
+        Router::new().route("/api/{*path}", any(handle)).with_state(app),
+        core.clone(),
+        FaultFlavor { status: fault_status, garbage: fault_garbage, business_error: fault_business_error },
+    );
     crate::serve(listener, core, api)
 }
 

@@ -99,7 +99,7 @@ use serde_json::{Value, json};
 
 use crate::params::Params;
 use crate::payment::{cents_comma, cents_dot, parse_cents};
-use crate::{Core, FaultFlavor, FaultState, Simulator};
+use crate::{Core, FaultFlavor, Simulator};
 
 mod customers;
 pub mod data;
@@ -227,16 +227,16 @@ impl App {
 
 /// The API routes, wrapped in the fault middleware.
 fn router(app: Arc<App>) -> Router {
-    let faults = FaultState {
-        core: app.core.clone(),
-        flavor: FaultFlavor { status: fault_status, garbage: fault_garbage, business_error: fault_business_error },
-    };
-    Router::new()
-        .route("/api/{*path}", any(handle_api))
-        .route("/ws/{*path}", any(handle_ws))
-        .route("/boleto/{*path}", any(handle_boleto))
-        .with_state(app)
-        .layer(axum::middleware::from_fn_with_state(faults, crate::fault_layer))
+    let core = app.core.clone();
+    crate::with_faults(
+        Router::new()
+            .route("/api/{*path}", any(handle_api))
+            .route("/ws/{*path}", any(handle_ws))
+            .route("/boleto/{*path}", any(handle_boleto))
+            .with_state(app),
+        core,
+        FaultFlavor { status: fault_status, garbage: fault_garbage, business_error: fault_business_error },
+    )
 }
 
 fn fault_status(status: StatusCode) -> Response {
