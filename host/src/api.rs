@@ -8,7 +8,8 @@
 //! - `auth`: API keys to callers.
 //!
 //! Every error is a [`Problem`] (`application/problem+json`), including the ones axum would
-//! answer by itself (unknown route, wrong method, a panic, the backstop timeout).
+//! answer by itself (unknown route, wrong method, a panic, the backstop timeout) and a body too
+//! slow or too large. (The listener, `crate::server`, does the same for what hyper answers.)
 
 mod admin;
 mod auth;
@@ -46,6 +47,7 @@ pub struct AppState {
 
 /// The router, separate from serving it (tests call it without a socket).
 pub fn router(host: Host) -> Router {
+    let body_timeout = host.options.body_read_timeout;
     let state = AppState { host, openapi: Arc::new(openapi::document()) };
     Router::new()
         .merge(functions::router())
@@ -60,12 +62,45 @@ pub fn router(host: Host) -> Router {
                 .with_invocation(&invocation_id())
         })
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(axum::middleware::from_fn(move |request: Request, next: Next| read_body(body_timeout, request, next)))
         .layer(axum::middleware::from_fn(backstop))
         .layer(CatchPanicLayer::custom(|_| {
             tracing::error!("a request handler panicked");
             Problem::new(ProblemCode::Internal, "internal error").with_invocation(&invocation_id()).into_response()
         }))
         .with_state(state)
+}
+
+/// Reads the request's body whole, within `timeout` and [`MAX_BODY`], before any handler runs:
+/// a client trickling a body byte by byte can't hold a request open for longer than `timeout`
+/// (a per-chunk timeout would let it), and a body too large is refused as it arrives.
+async fn read_body(timeout: Duration, request: Request, next: Next) -> Response {
+    use futures_util::StreamExt as _;
+    let (parts, body) = request.into_parts();
+    let read = async {
+        let mut stream = body.into_data_stream();
+        let mut bytes = Vec::new();
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|_| ProblemCode::InvalidInput)?;
+            if bytes.len() + chunk.len() > MAX_BODY {
+                return Err(ProblemCode::PayloadTooLarge);
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(bytes)
+    };
+    let problem = match tokio::time::timeout(timeout, read).await {
+        Ok(Ok(bytes)) => return next.run(Request::from_parts(parts, axum::body::Body::from(bytes))).await,
+        Ok(Err(ProblemCode::PayloadTooLarge)) => {
+            Problem::new(ProblemCode::PayloadTooLarge, format!("the body is larger than {MAX_BODY} bytes"))
+        }
+        Ok(Err(_)) => Problem::new(ProblemCode::InvalidInput, "the body could not be read"),
+        Err(_) => Problem::new(
+            ProblemCode::RequestTimeout,
+            format!("the body did not arrive within {}s", timeout.as_secs_f32()),
+        ),
+    };
+    problem.with_invocation(&invocation_id()).into_response()
 }
 
 async fn backstop(request: Request, next: Next) -> Response {

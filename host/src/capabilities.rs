@@ -93,6 +93,14 @@ pub enum CapabilityError {
     /// The host's store failed.
     #[error("host storage unavailable")]
     Storage,
+    /// The call reached one of the host's hard limits (upstream requests per call, kv keys or
+    /// bytes per connection); the message names it and never carries plugin text.
+    #[error("host limit reached: {0}")]
+    Limit(String),
+    /// The upstream's declared rate limit leaves no turn for this request before the call's
+    /// deadline.
+    #[error("the upstream's rate limit leaves no turn before the deadline")]
+    RateLimited(Option<std::time::Duration>),
 }
 
 /// Capabilities for unit tests: an in-memory store, no settings, no outbound hosts allowed.

@@ -22,8 +22,15 @@
 //! The contract itself (the functions, their shapes, normalization) is the `ponte-contract`
 //! crate; the host applies it and never redefines it.
 
+/// The process's allocator: the system's, with a per-thread meter that gives every script call
+/// its memory budget (`ponte_meter`). Set here, in the library, so every binary that links the
+/// host (the server, the tests, the benchmarks) enforces budgets.
+#[global_allocator]
+static ALLOCATOR: ponte_meter::MeteredAllocator = ponte_meter::MeteredAllocator;
+
 pub mod api;
 pub mod breaker;
+pub mod bulkhead;
 pub mod capabilities;
 pub mod config;
 pub mod demo;
@@ -31,6 +38,7 @@ pub mod idempotency;
 pub mod invoke;
 pub mod metrics;
 pub mod problem;
+pub mod ratelimit;
 pub mod registry;
 pub mod runtime;
 pub mod secret;

@@ -20,7 +20,9 @@ use ponte_contract::{EnforceOptions, Function};
 use serde_json::Value;
 
 use crate::breaker::{BreakerOptions, Breakers};
-use crate::capabilities::InvocationInfo;
+use crate::bulkhead::{BulkheadOptions, Bulkheads};
+use crate::ratelimit::{KeyRate, KeyRates};
+use crate::capabilities::{CapabilityError, InvocationInfo};
 use crate::capabilities::clock::Clock;
 use crate::capabilities::http::UpstreamCall;
 use crate::capabilities::quota::QuotaRef;
@@ -48,6 +50,10 @@ pub struct Host {
     pub options: HostOptions,
     /// Circuit breakers per tenant connection.
     pub breakers: Arc<Breakers>,
+    /// How many plugin calls run at once, per tenant connection and in total.
+    pub bulkheads: Arc<Bulkheads>,
+    /// Requests per API key.
+    pub key_rates: Arc<KeyRates>,
     /// Wakes the settlement worker when a settlement is queued.
     pub settlement_wake: Arc<tokio::sync::Notify>,
 }
@@ -61,6 +67,14 @@ pub struct HostOptions {
     pub settlement: SettlementOptions,
     /// When circuits open.
     pub breaker: BreakerOptions,
+    /// How many plugin calls run at once.
+    pub bulkhead: BulkheadOptions,
+    /// Requests per second per API key (`None`: unlimited).
+    pub key_rate: Option<KeyRate>,
+    /// How the listener treats connections.
+    pub listener: crate::server::ListenerOptions,
+    /// How long a request's body may take to arrive, whole.
+    pub body_read_timeout: Duration,
 }
 
 impl Default for HostOptions {
@@ -69,6 +83,10 @@ impl Default for HostOptions {
             idempotency_retention: Duration::from_secs(24 * 3600),
             settlement: SettlementOptions::default(),
             breaker: BreakerOptions::default(),
+            bulkhead: BulkheadOptions::default(),
+            key_rate: Some(KeyRate::default()),
+            listener: crate::server::ListenerOptions::default(),
+            body_read_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -82,6 +100,8 @@ impl Host {
             metrics: Metrics::new(),
             clock: Clock::system(),
             breakers: Arc::new(Breakers::new(options.breaker)),
+            bulkheads: Arc::new(Bulkheads::new(options.bulkhead)),
+            key_rates: Arc::new(KeyRates::new(options.key_rate)),
             options,
             settlement_wake: Arc::new(tokio::sync::Notify::new()),
         }
@@ -301,6 +321,10 @@ impl Host {
         let (binding, connection) = self.binding(tenant_id, function)?;
         let manifest = &connection.plugin.manifest;
         trace.plugin = Some((manifest.name.clone(), manifest.version.clone()));
+        // The deadline starts now: waiting for a slot uses the call's own time.
+        let deadline = Instant::now() + binding.timeout;
+        let circuit = circuit_name(tenant_id, &connection.name);
+        let _admission = self.bulkheads.admit(&circuit, deadline).await?;
 
         // An upstream quota the manifest declares: one unit taken before anything is sent.
         let quota = manifest.quota_of(function).map(|(name, spec)| QuotaRef {
@@ -313,7 +337,6 @@ impl Host {
             Some(quota) => Some(quota.reserve(&self.store, &self.metrics).await?),
             None => None,
         };
-        let circuit = circuit_name(tenant_id, &connection.name);
         let permit = match self.breakers.permit(&circuit) {
             Ok(permit) => permit,
             Err(wait) => {
@@ -331,7 +354,6 @@ impl Host {
             }
         };
 
-        let deadline = Instant::now() + binding.timeout;
         let info = Arc::new(InvocationInfo {
             id: trace.id.clone(),
             tenant: tenant_id.to_owned(),
@@ -343,16 +365,22 @@ impl Host {
         let capabilities = connection.capabilities(&self.store, info, deadline, self.clock);
         let http = capabilities.http.clone();
         trace.executed = true;
+        let kv = capabilities.kv.clone();
         let result = connection.plugin.runtime.invoke(Call { function, input: input.clone(), capabilities }).await;
         trace.upstream = http.calls();
-        let unreached =
-            matches!(result, Err(PluginError::Unavailable(_) | PluginError::UpstreamTimeout | PluginError::Deadline));
+        let result = host_limit_decides(result, http.stopped_by().or_else(|| kv.stopped_by()), &trace.upstream);
+        let rate_limited = matches!(result, Err(PluginError::RateLimited { .. }));
+        let unreached = matches!(
+            result,
+            Err(PluginError::Unavailable(_) | PluginError::UpstreamTimeout | PluginError::Deadline)
+        );
         if let (Some(quota), Some(reservation)) = (&quota, reservation) {
             quota.settle(reservation, &self.store, &self.metrics, result.as_ref().map(|_| ()), &trace.upstream).await;
         }
-        if unreached && trace.upstream.is_empty() {
-            // Failed without sending anything (gave up waiting for another call's login): no
-            // news of the upstream, so no count against it.
+        if rate_limited || (unreached && trace.upstream.is_empty()) {
+            // Failed without sending anything (gave up waiting for another call's login), or the
+            // upstream only asked to slow down: no news of the upstream failing, so no count
+            // against it.
             self.breakers.release(permit);
         } else if self.breakers.record(permit, !unreached) {
             tracing::warn!(tenant = tenant_id, connection = %connection.name, "circuit opened: the upstream failed repeatedly");
@@ -409,6 +437,7 @@ impl Host {
             self.metrics.upstream_seconds.get_or_create(&labels).observe(call.duration_ms as f64 / 1000.0);
         }
 
+        let (upstream_calls, warnings, detail) = bounded_log(&trace, &result);
         let record = InvocationRecord {
             id: trace.id.clone(),
             tenant,
@@ -419,9 +448,9 @@ impl Host {
             duration_ms: u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
             status,
             outcome: outcome.to_owned(),
-            detail: trace.detail.clone().or_else(|| result.as_ref().err().map(|p| p.detail.clone())),
-            warnings: serde_json::to_value(&trace.warnings).unwrap_or(Value::Array(Vec::new())),
-            upstream_calls: serde_json::to_value(&trace.upstream).unwrap_or(Value::Array(Vec::new())),
+            detail,
+            warnings,
+            upstream_calls,
         };
         if let Err(e) = self.store.record_invocation(&record).await {
             // The answer stands; losing an audit row is logged loudly, not turned into an error.
@@ -436,5 +465,77 @@ impl Host {
             }
         }
         result.map_err(|p| p.with_invocation(&trace.id))
+    }
+}
+
+/// Upstream requests kept per invocation-log row (the metrics count them all).
+pub const MAX_LOGGED_UPSTREAM: usize = 100;
+/// Contract warnings kept per invocation-log row.
+pub const MAX_LOGGED_WARNINGS: usize = 100;
+/// Characters of detail kept per invocation-log row.
+pub const MAX_LOGGED_DETAIL: usize = 4096;
+
+/// What an invocation-log row keeps of a call: at most [`MAX_LOGGED_UPSTREAM`] upstream
+/// requests (the first ones), [`MAX_LOGGED_WARNINGS`] warnings and [`MAX_LOGGED_DETAIL`]
+/// characters of detail, with a note in the detail saying what was left out. A plugin that makes
+/// thousands of requests can't grow a row without bound.
+fn bounded_log(trace: &Trace, result: &Result<Answer, Problem>) -> (Value, Value, Option<String>) {
+    let mut detail = trace.detail.clone().or_else(|| result.as_ref().err().map(|p| p.detail.clone()));
+    if let Some(text) = &mut detail
+        && text.chars().count() > MAX_LOGGED_DETAIL
+    {
+        *text = text.chars().take(MAX_LOGGED_DETAIL).collect::<String>() + "… (cut)";
+    }
+    let mut notes = Vec::new();
+    if trace.upstream.len() > MAX_LOGGED_UPSTREAM {
+        notes.push(format!(
+            "{} of {} upstream requests left out of this log",
+            trace.upstream.len() - MAX_LOGGED_UPSTREAM,
+            trace.upstream.len()
+        ));
+    }
+    if trace.warnings.len() > MAX_LOGGED_WARNINGS {
+        notes.push(format!(
+            "{} of {} warnings left out of this log",
+            trace.warnings.len() - MAX_LOGGED_WARNINGS,
+            trace.warnings.len()
+        ));
+    }
+    if !notes.is_empty() {
+        let note = format!("[{}]", notes.join("; "));
+        detail = Some(match detail {
+            Some(text) => format!("{text} {note}"),
+            None => note,
+        });
+    }
+    let upstream = &trace.upstream[..trace.upstream.len().min(MAX_LOGGED_UPSTREAM)];
+    let warnings = &trace.warnings[..trace.warnings.len().min(MAX_LOGGED_WARNINGS)];
+    (
+        serde_json::to_value(upstream).unwrap_or(Value::Array(Vec::new())),
+        serde_json::to_value(warnings).unwrap_or(Value::Array(Vec::new())),
+        detail,
+    )
+}
+
+/// The caller's answer when a host limit refused one of the plugin's requests: the limit, not
+/// whatever the plugin made of the refusal (it may have caught it and failed otherwise). An
+/// upstream that answered `429` last is a rate limit too, never the upstream failing.
+fn host_limit_decides(
+    result: Result<Value, PluginError>,
+    stopped: Option<CapabilityError>,
+    upstream: &[UpstreamCall],
+) -> Result<Value, PluginError> {
+    let Err(error) = result else { return result };
+    match stopped {
+        Some(CapabilityError::Limit(limit)) => return Err(PluginError::ResourceLimit(limit)),
+        Some(CapabilityError::RateLimited(retry_after)) => return Err(PluginError::RateLimited { retry_after }),
+        _ => {}
+    }
+    let refused_for_rate = upstream.last().is_some_and(|call| call.status == Some(429));
+    match error {
+        PluginError::Unavailable(_) | PluginError::Upstream(_) | PluginError::UpstreamTimeout if refused_for_rate => {
+            Err(PluginError::RateLimited { retry_after: None })
+        }
+        other => Err(other),
     }
 }

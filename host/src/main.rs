@@ -10,6 +10,9 @@ use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
 use ponte_contract::Scope;
 use ponte_host::breaker::BreakerOptions;
+use ponte_host::bulkhead::BulkheadOptions;
+use ponte_host::ratelimit::KeyRate;
+use ponte_host::server::ListenerOptions;
 use ponte_host::config::vars::Vars;
 use ponte_host::invoke::HostOptions;
 use ponte_host::registry::{Registry, Sources};
@@ -127,6 +130,33 @@ struct Tuning {
     /// How long an open circuit stays open before a probe.
     #[arg(long, default_value = "10s", value_parser = humantime::parse_duration, env = "PONTE_BREAKER_COOLDOWN")]
     breaker_cooldown: Duration,
+    /// Plugin calls running at once, all tenants together (each may use its memory budget).
+    #[arg(long, default_value_t = 64, env = "PONTE_MAX_CONCURRENT_CALLS")]
+    max_concurrent_calls: usize,
+    /// Plugin calls running at once per tenant connection.
+    #[arg(long, default_value_t = 16, env = "PONTE_MAX_CALLS_PER_CONNECTION")]
+    max_calls_per_connection: usize,
+    /// How long a call waits for a free slot before `429`/`503`.
+    #[arg(long, default_value = "1s", value_parser = humantime::parse_duration, env = "PONTE_QUEUE_WAIT")]
+    queue_wait: Duration,
+    /// Requests per second per API key (0: unlimited).
+    #[arg(long, default_value_t = 100, env = "PONTE_KEY_RATE")]
+    key_rate: u32,
+    /// Requests one API key may send at once after a quiet spell.
+    #[arg(long, default_value_t = 200, env = "PONTE_KEY_BURST")]
+    key_burst: u32,
+    /// Connections open at once (lowered to fit the file-descriptor limit).
+    #[arg(long, default_value_t = 4096, env = "PONTE_MAX_CONNECTIONS")]
+    max_connections: usize,
+    /// How long a request's headers may take to arrive, and a connection may sit idle.
+    #[arg(long, default_value = "10s", value_parser = humantime::parse_duration, env = "PONTE_HEADER_READ_TIMEOUT")]
+    header_read_timeout: Duration,
+    /// How long a request's body may take to arrive, whole.
+    #[arg(long, default_value = "10s", value_parser = humantime::parse_duration, env = "PONTE_BODY_READ_TIMEOUT")]
+    body_read_timeout: Duration,
+    /// Upstream requests one call may send.
+    #[arg(long, default_value_t = 200, env = "PONTE_MAX_UPSTREAM_REQUESTS")]
+    max_upstream_requests: usize,
 }
 
 impl Tuning {
@@ -143,7 +173,25 @@ impl Tuning {
                 ..defaults.settlement
             },
             breaker: BreakerOptions { threshold: self.breaker_threshold.max(1), cooldown: self.breaker_cooldown },
+            bulkhead: BulkheadOptions {
+                total: self.max_concurrent_calls,
+                per_connection: self.max_calls_per_connection,
+                queue_wait: self.queue_wait,
+            },
+            key_rate: (self.key_rate > 0).then_some(KeyRate { per_second: self.key_rate, burst: self.key_burst }),
+            listener: ListenerOptions {
+                max_connections: self.max_connections,
+                header_read_timeout: self.header_read_timeout,
+                ..defaults.listener
+            },
+            body_read_timeout: self.body_read_timeout,
         }
+    }
+
+    fn sources(&self, paths: &Paths) -> Sources {
+        let mut sources = paths.sources();
+        sources.http_limits.max_requests_per_call = self.max_upstream_requests.max(1);
+        sources
     }
 }
 
@@ -204,7 +252,7 @@ fn main() -> ExitCode {
 async fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Serve { listen, paths, tuning } => {
-            let host = ponte_host::bootstrap(&paths.database, &paths.sources(), tuning.options()).await?;
+            let host = ponte_host::bootstrap(&paths.database, &tuning.sources(&paths), tuning.options()).await?;
             let listener =
                 tokio::net::TcpListener::bind(listen).await.with_context(|| format!("failed to listen on {listen}"))?;
             tracing::info!(address = %listener.local_addr()?, "serving");

@@ -71,6 +71,10 @@ problem_codes! {
     ContractViolation = "contract_violation", 502, "The adapter's answer could not be normalized";
     PluginFailed = "plugin_failed", 502, "The adapter failed";
     UpstreamUnavailable = "upstream_unavailable", 503, "The upstream service is unavailable";
+    Overloaded = "overloaded", 503, "The host is at capacity";
+    RequestTimeout = "request_timeout", 408, "The request was not received in time";
+    HeadersTooLarge = "headers_too_large", 431, "The request's headers are too large";
+    BadRequest = "bad_request", 400, "The request could not be read";
     UpstreamTimeout = "upstream_timeout", 504, "The upstream service did not answer in time";
     Internal = "internal", 500, "Internal error";
 }
@@ -93,12 +97,21 @@ pub struct Problem {
     pub field: Option<String>,
     /// The invocation, to find it in the logs.
     pub invocation_id: Option<String>,
+    /// When to try again (`Retry-After`), for `429` and `503` problems that know it.
+    pub retry_after: Option<std::time::Duration>,
 }
 
 impl Problem {
     /// A problem with a detail.
     pub fn new(code: ProblemCode, detail: impl Into<String>) -> Self {
-        Problem { code, detail: detail.into(), field: None, invocation_id: None }
+        Problem { code, detail: detail.into(), field: None, invocation_id: None, retry_after: None }
+    }
+
+    /// Says when to try again (whole seconds, at least one).
+    #[must_use]
+    pub fn retry_after(mut self, wait: std::time::Duration) -> Self {
+        self.retry_after = Some(wait);
+        self
     }
 
     /// Attaches the invocation id.
@@ -133,7 +146,7 @@ impl From<ponte_contract::InputError> for Problem {
             ponte_contract::InputErrorCode::InvalidInput => ProblemCode::InvalidInput,
             ponte_contract::InputErrorCode::InvalidDocument => ProblemCode::InvalidDocument,
         };
-        Problem { code, detail: e.to_string(), field: Some(e.field), invocation_id: None }
+        Problem { code, detail: e.to_string(), field: Some(e.field), invocation_id: None, retry_after: None }
     }
 }
 
@@ -167,6 +180,16 @@ impl From<PluginError> for Problem {
                 ProblemCode::FunctionNotConfigured,
                 "the provider's adapter does not implement this function",
             ),
+            PluginError::ResourceLimit(limit) => {
+                Problem::new(ProblemCode::PluginFailed, format!("the adapter was stopped by the host: {limit}"))
+            }
+            PluginError::RateLimited { retry_after } => {
+                let problem = Problem::new(
+                    ProblemCode::RateLimited,
+                    "the upstream service limits the rate of requests; try again later",
+                );
+                problem.retry_after(retry_after.unwrap_or(std::time::Duration::from_secs(1)))
+            }
         }
     }
 }
@@ -178,6 +201,11 @@ impl IntoResponse for Problem {
         response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
         if let Some(id) = self.invocation_id.as_deref().and_then(|id| HeaderValue::from_str(id).ok()) {
             response.headers_mut().insert("x-invocation-id", id);
+        }
+        if let Some(wait) = self.retry_after {
+            // Whole seconds, rounded up: a client that waits what it is told is not refused again.
+            let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
         }
         response.extensions_mut().insert(self);
         response

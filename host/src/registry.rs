@@ -183,14 +183,14 @@ async fn load_plugin(dir: &Path, engine: &Arc<rhai::Engine>) -> Result<LoadedPlu
         RuntimeKind::Rhai => {
             let source = std::fs::read_to_string(&manifest.entry)
                 .map_err(|e| vec![ConfigError::file(&manifest.entry, format!("cannot read: {e}"))])?;
-            let plugin = RhaiPlugin::compile(Arc::clone(engine), &source)
+            let plugin = RhaiPlugin::compile(Arc::clone(engine), &source, manifest.memory)
                 .map_err(|e| vec![ConfigError::file(&manifest.entry, format!("does not compile: {e}"))])?;
             Arc::new(plugin)
         }
         RuntimeKind::Wasm => {
             let runtime = WasmRuntime::get().map_err(|e| vec![ConfigError::file(&manifest.entry, e.0)])?;
             let plugin =
-                runtime.load(&manifest.entry).await.map_err(|e| vec![ConfigError::file(&manifest.entry, e.0)])?;
+                runtime.load(&manifest.entry, manifest.memory).await.map_err(|e| vec![ConfigError::file(&manifest.entry, e.0)])?;
             plugin as Arc<dyn Plugin>
         }
     };
@@ -232,7 +232,8 @@ fn build_tenant(
         }
         let redactor = Arc::new(Redactor::new(config.secrets()));
         let policy = EgressPolicy::new(hosts, automation.allow_private.clone());
-        let upstream = match Upstream::new(policy, limits) {
+        let pace = plugin.manifest.rate_limit.map(crate::ratelimit::Pace::new);
+        let upstream = match Upstream::with_pace(policy, limits, pace) {
             Ok(u) => Arc::new(u),
             Err(_) => {
                 errors.push(ConfigError::file(&automation.file, "could not build the HTTP client"));

@@ -4,9 +4,13 @@
 //! given; it knows nothing of HTTP callers, API keys or the store. The invocation pipeline
 //! (`crate::invoke`) validates input before and enforces the contract after.
 //!
-//! - [`rhai`]: Rhai scripts, compiled once per plugin version, run on the blocking pool under
-//!   operation, depth, size and wall-clock limits.
-//! - WebAssembly components (wasmtime) come next, behind the same trait.
+//! - [`rhai`]: Rhai scripts, compiled once per plugin version, run on the script threads under
+//!   operation, depth, size, memory and wall-clock limits.
+//! - [`wasm`]: WebAssembly components on wasmtime, a fresh instance per call, under memory and
+//!   wall-clock limits, yielding to other calls at every epoch tick.
+//!
+//! Both runtimes give a call the same memory budget: [`DEFAULT_MEMORY`] unless the plugin's
+//! manifest asks for another, never more than [`MAX_MEMORY`].
 
 pub mod rhai;
 pub mod wasm;
@@ -18,6 +22,11 @@ use ponte_contract::Function;
 use serde_json::Value;
 
 use crate::capabilities::{Capabilities, CapabilityError};
+
+/// The memory one call may use when its manifest says nothing (`[limits] memory`).
+pub const DEFAULT_MEMORY: usize = 64 * 1024 * 1024;
+/// The most memory a manifest may give one call.
+pub const MAX_MEMORY: usize = 128 * 1024 * 1024;
 
 /// One function call for a plugin.
 pub struct Call {
@@ -67,6 +76,18 @@ pub enum PluginError {
     /// The plugin does not implement this function (`501 function_not_configured`).
     #[error("the plugin does not implement this function")]
     NotImplemented,
+    /// The call went past one of the host's hard limits (memory, upstream requests): ended by
+    /// the host (`502 plugin_failed`, with the limit named for the caller). The message never
+    /// carries plugin text.
+    #[error("the plugin went past a limit: {0}")]
+    ResourceLimit(String),
+    /// The upstream limits the rate of requests and the call could not wait for its turn within
+    /// its deadline (`429 rate_limited`, with `Retry-After`).
+    #[error("the upstream's rate limit was reached")]
+    RateLimited {
+        /// When the upstream will take requests again, when known.
+        retry_after: Option<std::time::Duration>,
+    },
 }
 
 impl PluginError {
@@ -79,13 +100,14 @@ impl PluginError {
             "upstream_timeout" => PluginError::UpstreamTimeout,
             "not_found" => PluginError::NotFound(message),
             "not_implemented" => PluginError::NotImplemented,
+            "rate_limited" => PluginError::RateLimited { retry_after: None },
             other => PluginError::Failed(format!("unknown error code `{other}`: {message}")),
         }
     }
 
     /// The codes plugins may raise, for documentation and the runtimes' checks.
-    pub const CODES: [&'static str; 5] =
-        ["upstream_error", "upstream_unavailable", "upstream_timeout", "not_found", "not_implemented"];
+    pub const CODES: [&'static str; 6] =
+        ["upstream_error", "upstream_unavailable", "upstream_timeout", "not_found", "not_implemented", "rate_limited"];
 }
 
 impl From<CapabilityError> for PluginError {
@@ -99,6 +121,8 @@ impl From<CapabilityError> for PluginError {
             CapabilityError::TooLarge(n) => PluginError::Upstream(format!("the ERP's answer exceeded {n} bytes")),
             CapabilityError::Invalid(m) => PluginError::Failed(format!("invalid capability use: {m}")),
             CapabilityError::Storage => PluginError::Failed("host storage unavailable".into()),
+            CapabilityError::Limit(m) => PluginError::ResourceLimit(m),
+            CapabilityError::RateLimited(retry_after) => PluginError::RateLimited { retry_after },
         }
     }
 }

@@ -39,7 +39,10 @@ impl fmt::Display for Secret {
 }
 
 /// Removes a set of secrets from text, in plain form and in the encodings plugins put them in
-/// (base64 of the value, or of `user:value` as in HTTP Basic auth).
+/// (base64 of the value, or of `user:value` as in HTTP Basic auth; percent-encoded, as in a URL).
+/// Plain and percent-encoded forms are matched without regard to ASCII case: a URL's host is
+/// lower-cased by the parser and percent escapes may be written either way, so a secret a plugin
+/// puts in a host name or a path is still found.
 #[derive(Clone, Default)]
 pub struct Redactor {
     secrets: Vec<String>,
@@ -70,6 +73,11 @@ impl Redactor {
             list.push(value.to_owned());
             list.push(STANDARD.encode(value));
             list.push(URL_SAFE_NO_PAD.encode(value));
+            let escaped = url::form_urlencoded::byte_serialize(value.as_bytes()).collect::<String>();
+            if escaped != value {
+                list.push(escaped.replace('+', "%20"));
+                list.push(escaped);
+            }
         }
         // Longest first, so a secret containing another is removed whole.
         list.sort_by_key(|s| std::cmp::Reverse(s.len()));
@@ -90,9 +98,7 @@ impl Redactor {
         }
         let mut out = text.to_owned();
         for secret in &self.secrets {
-            if out.contains(secret.as_str()) {
-                out = out.replace(secret.as_str(), REDACTED);
-            }
+            out = replace_ignoring_ascii_case(&out, secret);
         }
         self.redact_encoded_words(&out)
     }
@@ -122,11 +128,32 @@ impl Redactor {
     }
 
     fn decodes_to_secret(&self, word: &str) -> bool {
+        // Exact case here: base64 is case-sensitive, so only the decoded text is compared.
         let decoded = STANDARD.decode(word).or_else(|_| URL_SAFE_NO_PAD.decode(word.trim_end_matches('=')));
         let Ok(bytes) = decoded else { return false };
         let text = String::from_utf8_lossy(&bytes);
         self.secrets.iter().any(|s| text.contains(s.as_str()))
     }
+}
+
+/// `text` with every ASCII-case-insensitive occurrence of `secret` replaced by `***`.
+/// (ASCII lower-casing keeps byte offsets, so matches found in the lower-cased text are cut from
+/// the original.)
+fn replace_ignoring_ascii_case(text: &str, secret: &str) -> String {
+    let haystack = text.to_ascii_lowercase();
+    let needle = secret.to_ascii_lowercase();
+    if !haystack.contains(&needle) {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for (at, _) in haystack.match_indices(&needle) {
+        out.push_str(&text[last..at]);
+        out.push_str(REDACTED);
+        last = at + needle.len();
+    }
+    out.push_str(&text[last..]);
+    out
 }
 
 #[cfg(test)]
@@ -155,6 +182,15 @@ mod tests {
     fn basic_auth_headers_carrying_a_secret_are_redacted() {
         let header = format!("Authorization: Basic {}", STANDARD.encode("1:s3cr3t-token-value"));
         assert_eq!(redactor().redact(&header), "Authorization: Basic ***");
+    }
+
+    #[test]
+    fn any_case_and_url_escaped_forms_are_redacted() {
+        let r = Redactor::new(&[Secret::new("S3cr3t Token/Value")]);
+        assert_eq!(r.redact("https://s3cr3t token/value.example.com/"), "https://***.example.com/");
+        assert_eq!(r.redact("path /S3CR3T%20TOKEN%2FVALUE/x"), "path /***/x");
+        assert_eq!(r.redact("q=S3cr3t+Token%2FValue"), "q=***");
+        assert_eq!(r.redact("method s3cr3t token/value"), "method ***");
     }
 
     #[test]

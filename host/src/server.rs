@@ -1,11 +1,19 @@
 //! Serving the API and running the settlement worker beside it: a bound listener in, a shutdown
 //! future to stop (tests bind port 0 and stop when they choose; the binary binds the configured
 //! address and waits for SIGINT/SIGTERM).
+//!
+//! - [`listener`]: the accept loop and its defences (header timeouts, connection cap, eviction).
+//! - [`problem_io`]: problem documents for the errors hyper answers by itself.
+
+pub mod listener;
+mod problem_io;
 
 use std::future::Future;
 
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
+
+pub use listener::ListenerOptions;
 
 use crate::invoke::Host;
 
@@ -21,8 +29,9 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let stop_worker = CancellationToken::new();
     let worker = tokio::spawn(crate::settlement::worker::run(host.clone(), stop_worker.clone()));
+    let options = host.options.listener;
     let app = crate::api::router(host);
-    let served = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
+    let served = listener::serve(listener, app, options, shutdown).await;
     stop_worker.cancel();
     if let Err(e) = worker.await {
         tracing::error!(error = %e, "the settlement worker panicked");

@@ -2,10 +2,13 @@
 //!
 //! Per connection (built when automations load) there is one [`Upstream`]: a reqwest client
 //! whose DNS resolver applies the [`EgressPolicy`] to every answer and whose redirect policy
-//! re-checks every hop, plus a semaphore per upstream host. Per invocation there is one
-//! [`HttpCapability`], which bounds each request by the invocation's deadline, caps the response
-//! size, and records every request (method, URL without query values, status, duration) for the
-//! invocation log and metrics.
+//! re-checks every hop, a semaphore per upstream host, and the upstream's pace when the manifest
+//! declares a rate (`[rate_limit]`). Per invocation there is one [`HttpCapability`], which bounds
+//! each request by the invocation's deadline, caps the response size and the number of requests,
+//! waits for the upstream's pace and honours its `Retry-After` on a 429 when either fits the
+//! deadline, and records every request (standard method, URL without query values and with
+//! secrets redacted, the declared host it matched, status, duration) for the invocation log and
+//! metrics.
 
 pub mod policy;
 mod resolver;
@@ -22,7 +25,15 @@ use url::Url;
 pub use policy::{Denied, EgressPolicy, HostPattern, PrivateAllowance};
 
 use crate::capabilities::CapabilityError;
+use crate::ratelimit::Pace;
 use crate::secret::Redactor;
+
+/// The methods a plugin may use. Anything else is refused: a method is logged and counted, so it
+/// must not be a place to smuggle text.
+pub const METHODS: [&str; 7] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
+
+/// How many times a request answered `429` is sent again after the upstream's `Retry-After`.
+const MAX_RATE_LIMIT_RETRIES: usize = 3;
 
 /// Limits of one connection's outbound HTTP.
 #[derive(Debug, Clone, Copy)]
@@ -35,6 +46,8 @@ pub struct HttpLimits {
     pub default_timeout: Duration,
     /// Redirects followed at most.
     pub max_redirects: usize,
+    /// Requests one invocation may send (every attempt counts).
+    pub max_requests_per_call: usize,
 }
 
 impl Default for HttpLimits {
@@ -44,6 +57,7 @@ impl Default for HttpLimits {
             max_concurrency_per_host: 16,
             default_timeout: Duration::from_secs(30),
             max_redirects: 5,
+            max_requests_per_call: 200,
         }
     }
 }
@@ -81,13 +95,14 @@ pub struct UpstreamCall {
     pub method: String,
     /// URL with query values elided and secrets redacted.
     pub url: String,
-    /// Upstream host (for metrics).
+    /// The declared host the URL matched, or `other` (the metric label: never free text).
     pub host: String,
     /// Status code, when there was an answer.
     pub status: Option<u16>,
     /// `ok`, `denied`, `timeout`, `unreachable` (never connected), `dropped` (the connection
     /// failed after connecting: the upstream may have received the request), `too_large`,
-    /// `invalid`.
+    /// `invalid`, `rate_limited` (the upstream's pace left no turn before the deadline: not sent),
+    /// `limit` (past the requests allowed per call: not sent).
     pub outcome: &'static str,
     /// Duration in milliseconds.
     pub duration_ms: u64,
@@ -99,6 +114,7 @@ pub struct Upstream {
     policy: Arc<EgressPolicy>,
     limits: HttpLimits,
     per_host: Mutex<HashMap<String, Arc<Semaphore>>>,
+    pace: Option<Pace>,
 }
 
 impl std::fmt::Debug for Upstream {
@@ -113,6 +129,14 @@ impl Upstream {
     /// # Errors
     /// If the TLS backend can't initialise.
     pub fn new(policy: EgressPolicy, limits: HttpLimits) -> Result<Self, reqwest::Error> {
+        Self::with_pace(policy, limits, None)
+    }
+
+    /// Builds the client of one connection whose upstream takes requests at `pace`.
+    ///
+    /// # Errors
+    /// If the TLS backend can't initialise.
+    pub fn with_pace(policy: EgressPolicy, limits: HttpLimits, pace: Option<Pace>) -> Result<Self, reqwest::Error> {
         let policy = Arc::new(policy);
         let redirect_policy = {
             let policy = Arc::clone(&policy);
@@ -137,7 +161,7 @@ impl Upstream {
             .pool_idle_timeout(Duration::from_secs(90))
             .user_agent(concat!("ponte/", env!("CARGO_PKG_VERSION")))
             .build()?;
-        Ok(Upstream { client, policy, limits, per_host: Mutex::new(HashMap::new()) })
+        Ok(Upstream { client, policy, limits, per_host: Mutex::new(HashMap::new()), pace })
     }
 
     /// The connection's policy.
@@ -160,18 +184,39 @@ pub struct HttpCapability {
     upstream: Arc<Upstream>,
     deadline: Instant,
     redactor: Arc<Redactor>,
-    calls: Arc<Mutex<Vec<UpstreamCall>>>,
+    state: Arc<Mutex<CallState>>,
+}
+
+/// What one invocation did with its HTTP capability.
+#[derive(Default)]
+struct CallState {
+    calls: Vec<UpstreamCall>,
+    /// Requests attempted (sent or refused for a limit), against `max_requests_per_call`.
+    attempts: usize,
+    /// The host limit that refused a request, if one did: it decides the caller's answer
+    /// whatever the plugin made of the refusal.
+    stopped: Option<CapabilityError>,
 }
 
 impl HttpCapability {
     /// The capability of one invocation over a connection's upstream.
     pub fn new(upstream: Arc<Upstream>, deadline: Instant, redactor: Arc<Redactor>) -> Self {
-        HttpCapability { upstream, deadline, redactor, calls: Arc::new(Mutex::new(Vec::new())) }
+        HttpCapability { upstream, deadline, redactor, state: Arc::new(Mutex::new(CallState::default())) }
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, CallState> {
+        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// The requests made so far.
     pub fn calls(&self) -> Vec<UpstreamCall> {
-        self.calls.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+        self.state().calls.clone()
+    }
+
+    /// The host limit that refused one of this invocation's requests (`Limit` for the requests
+    /// per call, `RateLimited` for the upstream's pace), if any.
+    pub fn stopped_by(&self) -> Option<CapabilityError> {
+        self.state().stopped.clone()
     }
 
     /// Sends a request under the connection's policy.
@@ -181,44 +226,123 @@ impl HttpCapability {
     /// `Invalid` for a malformed request. An upstream's 4xx/5xx is not an error here: the
     /// plugin decides what it means.
     pub async fn request(&self, request: HttpRequest) -> Result<HttpResponse, CapabilityError> {
-        let started = Instant::now();
         let parsed = Url::parse(&request.url);
         let (shown, host) = match &parsed {
-            Ok(url) => (self.redactor.redact(&policy::display_url(url)), url.host_str().unwrap_or("").to_owned()),
-            Err(_) => ("(unparsable URL)".to_owned(), String::new()),
+            Ok(url) => (
+                self.redactor.redact(&policy::display_url(url)),
+                self.redactor.redact(&self.upstream.policy.label(url)),
+            ),
+            Err(_) => ("(unparsable URL)".to_owned(), policy::OTHER_HOST.to_owned()),
         };
-        let method = request.method.to_ascii_uppercase();
-        let result = self.send(parsed, request).await;
-        let (status, outcome) = match &result {
+        let upper = request.method.to_ascii_uppercase();
+        let method = METHODS.iter().find(|m| **m == upper).copied();
+        let mut retries = 0;
+        loop {
+            let started = Instant::now();
+            let result = self.attempt(parsed.clone(), method, &request).await;
+            let retry_after = match &result {
+                Ok(r) if r.status == 429 && retries < MAX_RATE_LIMIT_RETRIES => self.retry_after(r),
+                _ => None,
+            };
+            self.log(method, &shown, &host, &result, started);
+            if let Some(wait) = retry_after {
+                // The upstream says when; it fits the deadline: wait and send again (a 429 is a
+                // refusal before any processing, so sending again is safe for every method).
+                retries += 1;
+                tokio::time::sleep(wait).await;
+                continue;
+            }
+            return result.map_err(|e| match e.error {
+                CapabilityError::Denied(m) => CapabilityError::Denied(self.redactor.redact(&m)),
+                CapabilityError::Unreachable(m) => CapabilityError::Unreachable(self.redactor.redact(&m)),
+                other => other,
+            });
+        }
+    }
+
+    /// How long a 429's `Retry-After` (seconds, at most 60) asks to wait, when waiting fits the
+    /// deadline.
+    fn retry_after(&self, response: &HttpResponse) -> Option<Duration> {
+        let seconds: u64 = response
+            .headers
+            .iter()
+            .find(|(name, _)| name == "retry-after")
+            .and_then(|(_, value)| value.trim().parse().ok())?;
+        let wait = Duration::from_secs(seconds.min(60));
+        (Instant::now() + wait < self.deadline).then_some(wait)
+    }
+
+    /// Records one attempt for the invocation log, metrics and the server log.
+    fn log(
+        &self,
+        method: Option<&'static str>,
+        shown: &str,
+        host: &str,
+        result: &Result<HttpResponse, SendError>,
+        started: Instant,
+    ) {
+        let (status, outcome) = match result {
             Ok(r) => (Some(r.status), "ok"),
             Err(SendError { error: CapabilityError::Denied(_), .. }) => (None, "denied"),
             Err(SendError { error: CapabilityError::Timeout, .. }) => (None, "timeout"),
             Err(SendError { error: CapabilityError::Unreachable(_), maybe_delivered: true }) => (None, "dropped"),
             Err(SendError { error: CapabilityError::Unreachable(_), maybe_delivered: false }) => (None, "unreachable"),
             Err(SendError { error: CapabilityError::TooLarge(_), .. }) => (None, "too_large"),
+            Err(SendError { error: CapabilityError::RateLimited(_), .. }) => (None, "rate_limited"),
+            Err(SendError { error: CapabilityError::Limit(_), .. }) => (None, "limit"),
             Err(SendError { error: CapabilityError::Invalid(_) | CapabilityError::Storage, .. }) => (None, "invalid"),
         };
+        let method = method.unwrap_or("INVALID");
         let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        tracing::info!(target: "ponte::upstream", %method, url = %shown, ?status, outcome, duration_ms, "upstream request");
-        self.calls.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(UpstreamCall {
-            method,
-            url: shown,
-            host,
+        tracing::info!(target: "ponte::upstream", %method, url = %shown, %host, ?status, outcome, duration_ms, "upstream request");
+        let mut state = self.state();
+        if let Err(SendError { error: error @ (CapabilityError::RateLimited(_) | CapabilityError::Limit(_)), .. }) =
+            result
+        {
+            state.stopped.get_or_insert_with(|| error.clone());
+        }
+        // Past the per-call cap nothing is sent; one line says so instead of one per refusal.
+        if outcome == "limit" && state.calls.last().is_some_and(|c| c.outcome == "limit") {
+            return;
+        }
+        state.calls.push(UpstreamCall {
+            method: method.to_owned(),
+            url: shown.to_owned(),
+            host: host.to_owned(),
             status,
             outcome,
             duration_ms,
         });
-        result.map_err(|e| match e.error {
-            CapabilityError::Denied(m) => CapabilityError::Denied(self.redactor.redact(&m)),
-            CapabilityError::Unreachable(m) => CapabilityError::Unreachable(self.redactor.redact(&m)),
-            other => other,
-        })
     }
 
-    async fn send(&self, url: Result<Url, url::ParseError>, request: HttpRequest) -> Result<HttpResponse, SendError> {
+    /// One attempt: the per-call cap, the policy, the upstream's pace, then the send.
+    async fn attempt(
+        &self,
+        url: Result<Url, url::ParseError>,
+        method: Option<&'static str>,
+        request: &HttpRequest,
+    ) -> Result<HttpResponse, SendError> {
+        {
+            let mut state = self.state();
+            let max = self.upstream.limits.max_requests_per_call;
+            if state.attempts >= max {
+                return Err(CapabilityError::Limit(format!("more than {max} upstream requests in one call")).into());
+            }
+            state.attempts += 1;
+        }
         let url = url.map_err(|e| CapabilityError::Invalid(format!("bad URL: {e}")))?;
+        let method = method.ok_or_else(|| {
+            CapabilityError::Invalid(format!("the HTTP method must be one of {}", METHODS.join(", ")))
+        })?;
         self.upstream.policy.check_url(&url).map_err(|d| CapabilityError::Denied(d.0))?;
-        let method = reqwest::Method::from_bytes(request.method.to_ascii_uppercase().as_bytes())
+        if let Some(pace) = &self.upstream.pace {
+            pace.turn(self.deadline).await.map_err(|wait| CapabilityError::RateLimited(Some(wait)))?;
+        }
+        self.send(url, method, request).await
+    }
+
+    async fn send(&self, url: Url, method: &str, request: &HttpRequest) -> Result<HttpResponse, SendError> {
+        let method = reqwest::Method::from_bytes(method.as_bytes())
             .map_err(|_| CapabilityError::Invalid("bad HTTP method".into()))?;
         let remaining = self.deadline.saturating_duration_since(Instant::now());
         if remaining.is_zero() {
@@ -243,7 +367,7 @@ impl HttpCapability {
             builder = builder.header(name, value);
         }
         if !request.body.is_empty() {
-            builder = builder.body(request.body);
+            builder = builder.body(request.body.clone());
         }
         let send = async {
             let response = builder.send().await.map_err(classify)?;

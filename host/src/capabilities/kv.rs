@@ -27,6 +27,10 @@ use crate::store::Store;
 pub const MAX_KEY_LEN: usize = 256;
 /// Largest value accepted.
 pub const MAX_VALUE_LEN: usize = 64 * 1024;
+/// Most live entries one tenant connection may keep.
+pub const MAX_ENTRIES: u64 = 1_000;
+/// Most bytes (keys and values) one tenant connection may keep.
+pub const MAX_BYTES: u64 = 4 * 1024 * 1024;
 /// How long a lock outlives its holder's deadline if the holder's host dies.
 pub const LOCK_GRACE: Duration = Duration::from_secs(5);
 /// The first pause of a lock wait.
@@ -40,6 +44,8 @@ pub struct KvCapability {
     store: Store,
     namespace: String,
     locks: Arc<HeldLocks>,
+    /// The host limit that refused a write of this call, if one did.
+    stopped: Arc<Mutex<Option<CapabilityError>>>,
 }
 
 /// The locks one call holds; released when the call's last [`KvCapability`] clone drops.
@@ -72,7 +78,12 @@ impl KvCapability {
             touched: Mutex::new(HashSet::new()),
             runtime: tokio::runtime::Handle::try_current().ok(),
         });
-        KvCapability { store, namespace, locks }
+        KvCapability { store, namespace, locks, stopped: Arc::new(Mutex::new(None)) }
+    }
+
+    /// The host limit that refused one of this call's writes (`Limit`), if any.
+    pub fn stopped_by(&self) -> Option<CapabilityError> {
+        self.stopped.lock().unwrap_or_else(PoisonError::into_inner).clone()
     }
 
     /// A value, if set and not expired.
@@ -87,11 +98,25 @@ impl KvCapability {
     /// Sets a value, optionally expiring.
     ///
     /// # Errors
-    /// As [`KvCapability::get`], and `Invalid` for a value over [`MAX_VALUE_LEN`].
+    /// As [`KvCapability::get`], `Invalid` for a value over [`MAX_VALUE_LEN`], and `Limit` when
+    /// the connection would keep more than [`MAX_ENTRIES`] entries or [`MAX_BYTES`] bytes.
+    /// (Two writes racing may together pass a cap by one value each: the caps bound growth, they
+    /// are not accounting.)
     pub async fn set(&self, key: &str, value: &str, ttl: Option<Duration>) -> Result<(), CapabilityError> {
         check_key(key)?;
         if value.len() > MAX_VALUE_LEN {
             return Err(CapabilityError::Invalid(format!("kv value larger than {MAX_VALUE_LEN} bytes")));
+        }
+        let (entries, bytes) =
+            self.store.kv_usage(&self.namespace, key).await.map_err(|_| CapabilityError::Storage)?;
+        let adding = (key.len() + value.len()) as u64;
+        if entries + 1 > MAX_ENTRIES || bytes + adding > MAX_BYTES {
+            let error = CapabilityError::Limit(format!(
+                "the connection's kv is full ({MAX_ENTRIES} entries or {} MiB at most)",
+                MAX_BYTES / (1024 * 1024)
+            ));
+            self.stopped.lock().unwrap_or_else(PoisonError::into_inner).get_or_insert_with(|| error.clone());
+            return Err(error);
         }
         self.store.kv_set(&self.namespace, key, value, ttl).await.map_err(|_| CapabilityError::Storage)
     }

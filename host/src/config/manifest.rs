@@ -21,6 +21,14 @@
 //! limit = 200                      # per tenant connection (the upstream account) and period
 //! period = "month"                 # "day" or "month", calendar, in Brasília time
 //! description = "DocSales allows 200 document creations a month per account"
+//!
+//! [limits]
+//! memory_mib = 64                  # memory one call may use (default 64, at most the host's 128)
+//!
+//! [rate_limit]                     # the upstream's request rate per tenant connection; the host
+//! requests = 10                    # paces requests to it (within each call's deadline)
+//! per = "1s"
+//! burst = 10                       # default: `requests`
 //! ```
 
 use std::collections::BTreeMap;
@@ -78,6 +86,10 @@ pub struct Manifest {
     pub integer_money: IntegerUnit,
     /// Upstream quotas the host tracks for it, by name.
     pub quotas: BTreeMap<String, QuotaSpec>,
+    /// Memory one call may use, in bytes.
+    pub memory: usize,
+    /// The upstream's request rate, per tenant connection, when it declares one.
+    pub rate_limit: Option<RateLimitSpec>,
     /// The manifest file (for messages).
     pub file: PathBuf,
 }
@@ -94,6 +106,18 @@ pub struct QuotaSpec {
     pub period: crate::capabilities::quota::QuotaPeriod,
     /// What it is, for operators and callers.
     pub description: String,
+}
+
+/// An upstream's request rate a plugin declares: at most `requests` per `per`, with bursts of
+/// up to `burst`. The host paces every tenant connection's requests to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimitSpec {
+    /// Requests per period.
+    pub requests: u32,
+    /// The period.
+    pub per: std::time::Duration,
+    /// Requests allowed at once after a quiet spell.
+    pub burst: u32,
 }
 
 impl Manifest {
@@ -115,6 +139,20 @@ struct RawQuota {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct RawLimits {
+    memory_mib: Option<Spanned<i64>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRateLimit {
+    requests: Spanned<i64>,
+    per: Spanned<String>,
+    burst: Option<Spanned<i64>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RawManifest {
     name: Spanned<String>,
     version: Spanned<String>,
@@ -130,6 +168,8 @@ struct RawManifest {
     money_integers: Option<Spanned<String>>,
     #[serde(default)]
     quotas: BTreeMap<String, Spanned<RawQuota>>,
+    limits: Option<RawLimits>,
+    rate_limit: Option<Spanned<RawRateLimit>>,
 }
 
 #[derive(Deserialize)]
@@ -319,6 +359,48 @@ pub fn parse(file: &Path, source: &str) -> Result<Manifest, Vec<ConfigError>> {
             .insert(name.clone(), QuotaSpec { functions: covered, limit, period, description: q.description.clone() });
     }
 
+    let memory = match raw.limits.as_ref().and_then(|l| l.memory_mib.as_ref()) {
+        None => crate::runtime::DEFAULT_MEMORY,
+        Some(mib) => {
+            let max = crate::runtime::MAX_MEMORY / (1024 * 1024);
+            match usize::try_from(*mib.get_ref()) {
+                Ok(n) if (1..=max).contains(&n) => n * 1024 * 1024,
+                _ => {
+                    errors.push(at(mib.span(), "limits.memory_mib", format!("expected a whole number from 1 to {max}")));
+                    crate::runtime::DEFAULT_MEMORY
+                }
+            }
+        }
+    };
+
+    let rate_limit = raw.rate_limit.as_ref().and_then(|spanned| {
+        let r = spanned.get_ref();
+        let positive = |value: &Spanned<i64>, field: &str, errors: &mut Vec<ConfigError>| {
+            match u32::try_from(*value.get_ref()) {
+                Ok(n) if n > 0 => Some(n),
+                _ => {
+                    errors.push(at(value.span(), field, "expected a whole number from 1".into()));
+                    None
+                }
+            }
+        };
+        let requests = positive(&r.requests, "rate_limit.requests", &mut errors);
+        let burst = match &r.burst {
+            Some(burst) => positive(burst, "rate_limit.burst", &mut errors),
+            None => requests,
+        };
+        let per = match humantime::parse_duration(r.per.get_ref()) {
+            Ok(per) if per >= std::time::Duration::from_millis(1) && per <= std::time::Duration::from_secs(86_400) => {
+                Some(per)
+            }
+            _ => {
+                errors.push(at(r.per.span(), "rate_limit.per", "expected a duration from 1ms to 24h, like \"1s\"".into()));
+                None
+            }
+        };
+        Some(RateLimitSpec { requests: requests?, per: per?, burst: burst? })
+    });
+
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -333,6 +415,8 @@ pub fn parse(file: &Path, source: &str) -> Result<Manifest, Vec<ConfigError>> {
         settings,
         integer_money,
         quotas,
+        memory,
+        rate_limit,
         file: file.to_owned(),
     })
 }
@@ -406,6 +490,28 @@ secret = true
         let errors =
             parse(&file(), &GOOD.replace("name = \"ixc\"", "name = \"sgp\"\nentry = \"../x.rhai\"")).expect_err("bad");
         assert_eq!(errors.len(), 2, "{errors:?}");
+    }
+
+    #[test]
+    fn limits_and_rate_limits_are_checked() {
+        let m = parse(&file(), GOOD).expect("valid");
+        assert_eq!((m.memory, m.rate_limit), (crate::runtime::DEFAULT_MEMORY, None));
+        let declared = format!("{GOOD}\n[limits]\nmemory_mib = 32\n\n[rate_limit]\nrequests = 10\nper = \"1s\"\n");
+        let m = parse(&file(), &declared).expect("valid");
+        assert_eq!(m.memory, 32 * 1024 * 1024);
+        assert_eq!(
+            m.rate_limit,
+            Some(RateLimitSpec { requests: 10, per: std::time::Duration::from_secs(1), burst: 10 })
+        );
+        let bad = format!(
+            "{GOOD}\n[limits]\nmemory_mib = 4096\n\n[rate_limit]\nrequests = 0\nper = \"soon\"\nburst = -1\n"
+        );
+        let errors = parse(&file(), &bad).expect_err("invalid");
+        let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        assert!(text.iter().any(|e| e.contains("`limits.memory_mib`: expected a whole number from 1 to 128")), "{text:?}");
+        assert!(text.iter().any(|e| e.contains("`rate_limit.requests`")), "{text:?}");
+        assert!(text.iter().any(|e| e.contains("`rate_limit.per`")), "{text:?}");
+        assert!(text.iter().any(|e| e.contains("`rate_limit.burst`")), "{text:?}");
     }
 
     #[test]

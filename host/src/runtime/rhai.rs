@@ -16,12 +16,15 @@
 //!
 //! Safety: one [`Engine`] per process, built with `no_float` (money never becomes a float),
 //! `no_module` (no imports), `eval` disabled, strict variables, and limits on operations, call
-//! depth, expression depth, string, array and map sizes. Each call runs on tokio's blocking
-//! pool; a progress callback stops the script at its deadline. Scripts are compiled once per
+//! depth, expression depth, string, array and map sizes. Each call runs on a thread of the
+//! script pool ([`pool`], never a tokio thread) under a memory budget (everything the call keeps
+//! alive, metered by the process's allocator, `ponte_meter`); a progress callback, run at every
+//! operation, stops the script at its deadline or past its budget. Scripts are compiled once per
 //! plugin version and the AST is shared by every call.
 
 mod api;
 mod convert;
+pub mod pool;
 
 use std::cell::RefCell;
 use std::sync::Arc;
@@ -43,12 +46,18 @@ const MAX_MAP: usize = 20_000;
 /// How long past its deadline a script may take to notice it before the caller stops waiting.
 const DEADLINE_GRACE: Duration = Duration::from_millis(250);
 
+/// Why the progress callback stopped a script (the termination token).
+const STOPPED_DEADLINE: &str = "deadline";
+const STOPPED_MEMORY: &str = "memory";
+
 /// The state of the call running on this thread. Rhai's progress and print callbacks receive no
 /// per-call state, and every native function of a call runs on the call's (blocking) thread, so
 /// the call's context lives here for exactly the call's duration ([`CallGuard`]).
 struct CallContext {
     capabilities: Capabilities,
     runtime: tokio::runtime::Handle,
+    /// Bytes the call may keep alive.
+    memory_budget: usize,
 }
 
 thread_local! {
@@ -88,9 +97,15 @@ pub fn engine() -> Engine {
     engine.set_strict_variables(true);
     engine.disable_symbol("eval");
     engine.on_progress(|_| {
-        let expired =
-            CURRENT.with(|c| c.borrow().as_ref().is_some_and(|ctx| Instant::now() >= ctx.capabilities.deadline));
-        expired.then(|| Dynamic::from("deadline"))
+        CURRENT.with(|c| {
+            let current = c.borrow();
+            let ctx = current.as_ref()?;
+            let live = ponte_meter::current_live_bytes().unwrap_or(0);
+            if usize::try_from(live).is_ok_and(|live| live > ctx.memory_budget) {
+                return Some(Dynamic::from(STOPPED_MEMORY));
+            }
+            (Instant::now() >= ctx.capabilities.deadline).then(|| Dynamic::from(STOPPED_DEADLINE))
+        })
     });
     engine.on_print(|text| {
         if let Ok(ctx) = current() {
@@ -110,6 +125,7 @@ pub fn engine() -> Engine {
 pub struct RhaiPlugin {
     engine: Arc<Engine>,
     ast: Arc<AST>,
+    memory_budget: usize,
 }
 
 /// A script that does not compile, with where.
@@ -118,13 +134,13 @@ pub struct RhaiPlugin {
 pub struct CompileError(pub String);
 
 impl RhaiPlugin {
-    /// Compiles a script.
+    /// Compiles a script whose calls may each keep `memory_budget` bytes alive.
     ///
     /// # Errors
     /// The parse error, with its line and column.
-    pub fn compile(engine: Arc<Engine>, source: &str) -> Result<Self, CompileError> {
+    pub fn compile(engine: Arc<Engine>, source: &str, memory_budget: usize) -> Result<Self, CompileError> {
         let ast = engine.compile(source).map_err(|e| CompileError(e.to_string()))?;
-        Ok(RhaiPlugin { engine, ast: Arc::new(ast) })
+        Ok(RhaiPlugin { engine, ast: Arc::new(ast), memory_budget })
     }
 }
 
@@ -132,13 +148,16 @@ impl Plugin for RhaiPlugin {
     fn invoke(&self, call: Call) -> BoxFuture<'_, Result<serde_json::Value, PluginError>> {
         let engine = Arc::clone(&self.engine);
         let ast = Arc::clone(&self.ast);
+        let memory_budget = self.memory_budget;
         Box::pin(async move {
             let deadline = call.capabilities.deadline;
-            let task = tokio::task::spawn_blocking(move || run(&engine, &ast, call));
+            let runtime = tokio::runtime::Handle::current();
+            let task = pool::ScriptPool::global().run(move || run(&engine, &ast, call, runtime, memory_budget));
             let backstop = tokio::time::Instant::from_std(deadline + DEADLINE_GRACE);
             match tokio::time::timeout_at(backstop, task).await {
                 Ok(Ok(result)) => result,
-                Ok(Err(_join)) => Err(PluginError::Failed("the script panicked the host thread".into())),
+                Ok(Err(None)) => Err(PluginError::Failed("the script panicked its thread".into())),
+                Ok(Err(Some(exhausted))) => Err(PluginError::Failed(exhausted.to_string())),
                 // The thread is still blocked (in a capability bounded by the same deadline); it
                 // will notice and end on its own.
                 Err(_) => Err(PluginError::Deadline),
@@ -155,22 +174,45 @@ impl Plugin for RhaiPlugin {
     }
 }
 
-fn run(engine: &Engine, ast: &AST, call: Call) -> Result<serde_json::Value, PluginError> {
+/// Runs one call on a script thread: the call's context and memory meter are set for exactly
+/// its duration, and everything it made is dropped here, on this thread's deep stack.
+fn run(
+    engine: &Engine,
+    ast: &AST,
+    call: Call,
+    runtime: tokio::runtime::Handle,
+    memory_budget: usize,
+) -> Result<serde_json::Value, PluginError> {
+    let meter = ponte_meter::Meter::start();
     let redactor = Arc::clone(&call.capabilities.redactor);
-    let context = Arc::new(CallContext { capabilities: call.capabilities, runtime: tokio::runtime::Handle::current() });
+    let context = Arc::new(CallContext { capabilities: call.capabilities, runtime, memory_budget });
     let _guard = CallGuard::enter(context);
     let mut scope = Scope::new();
     let input = convert::to_dynamic(&call.input);
     let result = engine.call_fn::<Dynamic>(&mut scope, ast, call.function.as_str(), (input,));
-    match result {
+    let outcome = match result {
         Ok(value) => convert::to_json(&value).map_err(|e| PluginError::Failed(e.to_string())),
-        Err(error) => Err(plugin_error(*error, call.function, &redactor)),
-    }
+        Err(error) => Err(plugin_error(*error, call.function, &redactor, memory_budget)),
+    };
+    drop(scope);
+    drop(meter);
+    outcome
 }
 
 /// Maps a script's failure to the caller-facing error.
-fn plugin_error(error: EvalAltResult, function: Function, redactor: &crate::secret::Redactor) -> PluginError {
+fn plugin_error(
+    error: EvalAltResult,
+    function: Function,
+    redactor: &crate::secret::Redactor,
+    memory_budget: usize,
+) -> PluginError {
     match error {
+        EvalAltResult::ErrorTerminated(token, _) if token.to_string() == STOPPED_MEMORY => {
+            PluginError::ResourceLimit(format!(
+                "the script kept more than its memory budget of {} MiB alive",
+                memory_budget / (1024 * 1024)
+            ))
+        }
         EvalAltResult::ErrorRuntime(value, position) => match thrown(&value) {
             Some(Thrown::Plugin(code, message)) => PluginError::from_code(&code, redactor.redact(&message)),
             Some(Thrown::Capability(error)) => PluginError::from(error),
@@ -183,7 +225,7 @@ fn plugin_error(error: EvalAltResult, function: Function, redactor: &crate::secr
         EvalAltResult::ErrorFunctionNotFound(name, _) if name.starts_with(function.as_str()) => {
             PluginError::NotImplemented
         }
-        EvalAltResult::ErrorInFunctionCall(_, _, inner, _) => plugin_error(*inner, function, redactor),
+        EvalAltResult::ErrorInFunctionCall(_, _, inner, _) => plugin_error(*inner, function, redactor, memory_budget),
         other => PluginError::Failed(redactor.redact(&other.to_string())),
     }
 }
@@ -214,9 +256,10 @@ mod tests {
 
     use super::*;
     use crate::capabilities::test_capabilities;
+    use crate::runtime::DEFAULT_MEMORY;
 
     async fn run_script(script: &str, function: Function, timeout: Duration) -> Result<serde_json::Value, PluginError> {
-        let plugin = RhaiPlugin::compile(Arc::new(engine()), script).expect("compiles");
+        let plugin = RhaiPlugin::compile(Arc::new(engine()), script, DEFAULT_MEMORY).expect("compiles");
         let capabilities = test_capabilities(Instant::now() + timeout, &[("label", "x")]).await;
         plugin.invoke(Call { function, input: json!({"n": 1.5, "doc": "52998224725"}), capabilities }).await
     }
@@ -324,7 +367,7 @@ mod tests {
     #[tokio::test]
     async fn scripts_cannot_use_floats_eval_or_modules() {
         for script in ["fn list_products(input) { eval(\"1\") }", "import \"x\" as y; fn list_products(input) { [] }"] {
-            assert!(RhaiPlugin::compile(Arc::new(engine()), script).is_err(), "{script}");
+            assert!(RhaiPlugin::compile(Arc::new(engine()), script, DEFAULT_MEMORY).is_err(), "{script}");
         }
     }
 
@@ -333,6 +376,7 @@ mod tests {
         let plugin = RhaiPlugin::compile(
             Arc::new(engine()),
             "fn list_products(input) { [] } fn helper(a, b) { a } fn list_plans() { [] }",
+            DEFAULT_MEMORY,
         )
         .expect("compiles");
         assert_eq!(plugin.defined_functions(), [Function::ListProducts]);

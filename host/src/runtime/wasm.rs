@@ -5,9 +5,12 @@
 //! once). What it narrows wasmtime to:
 //!
 //! - **One engine per process** with epoch interruption, ticked every [`EPOCH_TICK`] by a
-//!   background thread, so a busy guest can't hold a tokio worker past its deadline.
+//!   background thread. At every tick a running guest **yields** its tokio worker back (so a
+//!   guest that never calls the host still lets every other call run: it holds a worker for one
+//!   tick at most), and past its deadline it traps: a busy guest ends on time.
 //! - **The pooling allocator**, sized for [`MAX_CONCURRENT_INSTANCES`] live instances of at
-//!   most [`MAX_MEMORY`] of linear memory each.
+//!   most [`MAX_MEMORY`] of linear memory each (a call gets what its manifest asks, by default
+//!   64 MiB).
 //! - **Compiled artifacts cached on disk** (wasmtime's cache, keyed by the module's bytes and
 //!   the engine's configuration) in `PONTE_WASM_CACHE_DIR` or the user's cache folder.
 //! - **Pre-instantiation once per plugin digest** (`InstancePre`, shared by every call and by
@@ -39,13 +42,11 @@ use wasmtime::{
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use crate::capabilities::Capabilities;
-use crate::runtime::{BoxFuture, Call, Plugin, PluginError};
+use crate::runtime::{BoxFuture, Call, MAX_MEMORY, Plugin, PluginError};
 use bindings::{PluginPre, exports::ponte::plugin::adapter};
 
 /// The epoch tick.
 pub const EPOCH_TICK: Duration = Duration::from_millis(10);
-/// Linear memory one call may use.
-pub const MAX_MEMORY: usize = 64 * 1024 * 1024;
 /// Instances alive at once across the process (the pooling allocator's slots).
 pub const MAX_CONCURRENT_INSTANCES: u32 = 256;
 /// WIT package versions of `ponte:plugin` this host runs.
@@ -68,11 +69,15 @@ impl WasiView for CallState {
 }
 
 impl CallState {
-    fn new(capabilities: Option<Capabilities>) -> Self {
+    fn new(capabilities: Option<Capabilities>, memory: usize) -> Self {
         // Empty environment and arguments, no preopens, no network, stdio closed.
         let wasi = WasiCtx::builder().build();
-        let limits =
-            StoreLimitsBuilder::new().memory_size(MAX_MEMORY).instances(64).tables(64).table_elements(100_000).build();
+        let limits = StoreLimitsBuilder::new()
+            .memory_size(memory.min(MAX_MEMORY))
+            .instances(64)
+            .tables(64)
+            .table_elements(100_000)
+            .build();
         CallState { capabilities, wasi, table: ResourceTable::new(), limits }
     }
 }
@@ -81,8 +86,8 @@ impl CallState {
 pub struct WasmRuntime {
     engine: Engine,
     linker: Linker<CallState>,
-    /// Pre-instantiated plugins by the SHA-256 of their bytes.
-    loaded: Mutex<HashMap<[u8; 32], Arc<WasmPlugin>>>,
+    /// Pre-instantiated components by the SHA-256 of their bytes.
+    loaded: Mutex<HashMap<[u8; 32], Arc<Compiled>>>,
 }
 
 /// Why a component could not be loaded.
@@ -116,7 +121,7 @@ impl WasmRuntime {
             .wasm_component_model(true)
             .epoch_interruption(true)
             // Small reservations keep the pool's virtual footprint modest (bounds checks are
-            // explicit beyond them); 64 MiB of memory per call is plenty for an adapter.
+            // explicit beyond them); 128 MiB of memory per call is the most a manifest may ask.
             .memory_reservation(MAX_MEMORY as u64)
             .memory_reservation_for_growth(0)
             .max_wasm_stack(1024 * 1024)
@@ -145,17 +150,31 @@ impl WasmRuntime {
     }
 
     /// Loads (or reuses) a component: checks its API version, compiles it (through the disk
-    /// cache), pre-instantiates it, and asks it which functions it implements.
+    /// cache), pre-instantiates it, and asks it which functions it implements. Each call may
+    /// use `memory` bytes of linear memory (at most [`MAX_MEMORY`]).
     ///
     /// # Errors
     /// A [`LoadError`] naming what is wrong with the component.
-    pub async fn load(&'static self, path: &Path) -> Result<Arc<WasmPlugin>, LoadError> {
+    pub async fn load(&'static self, path: &Path, memory: usize) -> Result<Arc<WasmPlugin>, LoadError> {
         let bytes =
             tokio::fs::read(path).await.map_err(|e| LoadError(format!("cannot read {}: {e}", path.display())))?;
         let digest: [u8; 32] = Sha256::digest(&bytes).into();
-        if let Some(plugin) = self.loaded.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(&digest) {
-            return Ok(Arc::clone(plugin));
-        }
+        let known = self.loaded.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(&digest).cloned();
+        let compiled = match known {
+            Some(compiled) => compiled,
+            None => {
+                let compiled = Arc::new(self.compile(bytes).await?);
+                self.loaded
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .insert(digest, Arc::clone(&compiled));
+                compiled
+            }
+        };
+        Ok(Arc::new(WasmPlugin { runtime: self, compiled, memory: memory.min(MAX_MEMORY) }))
+    }
+
+    async fn compile(&self, bytes: Vec<u8>) -> Result<Compiled, LoadError> {
         // Compiling is CPU-bound: off the async workers.
         let engine = self.engine.clone();
         let component = tokio::task::spawn_blocking(move || Component::new(&engine, &bytes))
@@ -170,7 +189,7 @@ impl WasmRuntime {
         let pre = PluginPre::new(instance_pre)
             .map_err(|e| LoadError(format!("the component is not a Ponte plugin: {e:#}")))?;
 
-        let mut store = self.store(None, Instant::now() + Duration::from_secs(5));
+        let mut store = self.store(None, Instant::now() + Duration::from_secs(5), crate::runtime::DEFAULT_MEMORY);
         let instance =
             pre.instantiate_async(&mut store).await.map_err(|e| LoadError(format!("failed to instantiate: {e:#}")))?;
         let names = instance
@@ -185,27 +204,37 @@ impl WasmRuntime {
                 .map_err(|_| LoadError(format!("`functions()` lists `{name}`, not a function of the contract")))?;
             functions.push(f);
         }
-        let plugin = Arc::new(WasmPlugin { runtime: self, pre, functions });
-        self.loaded.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(digest, Arc::clone(&plugin));
-        Ok(plugin)
+        Ok(Compiled { pre, functions })
     }
 
-    fn store(&self, capabilities: Option<Capabilities>, deadline: Instant) -> Store<CallState> {
-        let mut store = Store::new(&self.engine, CallState::new(capabilities));
+    /// A fresh store for one call: its memory limit, and an epoch callback that yields the
+    /// worker back at every tick and traps once `deadline` has passed.
+    fn store(&self, capabilities: Option<Capabilities>, deadline: Instant, memory: usize) -> Store<CallState> {
+        let mut store = Store::new(&self.engine, CallState::new(capabilities, memory));
         store.limiter(|state| &mut state.limits);
-        let remaining = deadline.saturating_duration_since(Instant::now());
-        let ticks = (remaining.as_millis() / EPOCH_TICK.as_millis()).max(1);
-        store.set_epoch_deadline(u64::try_from(ticks).unwrap_or(u64::MAX));
-        store.epoch_deadline_trap();
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_callback(move |_| {
+            if Instant::now() >= deadline {
+                Err(wasmtime::Trap::Interrupt.into())
+            } else {
+                Ok(wasmtime::UpdateDeadline::Yield(1))
+            }
+        });
         store
     }
 }
 
-/// A loaded component, pre-instantiated.
-pub struct WasmPlugin {
-    runtime: &'static WasmRuntime,
+/// A component compiled and pre-instantiated, shared by every plugin with the same bytes.
+struct Compiled {
     pre: PluginPre<CallState>,
     functions: Vec<Function>,
+}
+
+/// A loaded component, ready to call with its manifest's memory limit.
+pub struct WasmPlugin {
+    runtime: &'static WasmRuntime,
+    compiled: Arc<Compiled>,
+    memory: usize,
 }
 
 impl WasmPlugin {
@@ -217,9 +246,9 @@ impl WasmPlugin {
     /// A trap.
     #[doc(hidden)]
     pub async fn baseline_instantiate_and_call(&self) -> Result<usize, PluginError> {
-        let mut store = self.runtime.store(None, Instant::now() + Duration::from_secs(5));
+        let mut store = self.runtime.store(None, Instant::now() + Duration::from_secs(5), self.memory);
         let redactor = crate::secret::Redactor::default();
-        let instance = self.pre.instantiate_async(&mut store).await.map_err(|e| trap(&e, &redactor))?;
+        let instance = self.compiled.pre.instantiate_async(&mut store).await.map_err(|e| trap(&e, &redactor))?;
         let names =
             instance.ponte_plugin_adapter().call_functions(&mut store).await.map_err(|e| trap(&e, &redactor))?;
         Ok(names.len())
@@ -232,8 +261,8 @@ impl Plugin for WasmPlugin {
             let deadline = call.capabilities.deadline;
             let redactor = Arc::clone(&call.capabilities.redactor);
             let run = async {
-                let mut store = self.runtime.store(Some(call.capabilities), deadline);
-                let instance = self.pre.instantiate_async(&mut store).await.map_err(|e| trap(&e, &redactor))?;
+                let mut store = self.runtime.store(Some(call.capabilities), deadline, self.memory);
+                let instance = self.compiled.pre.instantiate_async(&mut store).await.map_err(|e| trap(&e, &redactor))?;
                 let input = call.input.to_string();
                 let result = instance
                     .ponte_plugin_adapter()
@@ -254,7 +283,7 @@ impl Plugin for WasmPlugin {
     }
 
     fn defined_functions(&self) -> Vec<Function> {
-        self.functions.clone()
+        self.compiled.functions.clone()
     }
 }
 

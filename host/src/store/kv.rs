@@ -29,6 +29,28 @@ fn is_live(expires_at: Option<i64>, now: i64) -> bool {
 }
 
 impl Store {
+    /// How many live entries `namespace` holds, and their keys' and values' bytes, leaving out
+    /// `except_key` (the entry a write is about to replace).
+    ///
+    /// # Errors
+    /// As [`Store::kv_get`].
+    pub async fn kv_usage(&self, namespace: &str, except_key: &str) -> Result<(u64, u64)> {
+        check_names(namespace, except_key)?;
+        let now = now_millis();
+        let (count, bytes): (i64, i64) = with_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT COUNT(*), CAST(COALESCE(SUM(OCTET_LENGTH(key) + OCTET_LENGTH(value)), 0) AS BIGINT) \
+                 FROM kv WHERE namespace = $1 AND key <> $2 AND (expires_at IS NULL OR expires_at > $3)",
+            )
+            .bind(namespace)
+            .bind(except_key)
+            .bind(now)
+            .fetch_one(pool)
+            .await
+        })?;
+        Ok((u64::try_from(count).unwrap_or(0), u64::try_from(bytes).unwrap_or(0)))
+    }
+
     /// The value under `(namespace, key)`, or `None` if there is none or it has expired.
     ///
     /// # Errors

@@ -275,6 +275,7 @@ pub fn test_options() -> HostOptions {
             concurrency: 8,
         },
         breaker: BreakerOptions { threshold: 5, cooldown: Duration::from_millis(300) },
+        ..HostOptions::default()
     }
 }
 

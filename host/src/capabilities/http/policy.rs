@@ -19,6 +19,9 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 use url::Url;
 
+/// The metric label of requests to hosts outside the manifest.
+pub const OTHER_HOST: &str = "other";
+
 /// A refused URL or address, with the reason (never a secret: URLs are shown without query).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
@@ -121,6 +124,13 @@ impl EgressPolicy {
     /// The allowed patterns.
     pub fn hosts(&self) -> &[HostPattern] {
         &self.hosts
+    }
+
+    /// What a request to `url` is counted as in metrics: the declared host it matches (its
+    /// pattern, `*.example.com` for a wildcard), or `other`. A plugin can't mint label values:
+    /// there are as many as the manifest declares, plus one.
+    pub fn label(&self, url: &Url) -> String {
+        self.hosts.iter().find(|p| p.matches(url)).map_or_else(|| OTHER_HOST.to_owned(), |p| p.host.clone())
     }
 
     /// Checks a URL before a request or a redirect.

@@ -6,7 +6,7 @@
 //! | `config(name)` | a setting of the connection (secrets too), or `()` when unset |
 //! | `http(request)` | an HTTP request (see below); returns `#{status, ok, headers, body}` |
 //! | `parse_json(text)`, `to_json(value)` | JSON, numbers with fractions as decimals |
-//! | `fail(code, message)` | ends the call with an error: `upstream_error`, `upstream_unavailable`, `upstream_timeout`, `not_found`, `not_implemented` |
+//! | `fail(code, message)` | ends the call with an error: `upstream_error`, `upstream_unavailable`, `upstream_timeout`, `not_found`, `not_implemented`, `rate_limited` |
 //! | `kv_get(key)`, `kv_set(key, value[, ttl_seconds])`, `kv_delete(key)` | the connection's key-value store |
 //! | `kv_cached(key, producer)` | the value under `key`; when absent, `producer` (a closure returning `#{value, ttl_seconds}` or a string; `ttl_seconds: 0` uses the value for this call only) makes it, one call of the connection at a time, the others wait and reuse it (`ponte_contract::single_flight`) |
 //! | `kv_replace(key, stale, producer)` | the upstream refused `stale`: a new value, produced once; another call's replacement is reused |
@@ -20,7 +20,10 @@
 //! timeout_ms, response: "text" | "base64"}`: `body` is sent as is (a map or array is sent as
 //! JSON), `json` as JSON, `form` URL-encoded. A refusal or transport failure throws
 //! `#{kind: "capability", code, message}` (`denied`, `timeout`, `unreachable`, `too_large`,
-//! `invalid`), which a script may catch; uncaught, the host maps it to the caller's error.
+//! `invalid`, `limit`, `rate_limited`), which a script may catch; uncaught, the host maps it to
+//! the caller's error. A host limit (`limit`: too many requests in one call, kv full;
+//! `rate_limited`: the upstream's pace leaves no turn before the deadline) decides the caller's
+//! answer even when the script catches it.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -276,6 +279,8 @@ fn throw(error: CapabilityError) -> Box<EvalAltResult> {
         CapabilityError::TooLarge(n) => ("too_large", n.to_string()),
         CapabilityError::Invalid(m) => ("invalid", m.clone()),
         CapabilityError::Storage => ("storage", String::new()),
+        CapabilityError::Limit(m) => ("limit", m.clone()),
+        CapabilityError::RateLimited(wait) => ("rate_limited", wait.map(|w| w.as_millis().to_string()).unwrap_or_default()),
     };
     let mut map = Map::new();
     map.insert("kind".into(), Dynamic::from("capability"));
@@ -292,6 +297,8 @@ pub(super) fn capability_error_from(code: &str, message: String) -> CapabilityEr
         "unreachable" => CapabilityError::Unreachable(message),
         "too_large" => CapabilityError::TooLarge(message.parse().unwrap_or(0)),
         "storage" => CapabilityError::Storage,
+        "limit" => CapabilityError::Limit(message),
+        "rate_limited" => CapabilityError::RateLimited(message.parse().ok().map(Duration::from_millis)),
         _ => CapabilityError::Invalid(message),
     }
 }

@@ -36,6 +36,10 @@ impl http::Host for CallState {
             Err(CapabilityError::TooLarge(n)) => Err(http::Error::TooLarge(n as u64)),
             Err(CapabilityError::Invalid(m)) => Err(http::Error::Invalid(m)),
             Err(CapabilityError::Storage) => Err(http::Error::Invalid("host storage unavailable".into())),
+            // The WIT error has no case for the host's limits; the pipeline answers the caller
+            // from the capability's record of them whatever the guest makes of these.
+            Err(CapabilityError::Limit(m)) => Err(http::Error::Denied(m)),
+            Err(CapabilityError::RateLimited(_)) => Err(http::Error::Timeout),
         }
     }
 }
@@ -48,7 +52,7 @@ impl config::Host for CallState {
 
 fn kv_error(error: CapabilityError) -> kv::Error {
     match error {
-        CapabilityError::Invalid(m) => kv::Error::Invalid(m),
+        CapabilityError::Invalid(m) | CapabilityError::Limit(m) => kv::Error::Invalid(m),
         _ => kv::Error::Storage,
     }
 }

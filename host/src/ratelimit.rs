@@ -1,0 +1,150 @@
+//! Request rates (GCRA, with `governor`): what callers may send, and what upstreams may receive.
+//!
+//! - [`KeyRates`]: each API key may send so many requests a second, with bursts; past it the
+//!   caller gets `429 rate_limited` with `Retry-After`, before any work is done. One leaked or
+//!   misbehaving key can't take the host's capacity from every other caller.
+//! - [`Pace`]: an upstream that declares its rate in the plugin's manifest (`[rate_limit]`,
+//!   "10 requests a second per token" is common among ERPs) gets requests at that pace from each
+//!   tenant connection: the HTTP capability waits for the next turn when it fits the call's
+//!   deadline, and refuses at once (the caller's `429`) when it doesn't, instead of sending a
+//!   burst the upstream answers with 429s.
+
+use std::num::NonZeroU32;
+use std::time::{Duration, Instant};
+
+use governor::clock::{Clock as _, DefaultClock};
+use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
+
+use crate::config::manifest::RateLimitSpec;
+
+/// Requests per second per API key, with bursts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyRate {
+    /// Sustained requests per second.
+    pub per_second: u32,
+    /// Requests allowed at once after a quiet spell.
+    pub burst: u32,
+}
+
+impl Default for KeyRate {
+    /// 100 requests a second with bursts of 200: far above a kiosk, room for an app backend
+    /// serving many users through one key; operators raise it per deployment.
+    fn default() -> Self {
+        KeyRate { per_second: 100, burst: 200 }
+    }
+}
+
+/// The per-key limiter (none when disabled).
+pub struct KeyRates {
+    limiter: Option<DefaultKeyedRateLimiter<String>>,
+    rate: Option<KeyRate>,
+}
+
+impl KeyRates {
+    /// A limiter for `rate`; `None` (or a zero rate) disables it.
+    pub fn new(rate: Option<KeyRate>) -> KeyRates {
+        let rate = rate.filter(|r| r.per_second > 0);
+        let limiter = rate.and_then(|r| {
+            let per_second = NonZeroU32::new(r.per_second)?;
+            let burst = NonZeroU32::new(r.burst.max(1))?;
+            Some(RateLimiter::keyed(Quota::per_second(per_second).allow_burst(burst)))
+        });
+        KeyRates { limiter, rate }
+    }
+
+    /// The rate in force.
+    pub fn rate(&self) -> Option<KeyRate> {
+        self.rate
+    }
+
+    /// Counts one request of `key_id`.
+    ///
+    /// # Errors
+    /// How long until the key may send again.
+    pub fn check(&self, key_id: &str) -> Result<(), Duration> {
+        let Some(limiter) = &self.limiter else { return Ok(()) };
+        limiter.check_key(&key_id.to_owned()).map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
+    }
+
+    /// Forgets keys that have been quiet long enough to be back at a full burst.
+    pub fn forget_idle(&self) {
+        if let Some(limiter) = &self.limiter {
+            limiter.retain_recent();
+            limiter.shrink_to_fit();
+        }
+    }
+}
+
+/// The pace of requests to one upstream account (a tenant connection).
+pub struct Pace {
+    limiter: DefaultDirectRateLimiter,
+}
+
+impl std::fmt::Debug for Pace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Pace")
+    }
+}
+
+impl Pace {
+    /// A pace of `spec.requests` per `spec.per`, bursts of `spec.burst`.
+    pub fn new(spec: RateLimitSpec) -> Pace {
+        let requests = NonZeroU32::new(spec.requests).unwrap_or(NonZeroU32::MIN);
+        let burst = NonZeroU32::new(spec.burst).unwrap_or(requests);
+        let interval = spec.per / requests.get();
+        let quota = Quota::with_period(interval.max(Duration::from_nanos(1)))
+            .unwrap_or_else(|| Quota::per_second(requests))
+            .allow_burst(burst);
+        Pace { limiter: RateLimiter::direct(quota) }
+    }
+
+    /// Waits for this request's turn.
+    ///
+    /// # Errors
+    /// When the turn comes after `until`: how long until the next one (nothing is taken).
+    pub async fn turn(&self, until: Instant) -> Result<(), Duration> {
+        let clock = DefaultClock::default();
+        loop {
+            match self.limiter.check() {
+                Ok(()) => return Ok(()),
+                Err(not_until) => {
+                    let wait = not_until.wait_time_from(clock.now());
+                    if Instant::now() + wait > until {
+                        return Err(wait);
+                    }
+                    tokio::time::sleep(wait).await;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_key_has_its_own_budget_and_a_refusal_says_when_to_retry() {
+        let rates = KeyRates::new(Some(KeyRate { per_second: 1, burst: 2 }));
+        assert!(rates.check("a").is_ok() && rates.check("a").is_ok());
+        let wait = rates.check("a").expect_err("past the burst");
+        assert!(wait > Duration::ZERO && wait <= Duration::from_secs(1), "{wait:?}");
+        assert!(rates.check("b").is_ok(), "another key is not affected");
+        let off = KeyRates::new(None);
+        assert!((0..1000).all(|_| off.check("a").is_ok()));
+    }
+
+    #[tokio::test]
+    async fn a_pace_spaces_requests_and_refuses_a_turn_past_the_deadline() {
+        let pace = Pace::new(RateLimitSpec { requests: 20, per: Duration::from_secs(1), burst: 1 });
+        let far = Instant::now() + Duration::from_secs(5);
+        let started = Instant::now();
+        for _ in 0..3 {
+            pace.turn(far).await.expect("a turn within the deadline");
+        }
+        // Three requests at 20 a second with no burst: the third waits for two intervals.
+        assert!(started.elapsed() >= Duration::from_millis(90), "{:?}", started.elapsed());
+        let refused = pace.turn(Instant::now()).await.expect_err("no turn before an immediate deadline");
+        assert!(refused > Duration::ZERO && refused <= Duration::from_millis(50), "{refused:?}");
+    }
+}
