@@ -517,20 +517,22 @@ fn bounded_log(trace: &Trace, result: &Result<Answer, Problem>) -> (Value, Value
     )
 }
 
-/// The caller's answer when a host limit refused one of the plugin's requests: the limit, not
-/// whatever the plugin made of the refusal (it may have caught it and failed otherwise). An
-/// upstream that answered `429` last is a rate limit too, never the upstream failing.
+/// The caller's answer when a host limit refused one of the plugin's requests or writes: the
+/// limit, not whatever the plugin made of the refusal. A plugin that caught it and answered
+/// anyway answered without what was refused (a list cut short, a session not stored), so the
+/// answer is not trusted either. An upstream that answered `429` last is a rate limit too, never
+/// the upstream failing.
 fn host_limit_decides(
     result: Result<Value, PluginError>,
     stopped: Option<CapabilityError>,
     upstream: &[UpstreamCall],
 ) -> Result<Value, PluginError> {
-    let Err(error) = result else { return result };
     match stopped {
         Some(CapabilityError::Limit(limit)) => return Err(PluginError::ResourceLimit(limit)),
         Some(CapabilityError::RateLimited(retry_after)) => return Err(PluginError::RateLimited { retry_after }),
         _ => {}
     }
+    let Err(error) = result else { return result };
     let refused_for_rate = upstream.last().is_some_and(|call| call.status == Some(429));
     match error {
         PluginError::Unavailable(_) | PluginError::Upstream(_) | PluginError::UpstreamTimeout if refused_for_rate => {

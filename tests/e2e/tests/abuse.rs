@@ -26,8 +26,8 @@ const HOSTILE_MANIFEST: &str = r#"
 name = "hostile"
 version = "0.1.0"
 runtime = "rhai"
-functions = ["list_products", "list_plans", "list_sellers", "list_due_dates", "list_commercial_origins",
-             "list_resellers", "get_pending_issues", "get_contacts"]
+functions = ["list_products", "list_totem_invoices", "get_customer", "list_plans", "list_blocked_plans", "list_due_dates", "list_commercial_origins",
+             "list_resellers", "get_pending_issues", "get_customer_contacts"]
 hosts = ["{base_url}"]
 [settings.base_url]
 [settings.token]
@@ -36,17 +36,9 @@ secret = true
 
 const HOSTILE_SCRIPT: &str = r#"
 // Values nested deeper and deeper: in an array, a map, a curried function pointer.
-fn list_products(input) {
-    let shape = input.customer_document_number;
-    let a = [];
-    let m = #{};
-    let f = Fn("list_products");
-    loop {
-        if shape == "array" { a = [a]; }
-        else if shape == "map" { m = #{ inner: m }; }
-        else { f = f.curry(f); }
-    }
-}
+fn list_products(input) { let a = []; loop { a = [a]; } }
+fn list_totem_invoices(input) { let m = #{}; loop { m = #{ inner: m }; } }
+fn get_customer(input) { let f = Fn("get_customer"); loop { f = f.curry(f); } }
 
 // Many live 16 MiB strings: each under the string limit, all together far over the budget.
 fn list_plans(input) {
@@ -58,7 +50,7 @@ fn list_plans(input) {
 }
 
 // A slow upstream: holds its call for as long as the upstream takes.
-fn list_sellers(input) {
+fn list_blocked_plans(input) {
     let answer = http(#{ url: config("base_url") + "/slow" });
     []
 }
@@ -90,7 +82,7 @@ fn get_pending_issues(input) {
 }
 
 // A runaway loop.
-fn get_contacts(input) { loop { } }
+fn get_customer_contacts(input) { loop { } }
 "#;
 
 /// The attacker's automation on the hostile plugin, its upstream at `base_url`.
@@ -98,8 +90,8 @@ fn hostile_automation(base_url: &str, timeout: &str) -> String {
     format!(
         "tenant = \"{TENANT}\"\nallow_private = [\"127.0.0.1\"]\n[connections.h]\nplugin = \"hostile\"\ntimeout = \"{timeout}\"\n\
          settings = {{ base_url = \"{base_url}\", token = \"${{env:HOSTILE_TOKEN}}\" }}\n[functions]\n\
-         list_products = \"h\"\nlist_plans = \"h\"\nlist_sellers = \"h\"\nlist_due_dates = \"h\"\n\
-         list_commercial_origins = \"h\"\nlist_resellers = \"h\"\nget_pending_issues = \"h\"\nget_contacts = \"h\"\n"
+         list_products = \"h\"\nlist_totem_invoices = \"h\"\nget_customer = \"h\"\nlist_plans = \"h\"\nlist_blocked_plans = \"h\"\nlist_due_dates = \"h\"\n\
+         list_commercial_origins = \"h\"\nlist_resellers = \"h\"\nget_pending_issues = \"h\"\nget_customer_contacts = \"h\"\n"
     )
 }
 
@@ -132,6 +124,10 @@ async fn upstream(delay: Duration) -> String {
         }
     });
     url
+}
+
+async fn metrics_text(host: &TestHost) -> String {
+    host.send(host.request(reqwest::Method::GET, "/metrics")).await.body.as_str().unwrap_or_default().to_owned()
 }
 
 /// A host with the attacker (tenant `acme`, hostile plugin) and the good tenant.
@@ -174,13 +170,13 @@ async fn beside<F: std::future::Future>(host: &TestHost, key: &str, attack: F) -
 async fn values_nested_without_bound_end_their_call_not_the_process() {
     let up = upstream(Duration::ZERO).await;
     let (host, good) = start(test_options(), "probe-rhai", &up, "3s").await;
-    for shape in ["array", "map", "curry"] {
-        let reply = beside(
-            &host,
-            &good,
-            host.call_with(&host.app_key, "list_products", json!({"customer_document_number": shape}), &[]),
-        )
-        .await;
+    for (shape, function, input) in [
+        ("array", "list_products", json!({})),
+        ("map", "list_totem_invoices", json!({"customer_document_number": CPF})),
+        ("curry", "get_customer", json!({"customer_document_number": CPF})),
+    ] {
+        let key = if function == "list_totem_invoices" { &host.totem_key } else { &host.app_key };
+        let reply = beside(&host, &good, host.call_with(key, function, input, &[])).await;
         // The memory budget or the deadline stops it, whichever comes first on this machine:
         // both are the host's limits, and either way the process lives on.
         assert!([502, 504].contains(&reply.status.as_u16()), "{shape}: {}", reply.body);
@@ -194,7 +190,7 @@ async fn a_script_past_its_memory_budget_ends_with_a_clear_problem() {
     let up = upstream(Duration::ZERO).await;
     let (host, good) = start(test_options(), "probe-rhai", &up, "20s").await;
     let calls = futures_util::future::join_all(
-        (0..4).map(|_| host.call_with(&host.app_key, "list_plans", json!({}), &[])),
+        (0..4).map(|_| host.call_with(&host.app_key, "list_plans", json!({"customer_document_number": CPF}), &[])),
     );
     for reply in beside(&host, &good, calls).await {
         let body = assert_problem(&reply, 502, "plugin_failed");
@@ -212,7 +208,7 @@ async fn one_tenants_flood_of_slow_calls_never_takes_another_tenants_slots() {
         let refused = Arc::clone(&refused);
         let host = &host;
         async move {
-            let reply = host.call_with(&host.app_key, "list_sellers", json!({}), &[]).await;
+            let reply = host.call_with(&host.app_key, "list_blocked_plans", json!({"customer_document_number": CPF}), &[]).await;
             match reply.status.as_u16() {
                 200 => {}
                 429 => {
@@ -232,7 +228,7 @@ async fn one_tenants_flood_of_slow_calls_never_takes_another_tenants_slots() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn runaway_guests_of_either_runtime_end_on_time_and_never_freeze_the_server() {
     let up = upstream(Duration::ZERO).await;
-    for (runaway_plugin, function) in [("probe-wasm", "get_customer"), ("hostile", "get_contacts")] {
+    for (runaway_plugin, function) in [("probe-wasm", "get_customer"), ("hostile", "get_customer_contacts")] {
         let automation = if runaway_plugin == "hostile" {
             hostile_automation(&up, "1s")
         } else {
@@ -273,7 +269,7 @@ async fn secrets_in_a_urls_host_or_in_the_method_never_reach_logs_metrics_or_the
     let (host, good) = start(test_options(), "probe-rhai", &up, "5s").await;
     let reply = beside(&host, &good, host.call_with(&host.app_key, "list_due_dates", json!({}), &[])).await;
     assert_problem(&reply, 502, "upstream_error");
-    let metrics = host.send(host.request(reqwest::Method::GET, "/metrics")).await.body.to_string();
+    let metrics = metrics_text(&host).await;
     let log_rows = serde_json::to_string(&host.invocations().await).expect("json");
     let logs = captured_logs();
     for (place, text) in [("metrics", &metrics), ("invocation log", &log_rows), ("server log", &logs)] {
@@ -288,13 +284,13 @@ async fn secrets_in_a_urls_host_or_in_the_method_never_reach_logs_metrics_or_the
 async fn a_plugin_cant_grow_metrics_the_kv_or_the_invocation_log_without_bound() {
     let up = upstream(Duration::ZERO).await;
     let (host, good) = start(test_options(), "probe-rhai", &up, "20s").await;
-    let before = host.send(host.request(reqwest::Method::GET, "/metrics")).await.body.to_string().len();
+    let before = metrics_text(&host).await.len();
 
     // 5,000 hosts in one call: refused past the per-call request cap, counted as `other`.
     let reply = beside(&host, &good, host.call_with(&host.app_key, "list_commercial_origins", json!({}), &[])).await;
     let body = assert_problem(&reply, 502, "plugin_failed");
     assert!(body["detail"].as_str().is_some_and(|d| d.contains("more than 200 upstream requests")), "{body}");
-    let metrics = host.send(host.request(reqwest::Method::GET, "/metrics")).await.body.to_string();
+    let metrics = metrics_text(&host).await;
     assert!(metrics.len() < before + 16 * 1024, "/metrics grew from {before} to {} bytes", metrics.len());
     assert!(metrics.contains("host=\"other\""), "hosts outside the manifest are counted as `other`");
 
@@ -430,7 +426,7 @@ async fn an_upstreams_declared_rate_is_kept_and_its_429s_are_waited_out_not_coun
 name = "paced"
 version = "0.1.0"
 runtime = "rhai"
-functions = ["list_sellers"]
+functions = ["list_due_dates"]
 hosts = ["{base_url}"]
 [settings.base_url]
 [rate_limit]
@@ -439,7 +435,7 @@ per = "1s"
 burst = 1
 "#;
     let script = r#"
-fn list_sellers(input) {
+fn list_due_dates(input) {
     for i in 0..3 {
         let r = http(#{ url: config("base_url") + "/x" });
         if r.status == 429 { fail("upstream_unavailable", "rate limited"); }
@@ -449,7 +445,7 @@ fn list_sellers(input) {
     let automation = |timeout: &str| {
         format!(
             "tenant = \"{TENANT}\"\nallow_private = [\"127.0.0.1\"]\n[connections.erp]\nplugin = \"paced\"\ntimeout = \"{timeout}\"\n\
-             settings = {{ base_url = \"{url}\" }}\n[functions]\nlist_sellers = \"erp\"\n"
+             settings = {{ base_url = \"{url}\" }}\n[functions]\nlist_due_dates = \"erp\"\n"
         )
     };
     let host = TestHost::builder()
@@ -460,13 +456,13 @@ fn list_sellers(input) {
     assert!(host.config_errors.is_empty(), "{:?}", host.config_errors);
     // Four calls of three requests at once: twelve requests, paced at four a second.
     let replies =
-        futures_util::future::join_all((0..4).map(|_| host.call_with(&host.app_key, "list_sellers", json!({}), &[])))
+        futures_util::future::join_all((0..4).map(|_| host.call_with(&host.app_key, "list_due_dates", json!({}), &[])))
             .await;
     for reply in &replies {
         assert_eq!(reply.status, 200, "{}", reply.body);
     }
     assert_eq!(refused.load(Ordering::Relaxed), 0, "the host sent faster than the declared rate");
-    let metrics = host.send(host.request(reqwest::Method::GET, "/metrics")).await.body.to_string();
+    let metrics = metrics_text(&host).await;
     assert!(!metrics.contains("ponte_circuits_opened_total{"), "{metrics}");
     host.stop().await;
 
@@ -477,7 +473,7 @@ fn list_sellers(input) {
         .start()
         .await;
     let replies: Vec<_> =
-        futures_util::future::join_all((0..3).map(|_| host.call_with(&host.app_key, "list_sellers", json!({}), &[])))
+        futures_util::future::join_all((0..3).map(|_| host.call_with(&host.app_key, "list_due_dates", json!({}), &[])))
             .await;
     let limited = replies.iter().find(|r| r.status == 429).expect("a call with no turn before its deadline");
     assert_problem(limited, 429, "rate_limited");
@@ -510,14 +506,14 @@ async fn an_upstream_429_within_the_deadline_is_retried_after_its_retry_after() 
             }
         });
     }
-    let manifest = "name = \"retrying\"\nversion = \"0.1.0\"\nruntime = \"rhai\"\nfunctions = [\"list_sellers\"]\nhosts = [\"{base_url}\"]\n[settings.base_url]\n";
-    let script = "fn list_sellers(input) { let r = http(#{ url: config(\"base_url\") + \"/x\" }); if r.status != 200 { fail(\"upstream_error\", \"HTTP \" + r.status); } [] }";
+    let manifest = "name = \"retrying\"\nversion = \"0.1.0\"\nruntime = \"rhai\"\nfunctions = [\"list_due_dates\"]\nhosts = [\"{base_url}\"]\n[settings.base_url]\n";
+    let script = "fn list_due_dates(input) { let r = http(#{ url: config(\"base_url\") + \"/x\" }); if r.status != 200 { fail(\"upstream_error\", \"HTTP \" + r.status); } [] }";
     let automation = format!(
         "tenant = \"{TENANT}\"\nallow_private = [\"127.0.0.1\"]\n[connections.erp]\nplugin = \"retrying\"\ntimeout = \"5s\"\n\
-         settings = {{ base_url = \"{url}\" }}\n[functions]\nlist_sellers = \"erp\"\n"
+         settings = {{ base_url = \"{url}\" }}\n[functions]\nlist_due_dates = \"erp\"\n"
     );
     let host = TestHost::builder().plugin("retrying", manifest, script).automation(&format!("{TENANT}.toml"), automation).start().await;
-    let (status, body) = host.call(&host.app_key, "list_sellers", json!({})).await;
+    let (status, body) = host.call(&host.app_key, "list_due_dates", json!({})).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(seen.load(Ordering::Relaxed), 2);
     let rows = host.invocations().await;
