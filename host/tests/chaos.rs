@@ -61,7 +61,8 @@ impl Replica {
         self.starts += 1;
         let log =
             std::fs::File::create(self.dir.join(format!("host-{}-{}.log", self.port, self.starts))).expect("log file");
-        let child = Command::new(&self.binary)
+        let mut command = Command::new(&self.binary);
+        command
             .args(["serve", "--listen", &format!("127.0.0.1:{}", self.port)])
             .env("DATABASE_URL", &self.database)
             .env("PONTE_PLUGINS", repo().join("plugins"))
@@ -78,9 +79,21 @@ impl Replica {
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(Stdio::from(log))
-            .kill_on_drop(true)
-            .spawn()
-            .expect("start ponte");
+            .kill_on_drop(true);
+        // The other chaos test copies its binary in the same process: a child it forks between
+        // our copy's write and its own exec briefly inherits our copy's write descriptor, and
+        // exec then fails with ETXTBSY. The file is whole; trying again a moment later works.
+        let mut attempts = 0;
+        let child = loop {
+            match command.spawn() {
+                Ok(child) => break child,
+                Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy && attempts < 50 => {
+                    attempts += 1;
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+                Err(e) => panic!("start ponte: {e}"),
+            }
+        };
         self.child = Some(child);
         let client = reqwest::Client::new();
         let deadline = Instant::now() + Duration::from_secs(60);

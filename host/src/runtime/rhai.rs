@@ -220,7 +220,7 @@ fn plugin_error(
         },
         EvalAltResult::ErrorTerminated(_, _) => PluginError::Deadline,
         EvalAltResult::ErrorTooManyOperations(_) => {
-            PluginError::Failed(format!("the script exceeded {MAX_OPERATIONS} operations"))
+            PluginError::ResourceLimit(format!("the script ran more than its {MAX_OPERATIONS} operations"))
         }
         EvalAltResult::ErrorFunctionNotFound(name, _) if name.starts_with(function.as_str()) => {
             PluginError::NotImplemented

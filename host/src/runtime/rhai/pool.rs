@@ -12,8 +12,9 @@
 //! - **Deep stacks.** Each thread gets [`STACK_SIZE`] of stack (reserved, committed only when
 //!   touched). Rhai drops, compares, prints and measures nested values recursively; the depth a
 //!   script can build is bounded by its memory budget (every level is an allocation), and the
-//!   stack is sized for the deepest value the largest budget allows
-//!   (`tests::the_deepest_value_a_budget_allows_is_dropped_safely`).
+//!   stack is sized for the deepest value the largest budget allows (values nested in arrays,
+//!   maps and curried function pointers until the budget or the deadline stops them:
+//!   `tests/e2e/tests/abuse.rs`, `values_nested_without_bound_end_their_call_not_the_process`).
 //! - **A panic ends one call, not the thread or the process.** Each job runs under
 //!   `catch_unwind`; the caller gets `plugin_failed`.
 
