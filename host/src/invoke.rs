@@ -21,15 +21,15 @@ use serde_json::Value;
 
 use crate::breaker::{BreakerOptions, Breakers};
 use crate::bulkhead::{BulkheadOptions, Bulkheads};
-use crate::ratelimit::{KeyRate, KeyRates};
-use crate::capabilities::{CapabilityError, InvocationInfo};
 use crate::capabilities::clock::Clock;
 use crate::capabilities::http::UpstreamCall;
 use crate::capabilities::quota::QuotaRef;
+use crate::capabilities::{CapabilityError, InvocationInfo};
 use crate::config::automation::FunctionBinding;
 use crate::idempotency::{self, Begin};
 use crate::metrics::{CallLabels, FunctionLabels, Metrics, UpstreamLabels};
 use crate::problem::{Problem, ProblemCode};
+use crate::ratelimit::{KeyRate, KeyRates};
 use crate::registry::{Connection, Registry};
 use crate::runtime::{Call, PluginError};
 use crate::settlement::{self, SettlementOptions};
@@ -370,10 +370,8 @@ impl Host {
         trace.upstream = http.calls();
         let result = host_limit_decides(result, http.stopped_by().or_else(|| kv.stopped_by()), &trace.upstream);
         let rate_limited = matches!(result, Err(PluginError::RateLimited { .. }));
-        let unreached = matches!(
-            result,
-            Err(PluginError::Unavailable(_) | PluginError::UpstreamTimeout | PluginError::Deadline)
-        );
+        let unreached =
+            matches!(result, Err(PluginError::Unavailable(_) | PluginError::UpstreamTimeout | PluginError::Deadline));
         if let (Some(quota), Some(reservation)) = (&quota, reservation) {
             quota.settle(reservation, &self.store, &self.metrics, result.as_ref().map(|_| ()), &trace.upstream).await;
         }

@@ -11,11 +11,11 @@ use clap::{Args, Parser, Subcommand};
 use ponte_contract::Scope;
 use ponte_host::breaker::BreakerOptions;
 use ponte_host::bulkhead::BulkheadOptions;
-use ponte_host::ratelimit::KeyRate;
-use ponte_host::server::ListenerOptions;
 use ponte_host::config::vars::Vars;
 use ponte_host::invoke::HostOptions;
+use ponte_host::ratelimit::KeyRate;
 use ponte_host::registry::{Registry, Sources};
+use ponte_host::server::ListenerOptions;
 use ponte_host::settlement::SettlementOptions;
 
 /// Ponte: normalized ERP functions for internet providers' apps, websites and kiosks.

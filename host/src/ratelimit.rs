@@ -63,7 +63,9 @@ impl KeyRates {
     /// How long until the key may send again.
     pub fn check(&self, key_id: &str) -> Result<(), Duration> {
         let Some(limiter) = &self.limiter else { return Ok(()) };
-        limiter.check_key(&key_id.to_owned()).map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
+        limiter
+            .check_key(&key_id.to_owned())
+            .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
     }
 
     /// Forgets keys that have been quiet long enough to be back at a full burst.

@@ -189,8 +189,10 @@ async fn load_plugin(dir: &Path, engine: &Arc<rhai::Engine>) -> Result<LoadedPlu
         }
         RuntimeKind::Wasm => {
             let runtime = WasmRuntime::get().map_err(|e| vec![ConfigError::file(&manifest.entry, e.0)])?;
-            let plugin =
-                runtime.load(&manifest.entry, manifest.memory).await.map_err(|e| vec![ConfigError::file(&manifest.entry, e.0)])?;
+            let plugin = runtime
+                .load(&manifest.entry, manifest.memory)
+                .await
+                .map_err(|e| vec![ConfigError::file(&manifest.entry, e.0)])?;
             plugin as Arc<dyn Plugin>
         }
     };

@@ -107,8 +107,7 @@ impl KvCapability {
         if value.len() > MAX_VALUE_LEN {
             return Err(CapabilityError::Invalid(format!("kv value larger than {MAX_VALUE_LEN} bytes")));
         }
-        let (entries, bytes) =
-            self.store.kv_usage(&self.namespace, key).await.map_err(|_| CapabilityError::Storage)?;
+        let (entries, bytes) = self.store.kv_usage(&self.namespace, key).await.map_err(|_| CapabilityError::Storage)?;
         let adding = (key.len() + value.len()) as u64;
         if entries + 1 > MAX_ENTRIES || bytes + adding > MAX_BYTES {
             let error = CapabilityError::Limit(format!(

@@ -366,7 +366,11 @@ pub fn parse(file: &Path, source: &str) -> Result<Manifest, Vec<ConfigError>> {
             match usize::try_from(*mib.get_ref()) {
                 Ok(n) if (1..=max).contains(&n) => n * 1024 * 1024,
                 _ => {
-                    errors.push(at(mib.span(), "limits.memory_mib", format!("expected a whole number from 1 to {max}")));
+                    errors.push(at(
+                        mib.span(),
+                        "limits.memory_mib",
+                        format!("expected a whole number from 1 to {max}"),
+                    ));
                     crate::runtime::DEFAULT_MEMORY
                 }
             }
@@ -375,15 +379,14 @@ pub fn parse(file: &Path, source: &str) -> Result<Manifest, Vec<ConfigError>> {
 
     let rate_limit = raw.rate_limit.as_ref().and_then(|spanned| {
         let r = spanned.get_ref();
-        let positive = |value: &Spanned<i64>, field: &str, errors: &mut Vec<ConfigError>| {
-            match u32::try_from(*value.get_ref()) {
+        let positive =
+            |value: &Spanned<i64>, field: &str, errors: &mut Vec<ConfigError>| match u32::try_from(*value.get_ref()) {
                 Ok(n) if n > 0 => Some(n),
                 _ => {
                     errors.push(at(value.span(), field, "expected a whole number from 1".into()));
                     None
                 }
-            }
-        };
+            };
         let requests = positive(&r.requests, "rate_limit.requests", &mut errors);
         let burst = match &r.burst {
             Some(burst) => positive(burst, "rate_limit.burst", &mut errors),
@@ -394,7 +397,11 @@ pub fn parse(file: &Path, source: &str) -> Result<Manifest, Vec<ConfigError>> {
                 Some(per)
             }
             _ => {
-                errors.push(at(r.per.span(), "rate_limit.per", "expected a duration from 1ms to 24h, like \"1s\"".into()));
+                errors.push(at(
+                    r.per.span(),
+                    "rate_limit.per",
+                    "expected a duration from 1ms to 24h, like \"1s\"".into(),
+                ));
                 None
             }
         };
@@ -503,12 +510,14 @@ secret = true
             m.rate_limit,
             Some(RateLimitSpec { requests: 10, per: std::time::Duration::from_secs(1), burst: 10 })
         );
-        let bad = format!(
-            "{GOOD}\n[limits]\nmemory_mib = 4096\n\n[rate_limit]\nrequests = 0\nper = \"soon\"\nburst = -1\n"
-        );
+        let bad =
+            format!("{GOOD}\n[limits]\nmemory_mib = 4096\n\n[rate_limit]\nrequests = 0\nper = \"soon\"\nburst = -1\n");
         let errors = parse(&file(), &bad).expect_err("invalid");
         let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
-        assert!(text.iter().any(|e| e.contains("`limits.memory_mib`: expected a whole number from 1 to 128")), "{text:?}");
+        assert!(
+            text.iter().any(|e| e.contains("`limits.memory_mib`: expected a whole number from 1 to 128")),
+            "{text:?}"
+        );
         assert!(text.iter().any(|e| e.contains("`rate_limit.requests`")), "{text:?}");
         assert!(text.iter().any(|e| e.contains("`rate_limit.per`")), "{text:?}");
         assert!(text.iter().any(|e| e.contains("`rate_limit.burst`")), "{text:?}");

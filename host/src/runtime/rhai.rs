@@ -207,12 +207,9 @@ fn plugin_error(
     memory_budget: usize,
 ) -> PluginError {
     match error {
-        EvalAltResult::ErrorTerminated(token, _) if token.to_string() == STOPPED_MEMORY => {
-            PluginError::ResourceLimit(format!(
-                "the script kept more than its memory budget of {} MiB alive",
-                memory_budget / (1024 * 1024)
-            ))
-        }
+        EvalAltResult::ErrorTerminated(token, _) if token.to_string() == STOPPED_MEMORY => PluginError::ResourceLimit(
+            format!("the script kept more than its memory budget of {} MiB alive", memory_budget / (1024 * 1024)),
+        ),
         EvalAltResult::ErrorRuntime(value, position) => match thrown(&value) {
             Some(Thrown::Plugin(code, message)) => PluginError::from_code(&code, redactor.redact(&message)),
             Some(Thrown::Capability(error)) => PluginError::from(error),

@@ -262,7 +262,8 @@ impl Plugin for WasmPlugin {
             let redactor = Arc::clone(&call.capabilities.redactor);
             let run = async {
                 let mut store = self.runtime.store(Some(call.capabilities), deadline, self.memory);
-                let instance = self.compiled.pre.instantiate_async(&mut store).await.map_err(|e| trap(&e, &redactor))?;
+                let instance =
+                    self.compiled.pre.instantiate_async(&mut store).await.map_err(|e| trap(&e, &redactor))?;
                 let input = call.input.to_string();
                 let result = instance
                     .ponte_plugin_adapter()

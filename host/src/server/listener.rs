@@ -116,7 +116,8 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let max = effective_max_connections(options.max_connections);
-    let connections = Arc::new(Connections { open: Mutex::new(HashMap::new()), epoch: Instant::now(), next_id: AtomicU64::new(0) });
+    let connections =
+        Arc::new(Connections { open: Mutex::new(HashMap::new()), epoch: Instant::now(), next_id: AtomicU64::new(0) });
     let stopping = CancellationToken::new();
     let tasks = tokio_util::task::TaskTracker::new();
     tokio::pin!(shutdown);

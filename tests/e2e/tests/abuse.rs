@@ -208,7 +208,9 @@ async fn one_tenants_flood_of_slow_calls_never_takes_another_tenants_slots() {
         let refused = Arc::clone(&refused);
         let host = &host;
         async move {
-            let reply = host.call_with(&host.app_key, "list_blocked_plans", json!({"customer_document_number": CPF}), &[]).await;
+            let reply = host
+                .call_with(&host.app_key, "list_blocked_plans", json!({"customer_document_number": CPF}), &[])
+                .await;
             match reply.status.as_u16() {
                 200 => {}
                 429 => {
@@ -245,12 +247,10 @@ async fn runaway_guests_of_either_runtime_end_on_time_and_never_freeze_the_serve
             .await;
         assert!(host.config_errors.is_empty(), "{:?}", host.config_errors);
         host.host.store.ensure_tenant("good", "Good").await.expect("tenant");
-        let good =
-            host.host.store.create_api_key("good", &[ponte_contract::Scope::App], "g").await.expect("key").token;
+        let good = host.host.store.create_api_key("good", &[ponte_contract::Scope::App], "g").await.expect("key").token;
         let loops = futures_util::future::join_all((0..4).map(|_| async {
             let started = Instant::now();
-            let reply =
-                host.call_with(&host.app_key, function, json!({"customer_document_number": CPF}), &[]).await;
+            let reply = host.call_with(&host.app_key, function, json!({"customer_document_number": CPF}), &[]).await;
             (reply, started.elapsed())
         }));
         for (reply, took) in beside(&host, &good, loops).await {
@@ -295,7 +295,12 @@ async fn a_plugin_cant_grow_metrics_the_kv_or_the_invocation_log_without_bound()
     assert!(metrics.contains("host=\"other\""), "hosts outside the manifest are counted as `other`");
 
     // 10,000 requests to a declared host: 200 sent, the row keeps 100 and says so.
-    let reply = beside(&host, &good, host.call_with(&host.app_key, "get_pending_issues", json!({"customer_document_number": CPF}), &[])).await;
+    let reply = beside(
+        &host,
+        &good,
+        host.call_with(&host.app_key, "get_pending_issues", json!({"customer_document_number": CPF}), &[]),
+    )
+    .await;
     assert_problem(&reply, 502, "plugin_failed");
     let rows = host.invocations().await;
     let row = rows.iter().find(|r| r.function == "get_pending_issues").expect("logged");
@@ -315,14 +320,13 @@ async fn a_plugin_cant_grow_metrics_the_kv_or_the_invocation_log_without_bound()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_key_past_its_rate_gets_429_with_retry_after_and_other_keys_are_not_affected() {
     let up = upstream(Duration::ZERO).await;
-    let options = HostOptions {
-        key_rate: Some(ponte_host::ratelimit::KeyRate { per_second: 2, burst: 5 }),
-        ..test_options()
-    };
+    let options =
+        HostOptions { key_rate: Some(ponte_host::ratelimit::KeyRate { per_second: 2, burst: 5 }), ..test_options() };
     let (host, good) = start(options, "probe-rhai", &up, "5s").await;
     let mut limited = None;
     for _ in 0..20 {
-        let reply = host.call_with(&host.totem_key, "list_invoices", json!({"customer_document_number": CPF}), &[]).await;
+        let reply =
+            host.call_with(&host.totem_key, "list_invoices", json!({"customer_document_number": CPF}), &[]).await;
         if reply.status == 429 {
             limited = Some(reply);
             break;
@@ -512,7 +516,11 @@ async fn an_upstream_429_within_the_deadline_is_retried_after_its_retry_after() 
         "tenant = \"{TENANT}\"\nallow_private = [\"127.0.0.1\"]\n[connections.erp]\nplugin = \"retrying\"\ntimeout = \"5s\"\n\
          settings = {{ base_url = \"{url}\" }}\n[functions]\nlist_due_dates = \"erp\"\n"
     );
-    let host = TestHost::builder().plugin("retrying", manifest, script).automation(&format!("{TENANT}.toml"), automation).start().await;
+    let host = TestHost::builder()
+        .plugin("retrying", manifest, script)
+        .automation(&format!("{TENANT}.toml"), automation)
+        .start()
+        .await;
     let (status, body) = host.call(&host.app_key, "list_due_dates", json!({})).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(seen.load(Ordering::Relaxed), 2);

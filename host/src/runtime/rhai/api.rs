@@ -280,7 +280,9 @@ fn throw(error: CapabilityError) -> Box<EvalAltResult> {
         CapabilityError::Invalid(m) => ("invalid", m.clone()),
         CapabilityError::Storage => ("storage", String::new()),
         CapabilityError::Limit(m) => ("limit", m.clone()),
-        CapabilityError::RateLimited(wait) => ("rate_limited", wait.map(|w| w.as_millis().to_string()).unwrap_or_default()),
+        CapabilityError::RateLimited(wait) => {
+            ("rate_limited", wait.map(|w| w.as_millis().to_string()).unwrap_or_default())
+        }
     };
     let mut map = Map::new();
     map.insert("kind".into(), Dynamic::from("capability"));

@@ -91,7 +91,11 @@ impl ScriptPool {
             let _ = tx.send(result.ok());
         });
         self.ensure_thread()?;
-        self.sender.lock().unwrap_or_else(std::sync::PoisonError::into_inner).send(wrapped).map_err(|_| PoolExhausted)?;
+        self.sender
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .send(wrapped)
+            .map_err(|_| PoolExhausted)?;
         match rx.await {
             Ok(Some(value)) => Ok(value),
             Ok(None) | Err(_) => Err(None),
