@@ -71,7 +71,11 @@ fn runtimes(c: &mut Criterion) {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let fixture = rt.block_on(fixture());
     let probe_wasm = rt
-        .block_on(WasmRuntime::get().expect("wasmtime").load(&fixture.wasm.plugin.manifest.entry))
+        .block_on(
+            WasmRuntime::get()
+                .expect("wasmtime")
+                .load(&fixture.wasm.plugin.manifest.entry, fixture.wasm.plugin.manifest.memory),
+        )
         .expect("component");
     let empty = json!({});
     let customer = json!({"customer_document_number": "71460238001"});

@@ -368,6 +368,7 @@ impl Host {
         let kv = capabilities.kv.clone();
         let result = connection.plugin.runtime.invoke(Call { function, input: input.clone(), capabilities }).await;
         trace.upstream = http.calls();
+        let plugin_said = result.as_ref().err().map(ToString::to_string);
         let result = host_limit_decides(result, http.stopped_by().or_else(|| kv.stopped_by()), &trace.upstream);
         let rate_limited = matches!(result, Err(PluginError::RateLimited { .. }));
         let unreached =
@@ -385,7 +386,12 @@ impl Host {
             self.metrics.circuit_opened(tenant_id, &connection.name);
         }
         let raw = result.map_err(|e| {
-            trace.detail = Some(connection.redactor.redact(&e.to_string()));
+            // When a host limit decided the answer, the log keeps what the plugin said too.
+            let detail = match plugin_said.filter(|said| *said != e.to_string()) {
+                Some(said) => format!("{e} (the plugin said: {said})"),
+                None => e.to_string(),
+            };
+            trace.detail = Some(connection.redactor.redact(&detail));
             Problem::from(e)
         })?;
         let options = EnforceOptions { integer_money: manifest.integer_money };
@@ -518,8 +524,9 @@ fn bounded_log(trace: &Trace, result: &Result<Answer, Problem>) -> (Value, Value
 /// The caller's answer when a host limit refused one of the plugin's requests or writes: the
 /// limit, not whatever the plugin made of the refusal. A plugin that caught it and answered
 /// anyway answered without what was refused (a list cut short, a session not stored), so the
-/// answer is not trusted either. An upstream that answered `429` last is a rate limit too, never
-/// the upstream failing.
+/// answer is not trusted either. A plugin that calls the upstream unavailable when it answered
+/// `429` last was rate-limited, and the caller is told so (`429`, not `503`): the upstream
+/// isn't failing.
 fn host_limit_decides(
     result: Result<Value, PluginError>,
     stopped: Option<CapabilityError>,
@@ -533,7 +540,9 @@ fn host_limit_decides(
     let Err(error) = result else { return result };
     let refused_for_rate = upstream.last().is_some_and(|call| call.status == Some(429));
     match error {
-        PluginError::Unavailable(_) | PluginError::Upstream(_) | PluginError::UpstreamTimeout if refused_for_rate => {
+        // Only "unavailable": a plugin that read the 429 and said something specific (DocSales'
+        // monthly limit is a 429 too) is believed.
+        PluginError::Unavailable(_) | PluginError::UpstreamTimeout if refused_for_rate => {
             Err(PluginError::RateLimited { retry_after: None })
         }
         other => Err(other),

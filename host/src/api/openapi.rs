@@ -26,8 +26,13 @@ pub fn document() -> Value {
             ProblemCode::PayloadTooLarge,
             ProblemCode::UnsupportedMediaType,
             ProblemCode::FunctionNotConfigured,
+            ProblemCode::RequestTimeout,
+            ProblemCode::RateLimited,
             ProblemCode::UpstreamError,
+            ProblemCode::ContractViolation,
+            ProblemCode::PluginFailed,
             ProblemCode::UpstreamUnavailable,
+            ProblemCode::Overloaded,
             ProblemCode::UpstreamTimeout,
         ];
         let mut parameters = Vec::new();
@@ -66,6 +71,12 @@ pub fn document() -> Value {
             let line = format!("`{}`: {}", code.as_str(), code.title());
             entry["description"] =
                 Value::from(if description.is_empty() { line } else { format!("{description}; {line}") });
+            if matches!(code, ProblemCode::RateLimited | ProblemCode::Overloaded) {
+                entry["headers"] = json!({"Retry-After": {
+                    "description": "Seconds to wait before trying again.",
+                    "schema": {"type": "integer", "minimum": 1}
+                }});
+            }
         }
         paths.insert(
             format!("/v1/functions/{function}"),

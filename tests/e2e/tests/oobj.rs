@@ -190,7 +190,10 @@ async fn refused_credentials_are_named_and_never_leak() {
     };
     let host = start_with(limited).await;
     let reply = host.call_with(&host.app_key, "list_fiscal_notes", customer(fiscal::CUSTOMER_CPF), &[]).await;
-    assert_problem(&reply, 503, "upstream_unavailable");
+    // Oobj answered 429 and the adapter called it unavailable: the host tells the caller it is a
+    // rate limit (with Retry-After), and the connection's circuit doesn't count it as a failure.
+    assert_problem(&reply, 429, "rate_limited");
+    assert!(reply.headers.contains_key("retry-after"));
     // The caller gets the host's generic detail; the invocation log keeps the adapter's reason.
     let invocations = host.invocations().await;
     let detail = invocations.first().and_then(|i| i.detail.clone()).unwrap_or_default();
