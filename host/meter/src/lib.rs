@@ -133,8 +133,8 @@ mod tests {
         drop(kept);
         assert!(meter.live_bytes() < 1024, "{}", meter.live_bytes());
         let mut grown = Vec::<u8>::new();
-        for _ in 0..100_000 {
-            grown.push(1);
+        for i in 0..100_000u32 {
+            grown.push(i.to_le_bytes()[0]);
         }
         assert!(meter.live_bytes() >= signed(grown.capacity()));
         drop(meter);
