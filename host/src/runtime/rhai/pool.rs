@@ -1,7 +1,7 @@
 //! The script threads: where every Rhai call runs, never on tokio's threads.
 //!
 //! A Rhai call is synchronous from start to end, including while it waits for an upstream (a
-//! host function blocks on the async capability). On tokio's blocking pool, 512 such calls of one
+//! host function blocks on the async capability). On tokio's blocking pool, 600 such calls of one
 //! tenant took every blocking thread the process had, and everything else that needed one (DNS,
 //! file I/O, other tenants' scripts) waited. Here scripts get threads of their own:
 //!
