@@ -93,8 +93,8 @@ impl Bulkheads {
                     .or_insert_with(|| Arc::new(Semaphore::new(self.options.per_connection))),
             )
         };
-        let Some(connection_slot) = acquire(semaphore, wait_until).await else {
-            return Err(Problem::new(
+        let connection_slot = acquire(semaphore, wait_until).await.ok_or_else(|| {
+            refused(
                 ProblemCode::RateLimited,
                 format!(
                     "{} calls of this provider's connection are already running, the most it may run at once; \
@@ -102,17 +102,17 @@ impl Bulkheads {
                     self.options.per_connection
                 ),
             )
-            .retry_after(Duration::from_secs(1)));
-        };
-        let Some(total_slot) = acquire(Arc::clone(&self.total), wait_until).await else {
-            return Err(Problem::new(
-                ProblemCode::Overloaded,
-                "the host is running as many calls as it may at once; try again shortly",
-            )
-            .retry_after(Duration::from_secs(1)));
-        };
+        })?;
+        let total_slot = acquire(Arc::clone(&self.total), wait_until).await.ok_or_else(|| {
+            refused(ProblemCode::Overloaded, "the host is running as many calls as it may at once; try again shortly")
+        })?;
         Ok(Admission { _connection: connection_slot, _total: total_slot })
     }
+}
+
+/// A refusal for want of a slot: slots free up as calls end, so try again in a second.
+fn refused(code: ProblemCode, detail: impl Into<String>) -> Problem {
+    Problem::new(code, detail).retry_after(Duration::from_secs(1))
 }
 
 async fn acquire(semaphore: Arc<Semaphore>, until: Instant) -> Option<OwnedSemaphorePermit> {

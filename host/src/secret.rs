@@ -79,8 +79,9 @@ impl Redactor {
                 list.push(escaped);
             }
         }
-        // Longest first, so a secret containing another is removed whole.
-        list.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        // Compared without regard to ASCII case (see `redact`), so kept lower-cased.
+        let mut list: Vec<String> = list.iter().map(|s| s.to_ascii_lowercase()).collect();
+        list.sort();
         list.dedup();
         Redactor { secrets: list }
     }
@@ -96,10 +97,31 @@ impl Redactor {
         if self.secrets.is_empty() {
             return text.to_owned();
         }
-        let mut out = text.to_owned();
-        for secret in &self.secrets {
-            out = replace_ignoring_ascii_case(&out, secret);
+        // Every occurrence of every form, found once in the lower-cased text (ASCII lower-casing
+        // keeps byte offsets); overlapping occurrences merge, so no part of one shows.
+        let lower = text.to_ascii_lowercase();
+        let mut found: Vec<(usize, usize)> = self
+            .secrets
+            .iter()
+            .flat_map(|secret| lower.match_indices(secret.as_str()).map(|(at, s)| (at, at + s.len())))
+            .collect();
+        if found.is_empty() {
+            return self.redact_encoded_words(text);
         }
+        found.sort_unstable();
+        let mut out = String::with_capacity(text.len());
+        let mut last = 0;
+        for (start, end) in found {
+            if end <= last {
+                continue;
+            }
+            if start >= last {
+                out.push_str(&text[last..start]);
+                out.push_str(REDACTED);
+            }
+            last = end;
+        }
+        out.push_str(&text[last..]);
         self.redact_encoded_words(&out)
     }
 
@@ -128,32 +150,13 @@ impl Redactor {
     }
 
     fn decodes_to_secret(&self, word: &str) -> bool {
-        // Exact case here: base64 is case-sensitive, so only the decoded text is compared.
+        // The word is decoded as written (base64 is case-sensitive); the decoded text is compared
+        // like any text.
         let decoded = STANDARD.decode(word).or_else(|_| URL_SAFE_NO_PAD.decode(word.trim_end_matches('=')));
         let Ok(bytes) = decoded else { return false };
-        let text = String::from_utf8_lossy(&bytes);
+        let text = String::from_utf8_lossy(&bytes).to_ascii_lowercase();
         self.secrets.iter().any(|s| text.contains(s.as_str()))
     }
-}
-
-/// `text` with every ASCII-case-insensitive occurrence of `secret` replaced by `***`.
-/// (ASCII lower-casing keeps byte offsets, so matches found in the lower-cased text are cut from
-/// the original.)
-fn replace_ignoring_ascii_case(text: &str, secret: &str) -> String {
-    let haystack = text.to_ascii_lowercase();
-    let needle = secret.to_ascii_lowercase();
-    if !haystack.contains(&needle) {
-        return text.to_owned();
-    }
-    let mut out = String::with_capacity(text.len());
-    let mut last = 0;
-    for (at, _) in haystack.match_indices(&needle) {
-        out.push_str(&text[last..at]);
-        out.push_str(REDACTED);
-        last = at + needle.len();
-    }
-    out.push_str(&text[last..]);
-    out
 }
 
 #[cfg(test)]
@@ -182,6 +185,12 @@ mod tests {
     fn basic_auth_headers_carrying_a_secret_are_redacted() {
         let header = format!("Authorization: Basic {}", STANDARD.encode("1:s3cr3t-token-value"));
         assert_eq!(redactor().redact(&header), "Authorization: Basic ***");
+    }
+
+    #[test]
+    fn overlapping_secrets_are_removed_whole() {
+        let r = Redactor::new(&[Secret::new("abcdef"), Secret::new("efghij")]);
+        assert_eq!(r.redact("x abcdefghij y"), "x *** y");
     }
 
     #[test]

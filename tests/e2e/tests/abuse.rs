@@ -105,25 +105,43 @@ fn good_automation(plugin: &str) -> String {
 /// A mixed-case secret, so redaction must not depend on case.
 const TOKEN: &str = "HoStIlE-SeCrEt-7f3a9c";
 
-/// A loopback upstream: `/slow` answers after `delay`, anything else at once; 200 `[]`.
-async fn upstream(delay: Duration) -> String {
+const OK: &[u8] =
+    b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\nconnection: close\r\n\r\n[]";
+const TOO_MANY: &[u8] =
+    b"HTTP/1.1 429 Too Many Requests\r\nretry-after: 1\r\ncontent-length: 0\r\nconnection: close\r\n\r\n";
+
+/// A loopback upstream answering each request (one per connection) with what `answer` makes of
+/// its head.
+async fn loopback<F, Fut>(answer: F) -> String
+where
+    F: Fn(String) -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = &'static [u8]> + Send,
+{
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let url = format!("http://{}", listener.local_addr().expect("addr"));
     tokio::spawn(async move {
         while let Ok((mut socket, _)) = listener.accept().await {
+            let answer = answer.clone();
             tokio::spawn(async move {
                 let mut buf = vec![0u8; 8192];
                 let n = socket.read(&mut buf).await.unwrap_or(0);
-                if String::from_utf8_lossy(&buf[..n]).contains("/slow") {
-                    tokio::time::sleep(delay).await;
-                }
-                let _ = socket
-                    .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\nconnection: close\r\n\r\n[]")
-                    .await;
+                let reply = answer(String::from_utf8_lossy(&buf[..n]).into_owned()).await;
+                let _ = socket.write_all(reply).await;
             });
         }
     });
     url
+}
+
+/// A loopback upstream: `/slow` answers after `delay`, anything else at once; 200 `[]`.
+async fn upstream(delay: Duration) -> String {
+    loopback(move |head| async move {
+        if head.contains("/slow") {
+            tokio::time::sleep(delay).await;
+        }
+        OK
+    })
+    .await
 }
 
 async fn metrics_text(host: &TestHost) -> String {
@@ -395,37 +413,26 @@ async fn slow_and_greedy_connections_never_keep_others_out() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_upstreams_declared_rate_is_kept_and_its_429s_are_waited_out_not_counted_as_failures() {
     // An upstream that allows 5 requests a second and answers 429 (Retry-After: 1) past that.
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("addr"));
     let times = Arc::new(std::sync::Mutex::new(Vec::<Instant>::new()));
     let refused = Arc::new(AtomicUsize::new(0));
-    {
-        let times = Arc::clone(&times);
-        let refused = Arc::clone(&refused);
-        tokio::spawn(async move {
-            while let Ok((mut socket, _)) = listener.accept().await {
-                let times = Arc::clone(&times);
-                let refused = Arc::clone(&refused);
-                tokio::spawn(async move {
-                    let mut buf = vec![0u8; 8192];
-                    let _ = socket.read(&mut buf).await;
-                    let now = Instant::now();
-                    let over = {
-                        let mut times = times.lock().expect("lock");
-                        times.push(now);
-                        times.iter().filter(|t| now.duration_since(**t) < Duration::from_secs(1)).count() > 5
-                    };
-                    let answer: &[u8] = if over {
-                        refused.fetch_add(1, Ordering::Relaxed);
-                        b"HTTP/1.1 429 Too Many Requests\r\nretry-after: 1\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
-                    } else {
-                        b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\nconnection: close\r\n\r\n[]"
-                    };
-                    let _ = socket.write_all(answer).await;
-                });
+    let url = {
+        let (times, refused) = (Arc::clone(&times), Arc::clone(&refused));
+        loopback(move |_| {
+            let (times, refused) = (Arc::clone(&times), Arc::clone(&refused));
+            async move {
+                let now = Instant::now();
+                let mut times = times.lock().expect("lock");
+                times.push(now);
+                if times.iter().filter(|t| now.duration_since(**t) < Duration::from_secs(1)).count() > 5 {
+                    refused.fetch_add(1, Ordering::Relaxed);
+                    TOO_MANY
+                } else {
+                    OK
+                }
             }
-        });
-    }
+        })
+        .await
+    };
     let manifest = r#"
 name = "paced"
 version = "0.1.0"
@@ -489,27 +496,15 @@ fn list_due_dates(input) {
 /// again, the plugin sees the answer, and the circuit stays closed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_upstream_429_within_the_deadline_is_retried_after_its_retry_after() {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("addr"));
     let seen = Arc::new(AtomicUsize::new(0));
-    {
+    let url = {
         let seen = Arc::clone(&seen);
-        tokio::spawn(async move {
-            while let Ok((mut socket, _)) = listener.accept().await {
-                let n = seen.fetch_add(1, Ordering::Relaxed);
-                tokio::spawn(async move {
-                    let mut buf = vec![0u8; 8192];
-                    let _ = socket.read(&mut buf).await;
-                    let answer: &[u8] = if n == 0 {
-                        b"HTTP/1.1 429 Too Many Requests\r\nretry-after: 1\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
-                    } else {
-                        b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\nconnection: close\r\n\r\n[]"
-                    };
-                    let _ = socket.write_all(answer).await;
-                });
-            }
-        });
-    }
+        loopback(move |_| {
+            let first = seen.fetch_add(1, Ordering::Relaxed) == 0;
+            async move { if first { TOO_MANY } else { OK } }
+        })
+        .await
+    };
     let manifest = "name = \"retrying\"\nversion = \"0.1.0\"\nruntime = \"rhai\"\nfunctions = [\"list_due_dates\"]\nhosts = [\"{base_url}\"]\n[settings.base_url]\n";
     let script = "fn list_due_dates(input) { let r = http(#{ url: config(\"base_url\") + \"/x\" }); if r.status != 200 { fail(\"upstream_error\", \"HTTP \" + r.status); } [] }";
     let automation = format!(
