@@ -150,9 +150,20 @@ async fn metrics_text(host: &TestHost) -> String {
 
 /// A host with the attacker (tenant `acme`, hostile plugin) and the good tenant.
 async fn start(options: HostOptions, good_plugin: &str, upstream_url: &str, timeout: &str) -> (TestHost, String) {
+    let attacker = ("hostile", HOSTILE_MANIFEST, HOSTILE_SCRIPT, hostile_automation(upstream_url, timeout));
+    start_with(options, good_plugin, attacker).await
+}
+
+/// A host with the attacker (tenant `acme`: a plugin's name, manifest and script, and the
+/// automation) and the good tenant on `good_plugin`; the good tenant's key.
+async fn start_with(
+    options: HostOptions,
+    good_plugin: &str,
+    (name, manifest, script, automation): (&str, &str, &str, String),
+) -> (TestHost, String) {
     let host = TestHost::builder()
-        .plugin("hostile", HOSTILE_MANIFEST, HOSTILE_SCRIPT)
-        .automation(&format!("{TENANT}.toml"), hostile_automation(upstream_url, timeout))
+        .plugin(name, manifest, script)
+        .automation(&format!("{TENANT}.toml"), automation)
         .automation("good.toml", good_automation(good_plugin))
         .var("HOSTILE_TOKEN", TOKEN)
         .options(options)
@@ -522,5 +533,84 @@ async fn an_upstream_429_within_the_deadline_is_retried_after_its_retry_after() 
     let rows = host.invocations().await;
     let calls: Vec<Value> = rows[0].upstream_calls.as_array().cloned().unwrap_or_default();
     assert_eq!(calls.iter().map(|c| c["status"].clone()).collect::<Vec<_>>(), [json!(429), json!(200)]);
+    host.stop().await;
+}
+
+/// Inward addresses in every spelling, and an answer announcing 100 MB: each refused by the
+/// egress policy or the size cap, and nothing reaches the loopback service behind them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ssrf_spellings_and_a_huge_answer_are_refused() {
+    let reached = Arc::new(AtomicUsize::new(0));
+    let inward = {
+        let reached = Arc::clone(&reached);
+        loopback(move |_| {
+            reached.fetch_add(1, Ordering::Relaxed);
+            async { OK }
+        })
+        .await
+    };
+    let port = inward.rsplit(':').next().unwrap_or_default().to_owned();
+    let huge = loopback(|_| async {
+        b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 104857600\r\nconnection: close\r\n\r\n["
+            .as_slice()
+    })
+    .await;
+    let manifest = r#"
+name = "ssrf"
+version = "0.1.0"
+runtime = "rhai"
+functions = ["list_due_dates", "list_plans"]
+hosts = ["{inward}", "{huge}"]
+[settings.inward]
+[settings.huge]
+"#;
+    let script = format!(
+        r#"
+fn list_due_dates(input) {{
+    let refused = [];
+    for url in ["{inward}/", "http://localhost:{port}/", "http://127.1:{port}/", "http://0x7f000001:{port}/",
+                "http://2130706433:{port}/", "http://[::1]:{port}/", "http://[::ffff:127.0.0.1]:{port}/",
+                "http://169.254.169.254/latest/meta-data/", "http://0.0.0.0:{port}/", "file:///etc/passwd"] {{
+        try {{ http(#{{ url: url }}); }} catch (e) {{ refused.push(e.code); }}
+    }}
+    [#{{ code: "" + refused.len(), name: refused.reduce(|a, b| a + " " + b, "") }}]
+}}
+fn list_plans(input) {{ http(#{{ url: config("huge") + "/" }}); [] }}
+"#
+    );
+    // The tenant allows no private address: the declared loopback service is refused too.
+    let automation = format!(
+        "tenant = \"{TENANT}\"\n[connections.s]\nplugin = \"ssrf\"\ntimeout = \"5s\"\n\
+         settings = {{ inward = \"{inward}\", huge = \"{huge}\" }}\n[functions]\nlist_due_dates = \"s\"\nlist_plans = \"s\"\n"
+    );
+    let (host, good) = start_with(test_options(), "probe-rhai", ("ssrf", manifest, &script, automation)).await;
+    let reply = beside(&host, &good, host.call_with(&host.app_key, "list_due_dates", json!({}), &[])).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(reply.body[0]["code"], "10", "every spelling is refused: {}", reply.body);
+    assert!(
+        reply.body[0]["name"]
+            .as_str()
+            .is_some_and(|codes| codes.split(' ').all(|c| c.is_empty() || c == "denied" || c == "invalid")),
+        "{}",
+        reply.body
+    );
+    assert_eq!(reached.load(Ordering::Relaxed), 0, "a request reached the loopback service");
+    host.stop().await;
+
+    // With loopback allowed, the 100 MB answer is refused on its announced length, never read.
+
+    let automation = format!(
+        "tenant = \"{TENANT}\"\nallow_private = [\"127.0.0.1\"]\n[connections.s]\nplugin = \"ssrf\"\ntimeout = \"5s\"\n\
+         settings = {{ inward = \"{inward}\", huge = \"{huge}\" }}\n[functions]\nlist_due_dates = \"s\"\nlist_plans = \"s\"\n"
+    );
+    let (host, good) = start_with(test_options(), "probe-rhai", ("ssrf", manifest, &script, automation)).await;
+    let reply = beside(
+        &host,
+        &good,
+        host.call_with(&host.app_key, "list_plans", json!({"customer_document_number": CPF}), &[]),
+    )
+    .await;
+    let body = assert_problem(&reply, 502, "upstream_error");
+    assert!(body["detail"].as_str().is_some_and(|d| d.contains("exceeded")), "{body}");
     host.stop().await;
 }
