@@ -106,6 +106,16 @@ pub enum CapabilityError {
 /// Capabilities for unit tests: an in-memory store, no settings, no outbound hosts allowed.
 #[cfg(test)]
 pub(crate) async fn test_capabilities(deadline: Instant, settings: &[(&str, &str)]) -> Capabilities {
+    test_capabilities_with(deadline, settings, http::EgressPolicy::default()).await
+}
+
+/// [`test_capabilities`] with an egress policy (a loopback upstream, say).
+#[cfg(test)]
+pub(crate) async fn test_capabilities_with(
+    deadline: Instant,
+    settings: &[(&str, &str)],
+    policy: http::EgressPolicy,
+) -> Capabilities {
     use std::collections::BTreeMap;
     let store = crate::store::Store::open("sqlite::memory:").await.expect("store");
     let info = Arc::new(InvocationInfo {
@@ -123,8 +133,10 @@ pub(crate) async fn test_capabilities(deadline: Instant, settings: &[(&str, &str
             .collect::<BTreeMap<_, _>>(),
     );
     let redactor = Arc::new(Redactor::default());
-    let upstream =
-        Arc::new(http::Upstream::new(http::EgressPolicy::default(), http::HttpLimits::default()).expect("client"));
+    let upstream = Arc::new(
+        http::Upstream::new(policy, http::HttpLimits { max_requests_per_call: usize::MAX, ..Default::default() })
+            .expect("client"),
+    );
     Capabilities {
         info: Arc::clone(&info),
         deadline,

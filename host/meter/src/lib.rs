@@ -13,10 +13,12 @@
 //! thread-local counter. Everything here is one `Cell` per thread: no locks, no atomics, no
 //! allocation, nothing on threads that never start a meter beyond one thread-local read.
 //!
-//! What is counted is what the metered thread allocates minus what it frees, whoever allocated
-//! it: memory handed in from another thread and freed here counts negatively, memory handed out
-//! and freed elsewhere stays counted. Both are bounded by what crosses the call's boundary (its
-//! input and its result), and a new meter starts from zero.
+//! What is counted is what the metered thread allocates minus what it frees. Memory another
+//! thread allocated must not be freed here while the meter runs (it would count as memory given
+//! back, and a call could "earn" budget by reading the same value in a loop): the runtime waits
+//! for capabilities inside [`unmetered`], copies what they made into metered memory, and drops
+//! the originals unmetered. Memory handed out and freed elsewhere stays counted (pessimistic, and
+//! bounded by what leaves the call), and a new meter starts from zero.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -110,6 +112,22 @@ impl Drop for Meter {
     }
 }
 
+/// Runs `f` with this thread's meter paused: nothing it allocates or frees is counted.
+///
+/// For work done on the metered thread on behalf of the host (waiting for a capability, whose
+/// buffers other threads allocate and this one frees): memory another thread allocated must not
+/// be freed here while the meter runs, or it would count as the call giving memory back.
+pub fn unmetered<R>(f: impl FnOnce() -> R) -> R {
+    struct Resume(Option<isize>);
+    impl Drop for Resume {
+        fn drop(&mut self) {
+            let _ = LIVE.try_with(|live| live.set(self.0));
+        }
+    }
+    let _resume = Resume(LIVE.try_with(|live| live.replace(None)).ok().flatten());
+    f()
+}
+
 /// The live bytes of the meter running on this thread, if one runs (for callbacks that can't
 /// hold the [`Meter`]).
 pub fn current_live_bytes() -> Option<isize> {
@@ -139,6 +157,20 @@ mod tests {
         assert!(meter.live_bytes() >= signed(grown.capacity()));
         drop(meter);
         assert_eq!(current_live_bytes(), None);
+    }
+
+    #[test]
+    fn unmetered_work_is_not_counted_and_the_meter_resumes() {
+        let meter = Meter::start();
+        let foreign = std::thread::spawn(|| vec![0u8; 1 << 20]).join().expect("thread");
+        let before = meter.live_bytes();
+        unmetered(|| drop(foreign));
+        assert_eq!(meter.live_bytes(), before, "a foreign free earned budget");
+        let kept = unmetered(|| vec![0u8; 1 << 20]);
+        assert_eq!(meter.live_bytes(), before);
+        let counted: Vec<u8> = Vec::with_capacity(1 << 20);
+        assert!(meter.live_bytes() >= before + (1 << 20));
+        drop((kept, counted));
     }
 
     #[test]

@@ -80,6 +80,19 @@ impl Drop for CallGuard {
     }
 }
 
+impl CallContext {
+    /// Waits on this (script) thread for a capability's future, with the memory meter paused,
+    /// and returns what `adopt` makes of its output: a copy in metered memory. The output itself,
+    /// allocated partly by other threads, is dropped unmetered, so reading the same value in a
+    /// loop never counts as memory given back (`ponte_meter`).
+    fn wait<F: std::future::Future, R>(&self, future: F, adopt: impl FnOnce(&F::Output) -> R) -> R {
+        let made = ponte_meter::unmetered(|| self.runtime.block_on(future));
+        let adopted = adopt(&made);
+        ponte_meter::unmetered(move || drop(made));
+        adopted
+    }
+}
+
 fn current() -> Result<Arc<CallContext>, Box<EvalAltResult>> {
     CURRENT.with(|c| c.borrow().clone()).ok_or_else(|| "host function called outside a plugin call".into())
 }
@@ -259,6 +272,68 @@ mod tests {
         let plugin = RhaiPlugin::compile(Arc::new(engine()), script, DEFAULT_MEMORY).expect("compiles");
         let capabilities = test_capabilities(Instant::now() + timeout, &[("label", "x")]).await;
         plugin.invoke(Call { function, input: json!({"n": 1.5, "doc": "52998224725"}), capabilities }).await
+    }
+
+    #[tokio::test]
+    async fn one_operation_cant_build_a_value_past_the_limits() {
+        for (attack, words) in [
+            (r#"let s = "x"; while s.len() < 16777216 { s += s; } s.replace("x", "yyyyyyyyyyyyyyyy");"#, "replace"),
+            (r#"let s = "x"; while s.len() < 16777216 { s += s; } s.split("");"#, "split"),
+            (r#"let s = "x"; while s.len() < 16777216 { s += s; } s.to_chars();"#, "to_chars"),
+        ] {
+            let script = format!("fn list_products(input) {{ {attack} [] }}");
+            let out = run_script(&script, Function::ListProducts, Duration::from_secs(20)).await;
+            assert!(matches!(&out, Err(PluginError::Failed(m)) if m.contains(words)), "{attack}: {out:?}");
+        }
+        let fine = r#"fn list_products(input) {
+            let a = "a,b,c".split(","); let b = "a b".split(); let c = "x-y"; c.replace("-", "+");
+            [#{ codigo: 1, nome: `${a.len()} ${b.len()} ${c} ${"ab".to_chars().len()} ${"".split(",").len()}` }] }"#;
+        let out = run_script(fine, Function::ListProducts, Duration::from_secs(2)).await;
+        assert_eq!(out, Ok(json!([{"codigo": 1, "nome": "3 2 x+y 2 1"}])));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn reading_upstream_answers_in_a_loop_earns_no_memory_budget() {
+        use crate::capabilities::http::{EgressPolicy, HostPattern, PrivateAllowance};
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        // An upstream answering 60 KB: its buffers are allocated on tokio's threads and freed on
+        // the script's. Counted as frees, they would pay for what the script keeps, forever.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                tokio::spawn(async move {
+                    let mut buf = [0u8; 4096];
+                    while socket.read(&mut buf).await.is_ok_and(|n| n > 0) {
+                        let body = vec![b'x'; 60_000];
+                        let head = format!("HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n", body.len());
+                        if socket.write_all(head.as_bytes()).await.is_err() || socket.write_all(&body).await.is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        let policy = EgressPolicy::new(
+            vec![HostPattern::parse(&url).expect("pattern")],
+            vec![PrivateAllowance::parse("127.0.0.1").expect("allowance")],
+        );
+        let script = r#"fn list_products(input) {
+            let small = "y"; while small.len() < 16384 { small += small; }
+            let keep = [];
+            let i = 0;
+            loop { http(#{ url: config("url") }); keep.push(small + i); i += 1; }
+        }"#;
+        let budget = 2 * 1024 * 1024;
+        let plugin = RhaiPlugin::compile(Arc::new(engine()), script, budget).expect("compiles");
+        let capabilities = crate::capabilities::test_capabilities_with(
+            Instant::now() + Duration::from_secs(30),
+            &[("url", &url)],
+            policy,
+        )
+        .await;
+        let out = plugin.invoke(Call { function: Function::ListProducts, input: json!({}), capabilities }).await;
+        assert!(matches!(&out, Err(PluginError::ResourceLimit(m)) if m.contains("memory budget of 2 MiB")), "{out:?}");
     }
 
     #[tokio::test]

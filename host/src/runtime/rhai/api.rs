@@ -57,30 +57,30 @@ pub(super) fn register(engine: &mut Engine) {
     engine.register_fn("fail", |code: &str, message: &str| -> RhaiResult<()> { Err(plugin_error(code, message)) });
     engine.register_fn("kv_get", |key: &str| -> RhaiResult<Dynamic> {
         let ctx = current()?;
-        let value = ctx.runtime.block_on(ctx.capabilities.kv.get(key)).map_err(throw)?;
+        let value = ctx.wait(ctx.capabilities.kv.get(key), Clone::clone).map_err(throw)?;
         Ok(value.map_or(Dynamic::UNIT, Dynamic::from))
     });
     engine.register_fn("kv_set", |key: &str, value: &str| -> RhaiResult<()> {
         let ctx = current()?;
-        ctx.runtime.block_on(ctx.capabilities.kv.set(key, value, None)).map_err(throw)
+        ctx.wait(ctx.capabilities.kv.set(key, value, None), Clone::clone).map_err(throw)
     });
     engine.register_fn("kv_set", |key: &str, value: &str, ttl_seconds: i64| -> RhaiResult<()> {
         let ctx = current()?;
         let ttl = Duration::from_secs(u64::try_from(ttl_seconds).map_err(|_| runtime_error("kv_set: negative ttl"))?);
-        ctx.runtime.block_on(ctx.capabilities.kv.set(key, value, Some(ttl))).map_err(throw)
+        ctx.wait(ctx.capabilities.kv.set(key, value, Some(ttl)), Clone::clone).map_err(throw)
     });
     engine.register_fn("kv_delete", |key: &str| -> RhaiResult<bool> {
         let ctx = current()?;
-        ctx.runtime.block_on(ctx.capabilities.kv.delete(key)).map_err(throw)
+        ctx.wait(ctx.capabilities.kv.delete(key), Clone::clone).map_err(throw)
     });
     engine.register_fn("kv_lock", |name: &str, wait_ms: i64| -> RhaiResult<bool> {
         let wait = Duration::from_millis(u64::try_from(wait_ms).map_err(|_| runtime_error("kv_lock: negative wait"))?);
         let ctx = current()?;
-        ctx.runtime.block_on(ctx.capabilities.kv.lock(name, wait)).map_err(throw)
+        ctx.wait(ctx.capabilities.kv.lock(name, wait), Clone::clone).map_err(throw)
     });
     engine.register_fn("kv_unlock", |name: &str| -> RhaiResult<bool> {
         let ctx = current()?;
-        ctx.runtime.block_on(ctx.capabilities.kv.unlock(name)).map_err(throw)
+        ctx.wait(ctx.capabilities.kv.unlock(name), Clone::clone).map_err(throw)
     });
     engine.register_fn("kv_cached", |context: NativeCallContext, key: &str, producer: FnPtr| -> RhaiResult<String> {
         let kv = ScriptKv(current()?);
@@ -104,6 +104,78 @@ pub(super) fn register(engine: &mut Engine) {
     engine.register_fn("now", || -> RhaiResult<String> { Ok(current()?.capabilities.clock.now().to_rfc3339()) });
     engine.register_fn("today", || -> RhaiResult<String> { Ok(current()?.capabilities.clock.today()) });
     register_helpers(engine);
+    register_size_guards(engine);
+}
+
+/// Rhai checks a value's size after the operation that made it: a single `replace`, `split` or
+/// `to_chars` on a string at the size limit could allocate gigabytes before the check (or the
+/// memory budget, checked between operations) sees it. These replace the built-ins of the same
+/// name (the engine's own functions are found before its packages') with versions that compute
+/// the result's size first and refuse past the engine's limits.
+fn register_size_guards(engine: &mut Engine) {
+    use super::{MAX_ARRAY, MAX_STRING};
+    use rhai::{Array, ImmutableString};
+
+    fn replaced(text: &str, find: &str, with: &str) -> RhaiResult<ImmutableString> {
+        let grows_by = with.len().saturating_sub(find.len());
+        let size = text.len().saturating_add(text.matches(find).count().saturating_mul(grows_by));
+        if size > MAX_STRING {
+            return Err(runtime_error(format!("replace: the result would be longer than {MAX_STRING} bytes")));
+        }
+        Ok(text.replace(find, with).into())
+    }
+    fn pieces(count: usize, what: &str) -> RhaiResult<()> {
+        if count > MAX_ARRAY {
+            return Err(runtime_error(format!("{what}: the result would have more than {MAX_ARRAY} items")));
+        }
+        Ok(())
+    }
+    fn strings<'a>(parts: impl Iterator<Item = &'a str>) -> Array {
+        parts.map(|p| Dynamic::from(p.to_owned())).collect()
+    }
+
+    engine.register_fn("replace", |text: &mut ImmutableString, find: &str, with: &str| -> RhaiResult<()> {
+        *text = replaced(text, find, with)?;
+        Ok(())
+    });
+    engine.register_fn("replace", |text: &mut ImmutableString, find: &str, with: char| -> RhaiResult<()> {
+        *text = replaced(text, find, with.encode_utf8(&mut [0; 4]))?;
+        Ok(())
+    });
+    engine.register_fn("replace", |text: &mut ImmutableString, find: char, with: &str| -> RhaiResult<()> {
+        *text = replaced(text, find.encode_utf8(&mut [0; 4]), with)?;
+        Ok(())
+    });
+    engine.register_fn("to_chars", |text: ImmutableString| -> RhaiResult<Array> {
+        pieces(text.chars().count(), "to_chars")?;
+        Ok(text.chars().map(Dynamic::from_char).collect())
+    });
+    engine.register_fn("split", |text: ImmutableString| -> RhaiResult<Array> {
+        pieces(text.split_whitespace().count(), "split")?;
+        Ok(strings(text.split_whitespace()))
+    });
+    engine.register_fn("split", |text: ImmutableString, delimiter: &str| -> RhaiResult<Array> {
+        // As the built-in: an empty text, or one without the delimiter, is one piece.
+        if text.is_empty() || (!delimiter.is_empty() && !text.contains(delimiter)) {
+            return Ok(vec![Dynamic::from(text)]);
+        }
+        pieces(text.matches(delimiter).count().saturating_add(1), "split")?;
+        Ok(strings(text.split(delimiter)))
+    });
+    engine.register_fn("split", |text: ImmutableString, delimiter: char| -> RhaiResult<Array> {
+        pieces(text.matches(delimiter).count().saturating_add(1), "split")?;
+        Ok(strings(text.split(delimiter)))
+    });
+    engine.register_fn("split", |text: ImmutableString, delimiter: &str, segments: i64| -> RhaiResult<Array> {
+        let segments = usize::try_from(segments.max(1)).unwrap_or(usize::MAX);
+        pieces(text.matches(delimiter).count().saturating_add(1).min(segments), "split")?;
+        Ok(strings(text.splitn(segments, delimiter)))
+    });
+    engine.register_fn("split", |text: ImmutableString, delimiter: char, segments: i64| -> RhaiResult<Array> {
+        let segments = usize::try_from(segments.max(1)).unwrap_or(usize::MAX);
+        pieces(text.matches(delimiter).count().saturating_add(1).min(segments), "split")?;
+        Ok(strings(text.splitn(segments, delimiter)))
+    });
 }
 
 /// The contract's normalizers and common encodings, for building ERP requests.
@@ -185,20 +257,26 @@ fn http(request: Map) -> RhaiResult<Map> {
     };
     let as_base64 = text("response").is_some_and(|r| r == "base64");
     let request = HttpRequest { method, url: url.to_string(), headers, body, timeout };
-    let response = ctx.runtime.block_on(ctx.capabilities.http.request(request)).map_err(throw)?;
+    ctx.wait(ctx.capabilities.http.request(request), |answer| match answer {
+        Ok(response) => Ok(response_map(response, as_base64)),
+        Err(error) => Err(throw(error.clone())),
+    })
+}
 
+/// An upstream's answer as the script sees it: `#{status, ok, headers, body}`.
+fn response_map(response: &crate::capabilities::http::HttpResponse, as_base64: bool) -> Map {
     let mut out = Map::new();
     out.insert("status".into(), Dynamic::from_int(i64::from(response.status)));
     out.insert("ok".into(), Dynamic::from_bool((200..300).contains(&response.status)));
     let mut headers = Map::new();
-    for (k, v) in response.headers {
-        headers.insert(k.into(), Dynamic::from(v));
+    for (k, v) in &response.headers {
+        headers.insert(k.as_str().into(), Dynamic::from(v.clone()));
     }
     out.insert("headers".into(), Dynamic::from_map(headers));
     let body =
         if as_base64 { STANDARD.encode(&response.body) } else { String::from_utf8_lossy(&response.body).into_owned() };
     out.insert("body".into(), Dynamic::from(body));
-    Ok(out)
+    out
 }
 
 /// The kv of the call running on this thread, for the single-flight protocol.
@@ -208,20 +286,20 @@ impl LockingKv for ScriptKv {
     type Error = CapabilityError;
 
     fn get(&self, key: &str) -> Result<Option<String>, CapabilityError> {
-        self.0.runtime.block_on(self.0.capabilities.kv.get(key))
+        self.0.wait(self.0.capabilities.kv.get(key), Clone::clone)
     }
 
     fn set(&self, key: &str, value: &str, ttl_seconds: Option<u32>) -> Result<(), CapabilityError> {
         let ttl = ttl_seconds.map(|s| Duration::from_secs(u64::from(s)));
-        self.0.runtime.block_on(self.0.capabilities.kv.set(key, value, ttl))
+        self.0.wait(self.0.capabilities.kv.set(key, value, ttl), Clone::clone)
     }
 
     fn lock(&self, name: &str, wait_ms: u32) -> Result<bool, CapabilityError> {
-        self.0.runtime.block_on(self.0.capabilities.kv.lock(name, Duration::from_millis(u64::from(wait_ms))))
+        self.0.wait(self.0.capabilities.kv.lock(name, Duration::from_millis(u64::from(wait_ms))), Clone::clone)
     }
 
     fn unlock(&self, name: &str) -> Result<bool, CapabilityError> {
-        self.0.runtime.block_on(self.0.capabilities.kv.unlock(name))
+        self.0.wait(self.0.capabilities.kv.unlock(name), Clone::clone)
     }
 }
 
