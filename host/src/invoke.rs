@@ -369,7 +369,8 @@ impl Host {
         let result = connection.plugin.runtime.invoke(Call { function, input: input.clone(), capabilities }).await;
         trace.upstream = http.calls();
         let plugin_said = result.as_ref().err().map(ToString::to_string);
-        let result = host_limit_decides(result, http.stopped_by().or_else(|| kv.stopped_by()), &trace.upstream);
+        let stopped = http.stopped_by().or_else(|| kv.stopped_by());
+        let result = host_limit_decides(result, stopped, &trace.upstream, http.upstream_retry_after());
         let rate_limited = matches!(result, Err(PluginError::RateLimited { .. }));
         let unreached =
             matches!(result, Err(PluginError::Unavailable(_) | PluginError::UpstreamTimeout | PluginError::Deadline));
@@ -531,6 +532,7 @@ fn host_limit_decides(
     result: Result<Value, PluginError>,
     stopped: Option<CapabilityError>,
     upstream: &[UpstreamCall],
+    upstream_retry_after: Option<Duration>,
 ) -> Result<Value, PluginError> {
     match stopped {
         Some(CapabilityError::Limit(limit)) => return Err(PluginError::ResourceLimit(limit)),
@@ -543,7 +545,7 @@ fn host_limit_decides(
         // Only "unavailable": a plugin that read the 429 and said something specific (DocSales'
         // monthly limit is a 429 too) is believed.
         PluginError::Unavailable(_) | PluginError::UpstreamTimeout if refused_for_rate => {
-            Err(PluginError::RateLimited { retry_after: None })
+            Err(PluginError::RateLimited { retry_after: upstream_retry_after })
         }
         other => Err(other),
     }

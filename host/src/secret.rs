@@ -78,6 +78,10 @@ impl Redactor {
                 list.push(escaped.replace('+', "%20"));
                 list.push(escaped);
             }
+            let in_path = path_escaped(value);
+            if in_path != value {
+                list.push(in_path);
+            }
         }
         // Compared without regard to ASCII case (see `redact`), so kept lower-cased.
         let mut list: Vec<String> = list.iter().map(|s| s.to_ascii_lowercase()).collect();
@@ -159,6 +163,21 @@ impl Redactor {
     }
 }
 
+/// `value` as a URL's path or query carries it: bytes outside the characters a URL keeps as
+/// they are percent-encoded (what the URL parser does to a secret a plugin puts in a path).
+fn path_escaped(value: &str) -> String {
+    const KEPT: &[u8] = b"-._~!$&'()*+,;=:@/";
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || KEPT.contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -185,6 +204,13 @@ mod tests {
     fn basic_auth_headers_carrying_a_secret_are_redacted() {
         let header = format!("Authorization: Basic {}", STANDARD.encode("1:s3cr3t-token-value"));
         assert_eq!(redactor().redact(&header), "Authorization: Basic ***");
+    }
+
+    #[test]
+    fn secrets_as_a_url_path_carries_them_are_redacted() {
+        let r = Redactor::new(&[Secret::new("p@ss wörd:1")]);
+        let url = url::Url::parse("https://erp.example.com/api/p@ss wörd:1/x").expect("url");
+        assert_eq!(r.redact(url.as_str()), "https://erp.example.com/api/***/x");
     }
 
     #[test]

@@ -196,6 +196,8 @@ struct CallState {
     /// The host limit that refused a request, if one did: it decides the caller's answer
     /// whatever the plugin made of the refusal.
     stopped: Option<CapabilityError>,
+    /// The `Retry-After` of the last 429 the upstream answered.
+    retry_after: Option<Duration>,
 }
 
 impl HttpCapability {
@@ -211,6 +213,12 @@ impl HttpCapability {
     /// The requests made so far.
     pub fn calls(&self) -> Vec<UpstreamCall> {
         self.state().calls.clone()
+    }
+
+    /// What the upstream's last `429` asked to wait (`Retry-After` in seconds, at most an hour),
+    /// to pass on to the caller.
+    pub fn upstream_retry_after(&self) -> Option<Duration> {
+        self.state().retry_after
     }
 
     /// The host limit that refused one of this invocation's requests (`Limit` for the requests
@@ -240,10 +248,16 @@ impl HttpCapability {
         loop {
             let started = Instant::now();
             let result = self.attempt(parsed.clone(), method, &request).await;
-            let retry_after = match &result {
-                Ok(r) if r.status == 429 && retries < MAX_RATE_LIMIT_RETRIES => self.retry_after(r),
-                _ => None,
-            };
+            let asked = result.as_ref().ok().filter(|r| r.status == 429).and_then(asked_retry_after);
+            if let Some(asked) = asked {
+                self.state().retry_after = Some(asked);
+            }
+            // The upstream says when; when that fits the deadline, wait and send again.
+            let retry_after = asked.filter(|wait| {
+                retries < MAX_RATE_LIMIT_RETRIES
+                    && *wait <= Duration::from_secs(60)
+                    && Instant::now() + *wait < self.deadline
+            });
             self.log(method, &shown, &host, &result, started);
             if let Some(wait) = retry_after {
                 // The upstream says when; it fits the deadline: wait and send again (a 429 is a
@@ -258,18 +272,6 @@ impl HttpCapability {
                 other => other,
             });
         }
-    }
-
-    /// How long a 429's `Retry-After` (seconds, at most 60) asks to wait, when waiting fits the
-    /// deadline.
-    fn retry_after(&self, response: &HttpResponse) -> Option<Duration> {
-        let seconds: u64 = response
-            .headers
-            .iter()
-            .find(|(name, _)| name == "retry-after")
-            .and_then(|(_, value)| value.trim().parse().ok())?;
-        let wait = Duration::from_secs(seconds.min(60));
-        (Instant::now() + wait < self.deadline).then_some(wait)
     }
 
     /// Records one attempt for the invocation log, metrics and the server log.
@@ -397,6 +399,17 @@ impl HttpCapability {
             .await
             .map_err(|_| SendError { error: CapabilityError::Timeout, maybe_delivered: true })?
     }
+}
+
+/// What a `429`'s `Retry-After` asks to wait: whole seconds (the HTTP-date form is read as
+/// unknown), at most an hour.
+fn asked_retry_after(response: &HttpResponse) -> Option<Duration> {
+    let seconds: u64 = response
+        .headers
+        .iter()
+        .find(|(name, _)| name == "retry-after")
+        .and_then(|(_, value)| value.trim().parse().ok())?;
+    Some(Duration::from_secs(seconds.min(3600)))
 }
 
 /// A failed send, and whether the upstream may have received the request before it failed

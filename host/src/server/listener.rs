@@ -153,20 +153,17 @@ pub async fn serve(
         let service = {
             let router = router.clone();
             let connections = Arc::clone(&connections);
-            tower::ServiceBuilder::new()
-                .map_request(move |request: axum::http::Request<hyper::body::Incoming>| {
-                    busy.fetch_add(1, Ordering::AcqRel);
-                    last_active.store(connections.millis(), Ordering::Release);
-                    let guard = BusyGuard {
-                        busy: Arc::clone(&busy),
-                        last_active: Arc::clone(&last_active),
-                        connections: Arc::clone(&connections),
-                    };
-                    let (mut parts, body) = request.into_parts();
-                    parts.extensions.insert(Arc::new(guard));
-                    axum::http::Request::from_parts(parts, axum::body::Body::new(body))
-                })
-                .service(router)
+            // The guard lives until the router's answer is ready: the connection counts as busy
+            // for the whole request, the plugin call included (not only while its body is read).
+            tower::service_fn(move |request: axum::http::Request<hyper::body::Incoming>| {
+                let guard = BusyGuard::enter(Arc::clone(&busy), Arc::clone(&last_active), Arc::clone(&connections));
+                let answer = tower::ServiceExt::oneshot(router.clone(), request.map(axum::body::Body::new));
+                async move {
+                    let answer = answer.await;
+                    drop(guard);
+                    answer
+                }
+            })
         };
         let connections = Arc::clone(&connections);
         let stopping = stopping.clone();
@@ -199,12 +196,20 @@ pub async fn serve(
     Ok(())
 }
 
-/// Marks its connection busy while a request runs (it rides in the request's extensions, so it
-/// drops when the request and its handler are done, however they end).
+/// Marks its connection busy while a request runs, until its answer is ready or the request is
+/// abandoned.
 struct BusyGuard {
     busy: Arc<AtomicUsize>,
     last_active: Arc<AtomicU64>,
     connections: Arc<Connections>,
+}
+
+impl BusyGuard {
+    fn enter(busy: Arc<AtomicUsize>, last_active: Arc<AtomicU64>, connections: Arc<Connections>) -> BusyGuard {
+        busy.fetch_add(1, Ordering::AcqRel);
+        last_active.store(connections.millis(), Ordering::Release);
+        BusyGuard { busy, last_active, connections }
+    }
 }
 
 impl Drop for BusyGuard {

@@ -534,6 +534,28 @@ async fn an_upstream_429_within_the_deadline_is_retried_after_its_retry_after() 
     let calls: Vec<Value> = rows[0].upstream_calls.as_array().cloned().unwrap_or_default();
     assert_eq!(calls.iter().map(|c| c["status"].clone()).collect::<Vec<_>>(), [json!(429), json!(200)]);
     host.stop().await;
+
+    // A wait longer than the deadline: the plugin sees the 429 and calls the upstream
+    // unavailable; the caller is told it is a rate limit, with the upstream's own Retry-After.
+    let url = loopback(|_| async {
+        b"HTTP/1.1 429 Too Many Requests\r\nretry-after: 120\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+            .as_slice()
+    })
+    .await;
+    let script = "fn list_due_dates(input) { let r = http(#{ url: config(\"base_url\") + \"/x\" }); if r.status == 429 { fail(\"upstream_unavailable\", \"slow down\"); } [] }";
+    let automation = format!(
+        "tenant = \"{TENANT}\"\nallow_private = [\"127.0.0.1\"]\n[connections.erp]\nplugin = \"retrying\"\ntimeout = \"5s\"\n\
+         settings = {{ base_url = \"{url}\" }}\n[functions]\nlist_due_dates = \"erp\"\n"
+    );
+    let host = TestHost::builder()
+        .plugin("retrying", manifest, script)
+        .automation(&format!("{TENANT}.toml"), automation)
+        .start()
+        .await;
+    let reply = host.call_with(&host.app_key, "list_due_dates", json!({}), &[]).await;
+    assert_problem(&reply, 429, "rate_limited");
+    assert_eq!(reply.headers["retry-after"], "120");
+    host.stop().await;
 }
 
 /// Inward addresses in every spelling, and an answer announcing 100 MB: each refused by the
@@ -612,5 +634,32 @@ fn list_plans(input) {{ http(#{{ url: config("huge") + "/" }}); [] }}
     .await;
     let body = assert_problem(&reply, 502, "upstream_error");
     assert!(body["detail"].as_str().is_some_and(|d| d.contains("exceeded")), "{body}");
+    host.stop().await;
+}
+
+/// At the connection cap, connections that wait (for a head, or between requests) make room;
+/// one whose request is running, plugin call included, is never closed to make room.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_running_call_is_never_evicted_to_make_room() {
+    let up = upstream(Duration::from_secs(2)).await;
+    let mut options = test_options();
+    options.listener.max_connections = 8;
+    options.listener.header_read_timeout = Duration::from_secs(5);
+    let (host, _good) = start(options, "probe-rhai", &up, "10s").await;
+    let address = host.base_url.trim_start_matches("http://").to_owned();
+    let slow = host.call_with(&host.app_key, "list_blocked_plans", json!({"customer_document_number": CPF}), &[]);
+    let flood = async {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let mut partial = Vec::new();
+        for _ in 0..40 {
+            if let Ok(mut socket) = tokio::net::TcpStream::connect(&address).await {
+                let _ = socket.write_all(b"GET /healthz HTTP/1.1\r\nhost: x\r\n").await;
+                partial.push(socket);
+            }
+        }
+        partial
+    };
+    let (reply, _partial) = tokio::join!(slow, flood);
+    assert_eq!(reply.status, 200, "the running call was cut: {}", reply.body);
     host.stop().await;
 }

@@ -19,9 +19,10 @@
 //!   `catch_unwind`; the caller gets `plugin_failed`.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::Ordering::SeqCst;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
 /// Stack of each script thread. Virtual memory: only the pages a call touches are committed.
@@ -36,10 +37,21 @@ type Job = Box<dyn FnOnce() + Send + 'static>;
 /// A pool of threads for script calls.
 pub struct ScriptPool {
     sender: Mutex<Sender<Job>>,
-    receiver: Arc<Mutex<Receiver<Job>>>,
+    shared: Arc<Shared>,
     max_threads: usize,
-    threads: Arc<AtomicUsize>,
-    idle: Arc<AtomicUsize>,
+}
+
+/// What the pool's threads and its submitters share.
+struct Shared {
+    receiver: Mutex<Receiver<Job>>,
+    /// Threads alive.
+    threads: AtomicUsize,
+    /// Threads waiting for a job (counted before they wait, uncounted when they get one).
+    idle: AtomicUsize,
+    /// Jobs sent and not yet taken by a thread.
+    queued: AtomicUsize,
+    /// How long an idle thread waits before it ends.
+    idle_exit: Duration,
 }
 
 /// The job could not run: the pool can't start a thread and none is free.
@@ -56,13 +68,22 @@ impl ScriptPool {
 
     /// A pool of at most `max_threads` threads.
     pub fn new(max_threads: usize) -> ScriptPool {
+        ScriptPool::with_idle_exit(max_threads, IDLE_EXIT)
+    }
+
+    /// A pool whose idle threads end after `idle_exit`.
+    pub fn with_idle_exit(max_threads: usize, idle_exit: Duration) -> ScriptPool {
         let (sender, receiver) = mpsc::channel();
         ScriptPool {
             sender: Mutex::new(sender),
-            receiver: Arc::new(Mutex::new(receiver)),
+            shared: Arc::new(Shared {
+                receiver: Mutex::new(receiver),
+                threads: AtomicUsize::new(0),
+                idle: AtomicUsize::new(0),
+                queued: AtomicUsize::new(0),
+                idle_exit,
+            }),
             max_threads: max_threads.max(1),
-            threads: Arc::new(AtomicUsize::new(0)),
-            idle: Arc::new(AtomicUsize::new(0)),
         }
     }
 
@@ -73,7 +94,7 @@ impl ScriptPool {
 
     /// Threads alive now.
     pub fn threads(&self) -> usize {
-        self.threads.load(Ordering::Relaxed)
+        self.shared.threads.load(SeqCst)
     }
 
     /// Runs `job` on a script thread and returns its result; a panic in it is `Err(None)`.
@@ -90,66 +111,75 @@ impl ScriptPool {
             // The caller may have stopped waiting (its deadline passed); nothing to do then.
             let _ = tx.send(result.ok());
         });
-        self.ensure_thread()?;
-        self.sender
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .send(wrapped)
-            .map_err(|_| PoolExhausted)?;
+        self.shared.queued.fetch_add(1, SeqCst);
+        if self.sender.lock().unwrap_or_else(PoisonError::into_inner).send(wrapped).is_err() {
+            self.shared.queued.fetch_sub(1, SeqCst);
+            return Err(Some(PoolExhausted));
+        }
+        self.grow()?;
         match rx.await {
             Ok(Some(value)) => Ok(value),
             Ok(None) | Err(_) => Err(None),
         }
     }
 
-    /// Starts a thread when none is idle and the pool may grow.
-    fn ensure_thread(&self) -> Result<(), PoolExhausted> {
-        // An idle thread takes the job; claim it so two submissions don't count on the same one.
-        if self.idle.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1)).is_ok() {
-            return Ok(());
-        }
-        let grown =
-            self.threads.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| (n < self.max_threads).then_some(n + 1));
-        if grown.is_err() {
-            // Full: the job waits in the queue for the next thread to finish (the caller's
-            // deadline bounds the wait).
-            return Ok(());
-        }
-        let receiver = Arc::clone(&self.receiver);
-        let threads = Arc::clone(&self.threads);
-        let idle = Arc::clone(&self.idle);
-        let spawned = std::thread::Builder::new()
-            .name("ponte-script".into())
-            .stack_size(STACK_SIZE)
-            .spawn(move || worker(&receiver, &threads, &idle));
-        if spawned.is_err() {
-            self.threads.fetch_sub(1, Ordering::AcqRel);
-            if self.threads.load(Ordering::Acquire) == 0 {
-                return Err(PoolExhausted);
+    /// Starts threads while more jobs wait than threads wait for jobs, up to the bound. (A
+    /// thread about to leave for idleness re-checks the queue after uncounting itself, and this
+    /// re-checks the idle count after queueing: one of the two always sees the other.)
+    fn grow(&self) -> Result<(), PoolExhausted> {
+        let shared = &self.shared;
+        while shared.queued.load(SeqCst) > shared.idle.load(SeqCst) {
+            let grown =
+                shared.threads.fetch_update(SeqCst, SeqCst, |n| (n < self.max_threads).then_some(n + 1)).is_ok();
+            if !grown {
+                // Full: the job waits for the next thread to finish (its deadline bounds that).
+                return Ok(());
             }
-            tracing::error!("could not start a script thread; the call waits for a busy one");
+            shared.idle.fetch_add(1, SeqCst);
+            let worker_shared = Arc::clone(shared);
+            let spawned = std::thread::Builder::new()
+                .name("ponte-script".into())
+                .stack_size(STACK_SIZE)
+                .spawn(move || worker(&worker_shared));
+            if spawned.is_err() {
+                shared.idle.fetch_sub(1, SeqCst);
+                shared.threads.fetch_sub(1, SeqCst);
+                if shared.threads.load(SeqCst) == 0 {
+                    return Err(PoolExhausted);
+                }
+                tracing::error!("could not start a script thread; the call waits for a busy one");
+                return Ok(());
+            }
         }
         Ok(())
     }
 }
 
-fn worker(receiver: &Mutex<Receiver<Job>>, threads: &AtomicUsize, idle: &AtomicUsize) {
+/// A script thread: counted idle while it waits, takes jobs until it has waited its pool's idle
+/// time for one with none queued.
+fn worker(shared: &Shared) {
     loop {
-        let next = receiver.lock().unwrap_or_else(std::sync::PoisonError::into_inner).recv_timeout(IDLE_EXIT);
+        let next = shared.receiver.lock().unwrap_or_else(PoisonError::into_inner).recv_timeout(shared.idle_exit);
         match next {
             Ok(job) => {
+                shared.idle.fetch_sub(1, SeqCst);
+                shared.queued.fetch_sub(1, SeqCst);
                 job();
-                idle.fetch_add(1, Ordering::AcqRel);
+                shared.idle.fetch_add(1, SeqCst);
             }
             Err(RecvTimeoutError::Timeout) => {
-                // Leave only if this thread's idle slot is still unclaimed.
-                if idle.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1)).is_ok() {
-                    threads.fetch_sub(1, Ordering::AcqRel);
-                    return;
+                shared.idle.fetch_sub(1, SeqCst);
+                if shared.queued.load(SeqCst) > 0 {
+                    // A job arrived as this thread gave up: stay for it.
+                    shared.idle.fetch_add(1, SeqCst);
+                    continue;
                 }
+                shared.threads.fetch_sub(1, SeqCst);
+                return;
             }
             Err(RecvTimeoutError::Disconnected) => {
-                threads.fetch_sub(1, Ordering::AcqRel);
+                shared.idle.fetch_sub(1, SeqCst);
+                shared.threads.fetch_sub(1, SeqCst);
                 return;
             }
         }
@@ -169,6 +199,20 @@ mod tests {
         assert_eq!(panicked, Err(None));
         assert_eq!(pool.run(|| 7).await, Ok(7));
         assert!(pool.threads() <= 2);
+    }
+
+    #[tokio::test]
+    async fn after_every_thread_left_for_idleness_the_next_job_gets_a_new_one() {
+        let pool = ScriptPool::with_idle_exit(2, Duration::from_millis(20));
+        for round in 0..3 {
+            let both = futures_util::future::join(pool.run(|| 1), pool.run(|| 2)).await;
+            assert_eq!(both, (Ok(1), Ok(2)), "round {round}");
+            let gone = std::time::Instant::now() + Duration::from_secs(10);
+            while pool.threads() > 0 {
+                assert!(std::time::Instant::now() < gone, "idle threads never left");
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        }
     }
 
     #[tokio::test]
