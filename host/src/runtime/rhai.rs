@@ -280,6 +280,10 @@ mod tests {
             (r#"let s = "x"; while s.len() < 16777216 { s += s; } s.replace("x", "yyyyyyyyyyyyyyyy");"#, "replace"),
             (r#"let s = "x"; while s.len() < 16777216 { s += s; } s.split("");"#, "split"),
             (r#"let s = "x"; while s.len() < 16777216 { s += s; } s.to_chars();"#, "to_chars"),
+            (
+                r#"let s = ",0"; while s.len() < 8388608 { s += s; } parse_json("[0" + s + "]");"#,
+                "more than 500000 values",
+            ),
         ] {
             let script = format!("fn list_products(input) {{ {attack} [] }}");
             let out = run_script(&script, Function::ListProducts, Duration::from_secs(20)).await;

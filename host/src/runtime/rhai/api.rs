@@ -40,6 +40,9 @@ use crate::capabilities::log::Level;
 
 type RhaiResult<T> = Result<T, Box<EvalAltResult>>;
 
+/// The most values `parse_json` reads from one text (about 50 MiB parsed, at most).
+const MAX_JSON_VALUES: usize = 500_000;
+
 pub(super) fn register(engine: &mut Engine) {
     engine.register_fn("config", |name: &str| -> RhaiResult<Dynamic> {
         let ctx = current()?;
@@ -47,6 +50,13 @@ pub(super) fn register(engine: &mut Engine) {
     });
     engine.register_fn("http", http);
     engine.register_fn("parse_json", |text: &str| -> RhaiResult<Dynamic> {
+        // Parsing is one operation: a 16 MiB text of tiny values would expand twentyfold before
+        // any limit saw it. Every value but the first follows a `,`, `[` or `{`, so counting those
+        // bounds the values (and the memory) before parsing.
+        let values = text.bytes().filter(|b| matches!(b, b',' | b'[' | b'{')).count();
+        if values > MAX_JSON_VALUES {
+            return Err(runtime_error(format!("parse_json: more than {MAX_JSON_VALUES} values")));
+        }
         let value: serde_json::Value =
             serde_json::from_str(text).map_err(|e| runtime_error(format!("parse_json: not JSON ({e})")))?;
         Ok(convert::to_dynamic(&value))
