@@ -1,6 +1,10 @@
 //! A plugin built against `ponte:plugin@0.1.0` (`plugin-api/wit/since_v0.1.0`) with bare
 //! wit-bindgen: what a plugin compiled before 0.1.1 looks like to the host. It serves
 //! `list_due_dates`, counting its calls in the kv so a test sees the 0.1.0 imports work.
+//!
+//! It exists only as a component: built for the host (`cargo build --workspace`) the crate is
+//! empty, since a host linker can't take the component's export names.
+#![cfg(target_arch = "wasm32")]
 
 wit_bindgen::generate!({
     path: "../../../plugin-api/wit/since_v0.1.0",
