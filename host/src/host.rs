@@ -9,6 +9,10 @@
 //!   once for every runtime.
 //! - [`config`]: plugin manifests and tenants' automation files, validated with file and line.
 //! - [`registry`]: everything loaded: plugins compiled, tenants' connections ready.
+//! - [`cache`], [`coalesce`]: the read cache (in memory, or Redis shared by replicas) and
+//!   identical concurrent reads sharing one plugin run.
+//! - [`keys`]: API keys checked in memory, dropped when any replica creates or revokes one.
+//! - [`invocation_log`]: the invocation log's background writer (batched, off the response path).
 //! - [`idempotency`]: the rules of `Idempotency-Key` on the writing functions.
 //! - [`settlement`]: the durable queue that posts payments exactly once, and its worker.
 //! - [`breaker`]: circuit breakers per tenant connection.
@@ -31,11 +35,15 @@ static ALLOCATOR: ponte_meter::MeteredAllocator = ponte_meter::MeteredAllocator;
 pub mod api;
 pub mod breaker;
 pub mod bulkhead;
+pub mod cache;
+pub mod coalesce;
 pub mod capabilities;
 pub mod config;
 pub mod demo;
 pub mod idempotency;
+pub mod invocation_log;
 pub mod invoke;
+pub mod keys;
 pub mod metrics;
 pub mod problem;
 pub mod ratelimit;
@@ -52,7 +60,7 @@ use anyhow::Context as _;
 /// `ponte serve` and `ponte demo` (and the test harness) start from.
 ///
 /// # Errors
-/// When the store can't be opened.
+/// When the store can't be opened, or a configured Redis doesn't answer.
 pub async fn bootstrap(
     database_url: &str,
     sources: &registry::Sources,
@@ -69,5 +77,14 @@ pub async fn bootstrap(
         errors = registry.errors.len(),
         "configuration loaded"
     );
-    Ok(invoke::Host::new(store, registry, options))
+    let redis = options.redis.clone();
+    let mut host = invoke::Host::new(store, registry, options);
+    if let Some(redis) = redis {
+        let cache = cache::redis::RedisCache::connect(redis.url.expose(), &redis.prefix)
+            .await
+            .map_err(|e| anyhow::anyhow!("failed to connect to the read cache's Redis: {:?}", e.kind()))?;
+        host.cache = cache::ReadCache::Redis(std::sync::Arc::new(cache));
+        tracing::info!(prefix = %redis.prefix, "the read cache is in Redis, shared by the replicas using it");
+    }
+    Ok(host)
 }

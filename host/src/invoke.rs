@@ -27,6 +27,10 @@ use crate::capabilities::quota::QuotaRef;
 use crate::capabilities::{CapabilityError, InvocationInfo};
 use crate::config::automation::FunctionBinding;
 use crate::idempotency::{self, Begin};
+use crate::invocation_log::InvocationLog;
+use crate::keys::Keys;
+use crate::cache::{Cached, ReadCache, ReadKey};
+use crate::coalesce::{Flights, Join};
 use crate::metrics::{CallLabels, FunctionLabels, Metrics, UpstreamLabels};
 use crate::problem::{Problem, ProblemCode};
 use crate::ratelimit::{KeyRate, KeyRates};
@@ -56,6 +60,23 @@ pub struct Host {
     pub key_rates: Arc<KeyRates>,
     /// Wakes the settlement worker when a settlement is queued.
     pub settlement_wake: Arc<tokio::sync::Notify>,
+    /// The invocation log's writer (rows leave the response path through it).
+    pub invocation_log: InvocationLog,
+    /// API keys held in memory, kept in step with the store.
+    pub keys: Arc<Keys>,
+    /// Answers of cacheable reads, for their automation's `cache_ttl`.
+    pub cache: ReadCache,
+    /// Reads running now, which identical reads wait for instead of running again.
+    pub flights: Arc<Flights<ReadKey, Arc<SharedRun>>>,
+}
+
+/// A plugin run's result as the callers that shared it see it.
+#[derive(Debug)]
+pub struct SharedRun {
+    /// The normalized output and warning count, or the problem.
+    pub result: Result<(Value, usize), Problem>,
+    /// The invocation that ran the plugin.
+    pub invocation_id: String,
 }
 
 /// The host's tunables, with production defaults.
@@ -75,6 +96,21 @@ pub struct HostOptions {
     pub listener: crate::server::ListenerOptions,
     /// How long a request's body may take to arrive, whole.
     pub body_read_timeout: Duration,
+    /// Invocation-log rows that may wait for the writer; past it rows are counted as dropped.
+    pub invocation_log_queue: usize,
+    /// The bound of the in-memory read cache, in bytes of JSON (unused when Redis serves it).
+    pub cache_memory_bytes: u64,
+    /// The Redis that holds the read cache for every replica (`None`: in memory).
+    pub redis: Option<RedisOptions>,
+}
+
+/// Where the shared read cache lives.
+#[derive(Debug, Clone)]
+pub struct RedisOptions {
+    /// `redis://host:port/db` (may carry a password, so never printed).
+    pub url: crate::secret::Secret,
+    /// Prefix of every key Ponte writes (replicas sharing a cache share the prefix).
+    pub prefix: String,
 }
 
 impl Default for HostOptions {
@@ -87,17 +123,26 @@ impl Default for HostOptions {
             key_rate: Some(KeyRate::default()),
             listener: crate::server::ListenerOptions::default(),
             body_read_timeout: Duration::from_secs(10),
+            invocation_log_queue: crate::invocation_log::DEFAULT_QUEUE,
+            cache_memory_bytes: crate::cache::DEFAULT_MEMORY_BYTES,
+            redis: None,
         }
     }
 }
 
 impl Host {
-    /// A host over a store and a registry, with `options`.
+    /// A host over a store and a registry, with `options`. Starts the invocation log's writer,
+    /// so it must be called inside a tokio runtime.
     pub fn new(store: Store, registry: Registry, options: HostOptions) -> Host {
+        let metrics = Metrics::new();
         Host {
+            invocation_log: InvocationLog::spawn(store.clone(), metrics.clone(), options.invocation_log_queue),
+            keys: Keys::spawn(store.clone()),
+            cache: ReadCache::memory(options.cache_memory_bytes),
+            flights: Arc::new(Flights::default()),
             store,
             registry: Arc::new(registry),
-            metrics: Metrics::new(),
+            metrics,
             clock: Clock::system(),
             breakers: Arc::new(Breakers::new(options.breaker)),
             bulkheads: Arc::new(Bulkheads::new(options.bulkhead)),
@@ -124,11 +169,35 @@ pub struct Answer {
     pub output: Value,
     /// How many values enforcement dropped or repaired.
     pub warnings: usize,
+    /// Where a read's answer came from (`None` for writes).
+    pub served: Option<Served>,
 }
 
 impl Answer {
     pub(crate) fn ok(output: Value, warnings: usize) -> Answer {
-        Answer { status: 200, output, warnings }
+        Answer { status: 200, output, warnings, served: None }
+    }
+}
+
+/// Where a read's answer came from: the `X-Ponte-Cache` header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Served {
+    /// The plugin ran for this call.
+    Miss,
+    /// The read cache, within the automation's `cache_ttl`.
+    Hit,
+    /// Another caller's identical read, running when this one arrived.
+    Coalesced,
+}
+
+impl Served {
+    /// The header's value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Served::Miss => "miss",
+            Served::Hit => "hit",
+            Served::Coalesced => "coalesced",
+        }
     }
 }
 
@@ -224,7 +293,7 @@ impl Host {
         let input = ponte_contract::validate_input_json(function, body).map_err(Problem::from)?;
         let timeout = self.binding_timeout(&caller.tenant, function)?;
         if !function.spec().is_write() {
-            return self.execute(&caller.tenant, function, input, trace).await.map(|(output, w)| Answer::ok(output, w));
+            return self.read(&caller.tenant, function, input, trace).await;
         }
         let Some(key) = idempotency_key else {
             return Err(Problem::new(
@@ -249,7 +318,7 @@ impl Host {
                 trace.detail = Some(format!("idempotent replay of invocation {first}"));
                 let output = serde_json::from_str(&answer.body)
                     .map_err(|_| Problem::new(ProblemCode::Internal, "a stored answer could not be read"))?;
-                return Ok(Answer { status: answer.status, output, warnings: 0 });
+                return Ok(Answer { status: answer.status, output, warnings: 0, served: None });
             }
         };
         let result = if function == Function::SettleInvoice {
@@ -267,6 +336,61 @@ impl Host {
             claim.release(&self.store).await;
         }
         result
+    }
+
+    /// A read: from the cache when the function is cacheable and the automation sets a
+    /// `cache_ttl`; else shared with an identical read already running; else the plugin runs
+    /// (and its answer is cached).
+    async fn read(&self, tenant: &str, function: Function, input: Value, trace: &mut Trace) -> Result<Answer, Problem> {
+        let (binding, connection) = self.binding(tenant, function)?;
+        let manifest = &connection.plugin.manifest;
+        trace.plugin = Some((manifest.name.clone(), manifest.version.clone()));
+        let ttl = binding.cache_ttl.filter(|ttl| !ttl.is_zero() && function.spec().cacheable);
+        let key = ReadKey::new(tenant, function, &input);
+        let f = function.as_str();
+        let mut stamp = None;
+        if ttl.is_some() {
+            let lookup = self.cache.get(&key).await;
+            if let Some(cached) = lookup.hit {
+                self.metrics.cache(tenant, f, "hit");
+                trace.outcome = Some("cached");
+                trace.detail = Some(format!("served from the cache (filled by invocation {})", cached.invocation_id));
+                return Ok(Answer { served: Some(Served::Hit), ..Answer::ok(cached.output, cached.warnings) });
+            }
+            stamp = Some(lookup.stamp);
+        }
+        loop {
+            match self.flights.join(&key) {
+                Join::Lead(leader) => {
+                    let result = self.execute(tenant, function, input, trace).await;
+                    if let (Ok((output, warnings)), Some(ttl), Some(stamp)) = (&result, ttl, &stamp) {
+                        let cached =
+                            Cached { output: output.clone(), warnings: *warnings, invocation_id: trace.id.clone() };
+                        self.cache.put(&key, stamp, &cached, ttl).await;
+                    }
+                    leader.finish(Arc::new(SharedRun { result: result.clone(), invocation_id: trace.id.clone() }));
+                    self.metrics.cache(tenant, f, "miss");
+                    return result.map(|(output, w)| Answer { served: Some(Served::Miss), ..Answer::ok(output, w) });
+                }
+                Join::Follow(follower) => {
+                    // `None`: the leader's caller went away mid-run; join again (maybe leading).
+                    let Some(run) = follower.wait().await else { continue };
+                    self.metrics.cache(tenant, f, "coalesced");
+                    trace.outcome = Some("coalesced");
+                    let shared = format!("shared the plugin run of invocation {}", run.invocation_id);
+                    return match &run.result {
+                        Ok((output, warnings)) => {
+                            trace.detail = Some(shared);
+                            Ok(Answer { served: Some(Served::Coalesced), ..Answer::ok(output.clone(), *warnings) })
+                        }
+                        Err(problem) => {
+                            trace.detail = Some(format!("{} ({shared})", problem.detail));
+                            Err(problem.clone())
+                        }
+                    };
+                }
+            }
+        }
     }
 
     /// How long a writing call may hold its idempotency key: its deadline, twice for a payment
@@ -368,6 +492,12 @@ impl Host {
         let kv = capabilities.kv.clone();
         let result = connection.plugin.runtime.invoke(Call { function, input: input.clone(), capabilities }).await;
         trace.upstream = http.calls();
+        if function.spec().is_write() {
+            // Whatever the outcome (a timeout may still have changed the ERP), the customer's
+            // cached reads may be stale now: a settlement drops their invoice lists.
+            self.cache.invalidate(tenant_id, crate::cache::customer_of(&input)).await;
+            self.metrics.cache(tenant_id, function.as_str(), "invalidated");
+        }
         let plugin_said = result.as_ref().err().map(ToString::to_string);
         let stopped = http.stopped_by().or_else(|| kv.stopped_by());
         let result = host_limit_decides(result, stopped, &trace.upstream, http.upstream_retry_after());
@@ -457,10 +587,6 @@ impl Host {
             warnings,
             upstream_calls,
         };
-        if let Err(e) = self.store.record_invocation(&record).await {
-            // The answer stands; losing an audit row is logged loudly, not turned into an error.
-            tracing::error!(invocation_id = %trace.id, error = %e, "could not record the invocation");
-        }
         match &result {
             Ok(_) => {
                 tracing::info!(invocation_id = %trace.id, tenant = %record.tenant, function = %record.function, duration_ms = record.duration_ms, warnings = trace.warnings.len(), outcome, "call ok")
@@ -469,6 +595,8 @@ impl Host {
                 tracing::warn!(invocation_id = %trace.id, tenant = %record.tenant, function = %record.function, duration_ms = record.duration_ms, code = %p.code, detail = record.detail.as_deref().unwrap_or(""), "call failed")
             }
         }
+        // Off the response path: the writer batches rows, and counts any it can't write.
+        self.invocation_log.send(record);
         result.map_err(|p| p.with_invocation(&trace.id))
     }
 }

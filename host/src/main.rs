@@ -12,7 +12,7 @@ use ponte_contract::Scope;
 use ponte_host::breaker::BreakerOptions;
 use ponte_host::bulkhead::BulkheadOptions;
 use ponte_host::config::vars::Vars;
-use ponte_host::invoke::HostOptions;
+use ponte_host::invoke::{HostOptions, RedisOptions};
 use ponte_host::ratelimit::KeyRate;
 use ponte_host::registry::{Registry, Sources};
 use ponte_host::server::ListenerOptions;
@@ -157,6 +157,19 @@ struct Tuning {
     /// Upstream requests one call may send.
     #[arg(long, default_value_t = 200, env = "PONTE_MAX_UPSTREAM_REQUESTS")]
     max_upstream_requests: usize,
+    /// Bytes of answers the in-memory read cache holds (used when no Redis is given).
+    #[arg(long, default_value_t = 64 * 1024 * 1024, env = "PONTE_CACHE_MEMORY_BYTES")]
+    cache_memory_bytes: u64,
+    /// A Redis for the read cache, shared by every replica using it: `redis://host:6379/0`.
+    #[arg(long, env = "PONTE_REDIS_URL", hide_env_values = true)]
+    redis_url: Option<String>,
+    /// Prefix of the keys Ponte writes in Redis.
+    #[arg(long, default_value = "ponte:", env = "PONTE_REDIS_PREFIX")]
+    redis_prefix: String,
+    /// Invocation-log rows that may wait for the background writer (past it they are counted
+    /// as dropped, never waited for).
+    #[arg(long, default_value_t = ponte_host::invocation_log::DEFAULT_QUEUE, env = "PONTE_INVOCATION_LOG_QUEUE")]
+    invocation_log_queue: usize,
 }
 
 impl Tuning {
@@ -185,6 +198,12 @@ impl Tuning {
                 ..defaults.listener
             },
             body_read_timeout: self.body_read_timeout,
+            invocation_log_queue: self.invocation_log_queue.max(1),
+            cache_memory_bytes: self.cache_memory_bytes,
+            redis: self.redis_url.as_ref().map(|url| RedisOptions {
+                url: ponte_host::secret::Secret::new(url.clone()),
+                prefix: self.redis_prefix.clone(),
+            }),
         }
     }
 

@@ -86,6 +86,26 @@ pub struct QuotaLabels {
     pub quota: String,
 }
 
+/// Labels of a read served (or not) from the cache.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct CacheLabels {
+    /// Tenant id.
+    pub tenant: String,
+    /// Function name.
+    pub function: String,
+    /// `hit` (served from the cache), `miss` (the plugin ran), `coalesced` (shared another
+    /// caller's plugin run), `invalidated` (a write dropped the customer's cached reads).
+    pub result: String,
+}
+
+/// Labels of invocation-log rows dropped.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct DropLabels {
+    /// `queue_full` (the writer fell behind), `store_error` (the store refused the row after
+    /// retries), `closed` (the writer had stopped).
+    pub reason: String,
+}
+
 /// Labels of a per-tenant gauge.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct TenantLabels {
@@ -118,6 +138,10 @@ pub struct Metrics {
     pub settlements_parked: Family<TenantLabels, Gauge>,
     /// Units left of each upstream quota in its current period, as of its last use.
     pub quota_remaining: Family<QuotaLabels, Gauge>,
+    /// Reads by cache result.
+    pub cache: Family<CacheLabels, Counter>,
+    /// Invocation-log rows that could not be written, by reason.
+    pub invocation_log_dropped: Family<DropLabels, Counter>,
     /// Tenants whose automation is loaded.
     pub tenants_loaded: Gauge,
     /// Configuration errors at the last load.
@@ -150,6 +174,8 @@ impl Metrics {
         let settlements = Family::<SettlementLabels, Counter>::default();
         let settlements_parked = Family::<TenantLabels, Gauge>::default();
         let quota_remaining = Family::<QuotaLabels, Gauge>::default();
+        let cache = Family::<CacheLabels, Counter>::default();
+        let invocation_log_dropped = Family::<DropLabels, Counter>::default();
         let tenants_loaded = Gauge::default();
         let config_errors = Gauge::default();
         registry.register("calls", "Function calls by outcome", calls.clone());
@@ -178,6 +204,12 @@ impl Metrics {
             "Units left of an upstream quota in its current period",
             quota_remaining.clone(),
         );
+        registry.register("cache", "Reads served from the cache, coalesced, or run", cache.clone());
+        registry.register(
+            "invocation_log_dropped",
+            "Invocation-log rows not written (the writer fell behind or the store refused them)",
+            invocation_log_dropped.clone(),
+        );
         registry.register("tenants_loaded", "Tenants whose automation is loaded", tenants_loaded.clone());
         registry.register("config_errors", "Configuration errors at the last load", config_errors.clone());
         Metrics {
@@ -192,6 +224,8 @@ impl Metrics {
             settlements,
             settlements_parked,
             quota_remaining,
+            cache,
+            invocation_log_dropped,
             tenants_loaded,
             config_errors,
         }
@@ -216,6 +250,22 @@ impl Metrics {
     /// Counts a settlement event.
     pub fn settlement(&self, tenant: &str, event: &str) {
         self.settlements.get_or_create(&SettlementLabels { tenant: tenant.to_owned(), event: event.to_owned() }).inc();
+    }
+
+    /// Counts `rows` invocation-log rows dropped for `reason`.
+    pub fn invocation_log_dropped(&self, reason: &str, rows: u64) {
+        self.invocation_log_dropped.get_or_create(&DropLabels { reason: reason.to_owned() }).inc_by(rows);
+    }
+
+    /// Counts a read's cache result.
+    pub fn cache(&self, tenant: &str, function: &str, result: &str) {
+        self.cache
+            .get_or_create(&CacheLabels {
+                tenant: tenant.to_owned(),
+                function: function.to_owned(),
+                result: result.to_owned(),
+            })
+            .inc();
     }
 
     /// Counts an error answered.

@@ -30,12 +30,15 @@ pub async fn serve(
     let stop_worker = CancellationToken::new();
     let worker = tokio::spawn(crate::settlement::worker::run(host.clone(), stop_worker.clone()));
     let options = host.options.listener;
+    let host_log = host.invocation_log.clone();
     let app = crate::api::router(host);
     let served = listener::serve(listener, app, options, shutdown).await;
     stop_worker.cancel();
     if let Err(e) = worker.await {
         tracing::error!(error = %e, "the settlement worker panicked");
     }
+    // The last calls' rows reach the store before the process goes.
+    host_log.flush().await;
     served
 }
 

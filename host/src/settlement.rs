@@ -127,6 +127,7 @@ fn answer(settlement: &Settlement) -> Answer {
                 "settlement_id": settlement.id,
             }),
             warnings: 0,
+            served: None,
         },
     }
 }

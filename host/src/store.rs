@@ -120,9 +120,9 @@ mod quotas;
 mod settlements;
 mod tenants;
 
-pub use api_keys::{ApiKeyInfo, Caller, NewApiKey};
+pub use api_keys::{ApiKeyInfo, Caller, Credential, KeysVersion, NewApiKey, key_id_of};
 pub use idempotency::{IdempotencyKey, IdempotencyRecord, StoredAnswer};
-pub use invocations::{InvocationRecord, MAX_INVOCATIONS_PAGE};
+pub use invocations::{InvocationRecord, MAX_INVOCATION_BATCH, MAX_INVOCATIONS_PAGE};
 pub use settlements::{Failure, Inserted, NewSettlement, Settlement, SettlementState};
 pub use tenants::Tenant;
 
@@ -346,6 +346,20 @@ impl Store {
     pub async fn ping(&self) -> Result<()> {
         with_pool!(self, |pool| sqlx::query("SELECT 1").execute(pool).await.map(|done| done.rows_affected()))?;
         Ok(())
+    }
+
+    /// Takes SQLite's write lock and holds it until the returned transaction is dropped (rolled
+    /// back): other writers wait on the busy timeout meanwhile. For tests of what happens when the
+    /// store is slow.
+    ///
+    /// # Errors
+    /// When the store is not SQLite, or the lock can't be taken.
+    #[cfg(test)]
+    pub(crate) async fn hold_write_lock_for_tests(&self) -> anyhow::Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+        let Backend::Sqlite(pool) = &self.backend else { anyhow::bail!("only SQLite has a file lock to hold") };
+        let mut transaction = pool.begin().await?;
+        sqlx::query("DELETE FROM invocations WHERE id = ''").execute(&mut *transaction).await?;
+        Ok(transaction)
     }
 
     /// Closes the pool, waiting for connections in use to be returned; later calls on this store

@@ -47,6 +47,9 @@ async fn invocations(
         return failure(Problem::new(ProblemCode::InvalidInput, "`limit` must be a positive integer"));
     };
     let limit = page.limit.unwrap_or(50).clamp(1, crate::store::MAX_INVOCATIONS_PAGE);
+    // Rows leave the response path through a background writer: wait for the ones already sent,
+    // so an operator always finds the calls this replica has answered.
+    state.host.invocation_log.flush().await;
     match state.host.store.invocations(&caller.tenant, limit).await {
         Ok(records) => axum::Json(records).into_response(),
         Err(_) => failure(Problem::new(ProblemCode::Internal, "the host's store is unavailable")),
@@ -58,6 +61,7 @@ async fn invocation(State(state): State<AppState>, headers: HeaderMap, Path(id):
         Ok(c) => c,
         Err(p) => return failure(p),
     };
+    state.host.invocation_log.flush().await;
     match state.host.store.invocation(&id).await {
         // Another tenant's invocation is as absent as a missing one.
         Ok(Some(record)) if record.tenant == caller.tenant => axum::Json(record).into_response(),

@@ -1,4 +1,5 @@
-//! Callers: `Authorization: Bearer <api key>` to a [`Caller`] (tenant and scopes).
+//! Callers: `Authorization: Bearer <api key>` to a [`Caller`] (tenant and scopes), checked
+//! against the keys held in memory ([`crate::keys`]).
 
 use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
@@ -17,7 +18,7 @@ pub(crate) async fn authenticate(host: &Host, headers: &HeaderMap) -> Result<Cal
     let Some(token) = header.strip_prefix("Bearer ").map(str::trim).filter(|t| !t.is_empty()) else {
         return Err(Problem::new(ProblemCode::Unauthorized, "send the API key as `Authorization: Bearer <key>`"));
     };
-    match host.store.authenticate(token).await {
+    match host.keys.authenticate(token).await {
         Ok(Some(caller)) => match host.key_rates.check(&caller.key_id) {
             Ok(()) => Ok(caller),
             Err(wait) => {

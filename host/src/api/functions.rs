@@ -92,6 +92,9 @@ async fn call(
             if let Ok(value) = header::HeaderValue::from_str(&id) {
                 response.headers_mut().insert("x-invocation-id", value);
             }
+            if let Some(served) = answer.served {
+                response.headers_mut().insert("x-ponte-cache", header::HeaderValue::from_static(served.as_str()));
+            }
             response
         }
         Err(problem) => problem.into_response(),

@@ -75,7 +75,8 @@ pub struct FunctionBinding {
     pub connection: String,
     /// The call's deadline.
     pub timeout: Duration,
-    /// How long a result may be served from cache (only for cacheable functions).
+    /// How long a result may be served from the read cache (only for cacheable functions; at
+    /// most [`crate::cache::MAX_TTL`]; absent or 0: never).
     pub cache_ttl: Option<Duration>,
 }
 
@@ -302,6 +303,14 @@ pub fn parse(
                     binding.span(),
                     &format!("{field}.cache_ttl"),
                     format!("`{function}` must never be served from cache"),
+                ));
+                None
+            }
+            Some(Ok(d)) if d > crate::cache::MAX_TTL => {
+                errors.push(at(
+                    binding.span(),
+                    &format!("{field}.cache_ttl"),
+                    format!("at most {} (a customer's data must not stay stale longer)", humantime::format_duration(crate::cache::MAX_TTL)),
                 ));
                 None
             }

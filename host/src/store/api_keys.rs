@@ -149,8 +149,8 @@ fn token_hash(token: &str) -> String {
 }
 
 /// The key id inside a well-formed token, or `None` if it doesn't have the exact shape
-/// `ponte_<12 lowercase hex>_<32 base62>`.
-fn parse_token(token: &str) -> Option<&str> {
+/// `ponte_<12 lowercase hex>_<32 base62>`. Ids are not secret.
+pub fn key_id_of(token: &str) -> Option<&str> {
     if token.len() != TOKEN_LEN {
         return None;
     }
@@ -294,9 +294,19 @@ impl Store {
     /// # Errors
     /// Database errors only; a bad token is `Ok(None)`.
     pub async fn authenticate(&self, token: &str) -> Result<Option<Caller>> {
-        let Some(key_id) = parse_token(token) else {
+        let Some(key_id) = key_id_of(token) else {
             return Ok(None);
         };
+        Ok(self.credential(key_id).await?.and_then(|credential| credential.verify(token)))
+    }
+
+    /// What the store holds to check tokens of the key `key_id` (its token's hash, tenant,
+    /// scopes, whether it is revoked), or `None` when there is no such key. The host keeps these
+    /// in memory and checks tokens with [`Credential::verify`].
+    ///
+    /// # Errors
+    /// Database errors, or stored scopes this build doesn't know.
+    pub async fn credential(&self, key_id: &str) -> Result<Option<Credential>> {
         let row = with_pool!(self, |pool| {
             sqlx::query_as::<_, CredentialRow>(
                 "SELECT tenant_id, token_sha256, scopes, revoked_at FROM api_keys WHERE id = $1",
@@ -305,16 +315,76 @@ impl Store {
             .fetch_optional(pool)
             .await
         })?;
-        // An unknown id answers sooner than a wrong secret; that's fine, ids are not secret.
-        let Some(row) = row else {
-            return Ok(None);
-        };
-        // Constant time, so response timing says nothing about how much of the hash matched.
-        let matches: bool = token_hash(token).as_bytes().ct_eq(row.token_sha256.as_bytes()).into();
-        if !matches || row.revoked_at.is_some() {
-            return Ok(None);
+        row.map(|row| {
+            Ok(Credential {
+                key_id: key_id.to_owned(),
+                tenant: row.tenant_id,
+                token_sha256: row.token_sha256,
+                scopes: decode_scopes(&row.scopes)?,
+                revoked: row.revoked_at.is_some(),
+            })
+        })
+        .transpose()
+    }
+
+    /// A fingerprint of the `api_keys` table that changes whenever a key is created or revoked:
+    /// replicas poll it to drop the keys they hold in memory. Cheap: one aggregate over a small
+    /// table, no clock involved.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn api_keys_version(&self) -> Result<KeysVersion> {
+        let (keys, revoked, newest, last_revoked) = with_pool!(self, |pool| {
+            sqlx::query_as::<_, (i64, i64, Option<i64>, Option<i64>)>(
+                "SELECT COUNT(*), COUNT(revoked_at), MAX(created_at), MAX(revoked_at) FROM api_keys",
+            )
+            .fetch_one(pool)
+            .await
+        })?;
+        Ok(KeysVersion([keys, revoked, newest.unwrap_or(0), last_revoked.unwrap_or(0)]))
+    }
+}
+
+/// See [`Store::api_keys_version`]: equal versions mean no key was created or revoked between.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeysVersion([i64; 4]);
+
+/// What the store keeps to check one key's tokens (never the token itself: its SHA-256).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Credential {
+    key_id: String,
+    tenant: String,
+    token_sha256: String,
+    scopes: Vec<Scope>,
+    revoked: bool,
+}
+
+impl Credential {
+    /// The caller `token` authenticates as, or `None` when it isn't this key's token or the key
+    /// is revoked. The hash is compared in constant time, so response timing says nothing about
+    /// how much of it matched.
+    pub fn verify(&self, token: &str) -> Option<Caller> {
+        if key_id_of(token) != Some(self.key_id.as_str()) {
+            return None;
         }
-        Ok(Some(Caller { key_id: key_id.to_owned(), tenant: row.tenant_id, scopes: decode_scopes(&row.scopes)? }))
+        let matches: bool = token_hash(token).as_bytes().ct_eq(self.token_sha256.as_bytes()).into();
+        (matches && !self.revoked).then(|| Caller {
+            key_id: self.key_id.clone(),
+            tenant: self.tenant.clone(),
+            scopes: self.scopes.clone(),
+        })
+    }
+}
+
+impl fmt::Debug for Credential {
+    /// Leaves the hash out.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credential")
+            .field("key_id", &self.key_id)
+            .field("tenant", &self.tenant)
+            .field("scopes", &self.scopes)
+            .field("revoked", &self.revoked)
+            .finish_non_exhaustive()
     }
 }
 
@@ -359,7 +429,7 @@ mod tests {
     async fn token_has_the_documented_shape_and_names_its_key(store: Store) -> anyhow::Result<()> {
         with_acme(&store).await?;
         let key = store.create_api_key("acme", &[Scope::App], "").await?;
-        assert_eq!(parse_token(&key.token), Some(key.id.as_str()));
+        assert_eq!(key_id_of(&key.token), Some(key.id.as_str()));
         assert!(key.token.starts_with(&format!("ponte_{}_", key.id)));
         assert_eq!(key.token.len(), TOKEN_LEN);
         let other = store.create_api_key("acme", &[Scope::App], "").await?;
@@ -402,7 +472,7 @@ mod tests {
         with_acme(&store).await?;
         let key = store.create_api_key("acme", &[Scope::App], "app").await?;
         let forged = format!("{TOKEN_PREFIX}{}_{}", key.id, generate_secret());
-        assert!(parse_token(&forged).is_some(), "well-formed, so the hash comparison is what rejects it");
+        assert!(key_id_of(&forged).is_some(), "well-formed, so the hash comparison is what rejects it");
         assert_eq!(store.authenticate(&forged).await?, None);
         Ok(())
     }
@@ -437,7 +507,7 @@ mod tests {
             "ponte_💥💥💥_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".into(),
         ];
         for token in &cases {
-            assert_eq!(parse_token(token), None, "{token:?}");
+            assert_eq!(key_id_of(token), None, "{token:?}");
             assert_eq!(store.authenticate(token).await?, None, "{token:?}");
         }
         Ok(())

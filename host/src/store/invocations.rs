@@ -77,6 +77,32 @@ impl TryFrom<InvocationRow> for InvocationRecord {
     }
 }
 
+/// The most records [`Store::record_invocations`] writes in one statement (12 values each, well
+/// under both engines' limits on bound parameters).
+pub const MAX_INVOCATION_BATCH: usize = 500;
+
+/// Checks a record before it is written; returns its duration as stored.
+fn check_record(record: &InvocationRecord) -> Result<i64> {
+    if uuid::Uuid::try_parse(&record.id).is_err() {
+        return Err(StoreError::Invalid("invocation id"));
+    }
+    check_tenant_id(&record.tenant)?;
+    if record.function.is_empty() {
+        return Err(StoreError::Invalid("function"));
+    }
+    if record.outcome.is_empty() {
+        return Err(StoreError::Invalid("outcome"));
+    }
+    let duration_ms = i64::try_from(record.duration_ms).map_err(|_| StoreError::Invalid("duration_ms"))?;
+    if !record.warnings.is_array() {
+        return Err(StoreError::Invalid("warnings"));
+    }
+    if !record.upstream_calls.is_array() {
+        return Err(StoreError::Invalid("upstream_calls"));
+    }
+    Ok(duration_ms)
+}
+
 /// The columns read back, in `InvocationRow`'s order.
 const COLUMNS: &str = "id, tenant_id, function, plugin, plugin_version, started_at, duration_ms, status, outcome, \
                        detail, warnings, upstream_calls";
@@ -89,23 +115,7 @@ impl Store {
     /// already in the log, `tenant id`, `function` or `outcome` when empty, `duration_ms` beyond
     /// `i64::MAX`, `warnings` or `upstream_calls` when not JSON arrays. Database errors otherwise.
     pub async fn record_invocation(&self, record: &InvocationRecord) -> Result<()> {
-        if uuid::Uuid::try_parse(&record.id).is_err() {
-            return Err(StoreError::Invalid("invocation id"));
-        }
-        check_tenant_id(&record.tenant)?;
-        if record.function.is_empty() {
-            return Err(StoreError::Invalid("function"));
-        }
-        if record.outcome.is_empty() {
-            return Err(StoreError::Invalid("outcome"));
-        }
-        let duration_ms = i64::try_from(record.duration_ms).map_err(|_| StoreError::Invalid("duration_ms"))?;
-        if !record.warnings.is_array() {
-            return Err(StoreError::Invalid("warnings"));
-        }
-        if !record.upstream_calls.is_array() {
-            return Err(StoreError::Invalid("upstream_calls"));
-        }
+        let duration_ms = check_record(record)?;
         let warnings = record.warnings.to_string();
         let upstream_calls = record.upstream_calls.to_string();
         let inserted = with_pool!(self, |pool| {
@@ -133,6 +143,47 @@ impl Store {
             Err(sqlx::Error::Database(db)) if db.is_unique_violation() => Err(StoreError::Invalid("invocation id")),
             Err(err) => Err(err.into()),
         }
+    }
+
+    /// Appends `records` to the invocation log in one statement (so one transaction), skipping
+    /// any whose id is already in the log. Returns how many rows were inserted.
+    ///
+    /// Up to [`MAX_INVOCATION_BATCH`] records per call; the invocation log's background writer
+    /// sends its batches here.
+    ///
+    /// # Errors
+    /// [`StoreError::Invalid`] as [`Store::record_invocation`] for the first malformed record
+    /// (nothing is written then), or for more than [`MAX_INVOCATION_BATCH`] records. Database
+    /// errors otherwise (nothing is written either).
+    pub async fn record_invocations(&self, records: &[InvocationRecord]) -> Result<u64> {
+        if records.len() > MAX_INVOCATION_BATCH {
+            return Err(StoreError::Invalid("batch size"));
+        }
+        let Some(_) = records.first() else { return Ok(0) };
+        let mut durations = Vec::with_capacity(records.len());
+        for record in records {
+            durations.push(check_record(record)?);
+        }
+        let insert = format!("INSERT INTO invocations ({COLUMNS}) ");
+        Ok(with_pool!(self, |pool| {
+            let mut query = sqlx::QueryBuilder::new(&insert);
+            query.push_values(records.iter().zip(&durations), |mut row, (record, duration_ms)| {
+                row.push_bind(record.id.clone())
+                    .push_bind(record.tenant.clone())
+                    .push_bind(record.function.clone())
+                    .push_bind(record.plugin.clone())
+                    .push_bind(record.plugin_version.clone())
+                    .push_bind(record.started_at.timestamp_millis())
+                    .push_bind(*duration_ms)
+                    .push_bind(i64::from(record.status))
+                    .push_bind(record.outcome.clone())
+                    .push_bind(record.detail.clone())
+                    .push_bind(record.warnings.to_string())
+                    .push_bind(record.upstream_calls.to_string());
+            });
+            query.push(" ON CONFLICT (id) DO NOTHING");
+            query.build().execute(pool).await.map(|done| done.rows_affected())
+        })?)
     }
 
     /// The newest `limit` records of `tenant`, newest first (by `started_at`, then id).
@@ -184,6 +235,8 @@ mod tests {
         same_instant_invocations_order_by_id,
         unknown_invocation_is_none,
         malformed_or_duplicate_records_are_invalid,
+        a_batch_is_written_whole_and_skips_ids_already_logged(sqlite_file),
+        a_batch_with_a_malformed_record_writes_nothing,
     );
 
     /// A record for `tenant` started `offset_ms` after a fixed instant.
@@ -297,6 +350,29 @@ mod tests {
         let json = serde_json::to_value(&record)?;
         assert_eq!(json["started_at"], "2025-06-15T15:06:40.005Z");
         assert_eq!(serde_json::from_value::<InvocationRecord>(json)?, record);
+        Ok(())
+    }
+
+    async fn a_batch_is_written_whole_and_skips_ids_already_logged(store: Store) -> anyhow::Result<()> {
+        let records: Vec<_> = (0..MAX_INVOCATION_BATCH).map(|i| record("acme", i64::try_from(i).unwrap_or(0))).collect();
+        store.record_invocation(&records[7]).await?;
+        assert_eq!(store.record_invocations(&records).await?, u64::try_from(MAX_INVOCATION_BATCH - 1)?);
+        assert_eq!(store.invocations("acme", MAX_INVOCATIONS_PAGE).await?.len(), MAX_INVOCATION_BATCH);
+        for record in [&records[0], &records[7], &records[MAX_INVOCATION_BATCH - 1]] {
+            assert_eq!(store.invocation(&record.id).await?.as_ref(), Some(record));
+        }
+        assert_eq!(store.record_invocations(&[]).await?, 0);
+        let too_many: Vec<_> = (0..=MAX_INVOCATION_BATCH).map(|_| record("acme", 0)).collect();
+        assert!(matches!(store.record_invocations(&too_many).await, Err(StoreError::Invalid("batch size"))));
+        Ok(())
+    }
+
+    async fn a_batch_with_a_malformed_record_writes_nothing(store: Store) -> anyhow::Result<()> {
+        let mut bad = record("acme", 1);
+        bad.warnings = json!({"not": "an array"});
+        let batch = [record("acme", 0), bad];
+        assert!(matches!(store.record_invocations(&batch).await, Err(StoreError::Invalid("warnings"))));
+        assert!(store.invocations("acme", 10).await?.is_empty());
         Ok(())
     }
 }

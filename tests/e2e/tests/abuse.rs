@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use ponte_host::invoke::HostOptions;
-use ponte_tests::{TENANT, TestHost, assert_problem, captured_logs, test_options};
+use ponte_tests::{TENANT, TestHost, assert_problem, captured_logs, cpf, test_options};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
@@ -233,12 +233,13 @@ async fn one_tenants_flood_of_slow_calls_never_takes_another_tenants_slots() {
     let up = upstream(Duration::from_secs(2)).await;
     let (host, good) = start(test_options(), "probe-rhai", &up, "5s").await;
     let refused = Arc::new(AtomicUsize::new(0));
-    let flood = futures_util::future::join_all((0..600).map(|_| {
+    // Each for another customer: identical reads would share one run.
+    let flood = futures_util::future::join_all((0..600).map(|n| {
         let refused = Arc::clone(&refused);
         let host = &host;
         async move {
             let reply = host
-                .call_with(&host.app_key, "list_blocked_plans", json!({"customer_document_number": CPF}), &[])
+                .call_with(&host.app_key, "list_blocked_plans", json!({"customer_document_number": cpf(n + 1)}), &[])
                 .await;
             match reply.status.as_u16() {
                 200 => {}
@@ -277,9 +278,10 @@ async fn runaway_guests_of_either_runtime_end_on_time_and_never_freeze_the_serve
         assert!(host.config_errors.is_empty(), "{:?}", host.config_errors);
         host.host.store.ensure_tenant("good", "Good").await.expect("tenant");
         let good = host.host.store.create_api_key("good", &[ponte_contract::Scope::App], "g").await.expect("key").token;
-        let loops = futures_util::future::join_all((0..4).map(|_| async {
+        let loops = futures_util::future::join_all((0..4).map(|n| async move {
             let started = Instant::now();
-            let reply = host.call_with(&host.app_key, function, json!({"customer_document_number": CPF}), &[]).await;
+            let input = json!({"customer_document_number": cpf(n + 1)});
+            let reply = host.call_with(&host.app_key, function, input, &[]).await;
             (reply, started.elapsed())
         }));
         for (reply, took) in beside(&host, &good, loops).await {
@@ -448,7 +450,7 @@ async fn an_upstreams_declared_rate_is_kept_and_its_429s_are_waited_out_not_coun
 name = "paced"
 version = "0.1.0"
 runtime = "rhai"
-functions = ["list_due_dates"]
+functions = ["list_plans"]
 hosts = ["{base_url}"]
 [settings.base_url]
 [rate_limit]
@@ -457,7 +459,7 @@ per = "1s"
 burst = 1
 "#;
     let script = r#"
-fn list_due_dates(input) {
+fn list_plans(input) {
     for i in 0..3 {
         let r = http(#{ url: config("base_url") + "/x" });
         if r.status == 429 { fail("upstream_unavailable", "rate limited"); }
@@ -467,7 +469,7 @@ fn list_due_dates(input) {
     let automation = |timeout: &str| {
         format!(
             "tenant = \"{TENANT}\"\nallow_private = [\"127.0.0.1\"]\n[connections.erp]\nplugin = \"paced\"\ntimeout = \"{timeout}\"\n\
-             settings = {{ base_url = \"{url}\" }}\n[functions]\nlist_due_dates = \"erp\"\n"
+             settings = {{ base_url = \"{url}\" }}\n[functions]\nlist_plans = \"erp\"\n"
         )
     };
     let host = TestHost::builder()
@@ -476,10 +478,12 @@ fn list_due_dates(input) {
         .start()
         .await;
     assert!(host.config_errors.is_empty(), "{:?}", host.config_errors);
-    // Four calls of three requests at once: twelve requests, paced at four a second.
-    let replies =
-        futures_util::future::join_all((0..4).map(|_| host.call_with(&host.app_key, "list_due_dates", json!({}), &[])))
-            .await;
+    // Four calls of three requests at once (for four customers: identical reads would share one
+    // run): twelve requests, paced at four a second.
+    let replies = futures_util::future::join_all(
+        (0..4).map(|n| host.call_with(&host.app_key, "list_plans", json!({"customer_document_number": cpf(n + 1)}), &[])),
+    )
+    .await;
     for reply in &replies {
         assert_eq!(reply.status, 200, "{}", reply.body);
     }
@@ -494,9 +498,10 @@ fn list_due_dates(input) {
         .automation(&format!("{TENANT}.toml"), automation("300ms"))
         .start()
         .await;
-    let replies: Vec<_> =
-        futures_util::future::join_all((0..3).map(|_| host.call_with(&host.app_key, "list_due_dates", json!({}), &[])))
-            .await;
+    let replies: Vec<_> = futures_util::future::join_all(
+        (0..3).map(|n| host.call_with(&host.app_key, "list_plans", json!({"customer_document_number": cpf(n + 1)}), &[])),
+    )
+    .await;
     let limited = replies.iter().find(|r| r.status == 429).expect("a call with no turn before its deadline");
     assert_problem(limited, 429, "rate_limited");
     assert!(limited.headers.contains_key("retry-after"));

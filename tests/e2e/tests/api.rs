@@ -241,6 +241,7 @@ async fn refused(host: &TestHost, function: &str, body: Value, reason: &str) {
     let reply = host.call_with(&host.app_key, function, body, &[]).await;
     let problem = assert_problem(&reply, 502, "plugin_failed");
     let id = problem["invocation_id"].as_str().unwrap_or_default().to_owned();
+    host.host.invocation_log.flush().await;
     let record = host.host.store.invocation(&id).await.expect("store").expect("logged");
     let detail = record.detail.unwrap_or_default();
     assert!(detail.contains("outbound request refused") && detail.contains(reason), "{function}: {detail}");

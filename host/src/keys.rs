@@ -1,0 +1,166 @@
+//! API keys checked in memory: no store read per call in the steady state.
+//!
+//! The first call with a key reads its [`Credential`] (the token's SHA-256, tenant, scopes,
+//! revocation) from the store; later calls check the token against the copy held here. Unknown
+//! key ids are held too (as absent), so a flood of made-up tokens doesn't reach the store either.
+//!
+//! Revocation reaches every replica without a restart: a background task reads the store's
+//! [`KeysVersion`] (a fingerprint that changes whenever a key is created or revoked, by any
+//! process: another replica, `ponte keys revoke`) every [`POLL_INTERVAL`], and when it changed
+//! drops everything held, so the next call of each key reads the store again. A revoked key is so
+//! refused within one poll interval (plus one query) on every replica sharing the store, and at
+//! once on the replica that revoked it ([`Keys::forget_all`]). If the store can't be polled,
+//! nothing is held longer than [`MAX_AGE`].
+//!
+//! A load racing a change can't put a stale credential back: each load notes the cache's epoch
+//! before it reads, and keeps what it read only if no change was seen meanwhile.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use moka::sync::Cache;
+
+use crate::store::{Caller, Credential, KeysVersion, Store, StoreError, key_id_of};
+
+/// How often each replica checks whether a key was created or revoked.
+pub const POLL_INTERVAL: Duration = Duration::from_millis(250);
+
+/// How long a credential is held without being read again, whatever the polls say.
+pub const MAX_AGE: Duration = Duration::from_secs(60);
+
+/// Key ids held at most (known and unknown); past it the least used are dropped.
+const CAPACITY: u64 = 100_000;
+
+/// The keys a replica holds in memory. Cheap to share (`Arc`).
+pub struct Keys {
+    store: Store,
+    held: Cache<String, Option<Arc<Credential>>>,
+    /// Bumped whenever everything held is dropped.
+    epoch: AtomicU64,
+}
+
+impl Keys {
+    /// Keys over `store`, with the task that polls for changes (it ends when the returned
+    /// value is dropped). Must be called inside a tokio runtime.
+    pub fn spawn(store: Store) -> Arc<Keys> {
+        let keys = Arc::new(Keys {
+            store: store.clone(),
+            held: Cache::builder().max_capacity(CAPACITY).time_to_live(MAX_AGE).build(),
+            epoch: AtomicU64::new(0),
+        });
+        tokio::spawn(watch(store, Arc::downgrade(&keys)));
+        keys
+    }
+
+    /// Who presents `token`, or `None` for a malformed, unknown, wrong or revoked token (not told
+    /// apart, as [`Store::authenticate`]).
+    ///
+    /// # Errors
+    /// When the store must be read and can't be.
+    pub async fn authenticate(&self, token: &str) -> Result<Option<Caller>, StoreError> {
+        let Some(key_id) = key_id_of(token) else { return Ok(None) };
+        if let Some(held) = self.held.get(key_id) {
+            return Ok(held.and_then(|credential| credential.verify(token)));
+        }
+        let epoch = self.epoch.load(Ordering::Acquire);
+        let credential = self.store.credential(key_id).await?.map(Arc::new);
+        let caller = credential.as_ref().and_then(|credential| credential.verify(token));
+        if self.epoch.load(Ordering::Acquire) == epoch {
+            self.held.insert(key_id.to_owned(), credential);
+        }
+        Ok(caller)
+    }
+
+    /// Revokes the key `key_id` in the store and stops accepting it here at once (other
+    /// replicas within a poll). `false` when no such key exists or it was already revoked.
+    ///
+    /// # Errors
+    /// When the store can't be written.
+    pub async fn revoke(&self, key_id: &str) -> Result<bool, StoreError> {
+        let revoked = self.store.revoke_api_key(key_id).await?;
+        self.forget_all();
+        Ok(revoked)
+    }
+
+    /// Drops every key held: the next call of each reads the store. Called when this replica
+    /// creates or revokes a key, and when the poll sees another process did.
+    pub fn forget_all(&self) {
+        self.epoch.fetch_add(1, Ordering::AcqRel);
+        self.held.invalidate_all();
+    }
+}
+
+/// Polls the store's key version until `keys` is dropped; forgets everything when it changes.
+async fn watch(store: Store, keys: Weak<Keys>) {
+    let mut seen: Option<KeysVersion> = None;
+    let mut ticker = tokio::time::interval(POLL_INTERVAL);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticker.tick().await;
+        if keys.strong_count() == 0 {
+            return;
+        }
+        match store.api_keys_version().await {
+            Ok(version) => {
+                // The first reading forgets too: a key loaded before it may predate a change.
+                if seen != Some(version)
+                    && let Some(keys) = keys.upgrade()
+                {
+                    keys.forget_all();
+                }
+                seen = Some(version);
+            }
+            Err(e) => tracing::warn!(error = %e, "could not check the API keys for revocations"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ponte_contract::Scope;
+
+    use super::*;
+
+    async fn eventually(what: &str, mut check: impl AsyncFnMut() -> bool) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        while !check().await {
+            assert!(tokio::time::Instant::now() < deadline, "{what}: not within 5 s");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    #[tokio::test]
+    async fn a_held_key_is_checked_without_the_store_and_its_revocation_is_seen() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let url = format!("sqlite://{}", dir.path().join("keys.db").display());
+        let store = Store::open(&url).await?;
+        store.ensure_tenant("acme", "Acme").await?;
+        let key = store.create_api_key("acme", &[Scope::App], "app").await?;
+        let keys = Keys::spawn(store.clone());
+        let caller = keys.authenticate(&key.token).await?.expect("valid");
+        assert_eq!(caller.tenant, "acme");
+
+        // Held: a wrong secret for the same id is still refused, from memory.
+        let forged = format!("{}{}", &key.token[..key.token.len() - 1], if key.token.ends_with('A') { 'B' } else { 'A' });
+        assert_eq!(keys.authenticate(&forged).await?, None);
+
+        // Another process (a second store on the same file, as `ponte keys revoke` is) revokes.
+        let other = Store::open(&url).await?;
+        assert!(other.revoke_api_key(&key.id).await?);
+        eventually("the revocation is seen", async || keys.authenticate(&key.token).await.ok() == Some(None)).await;
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn unknown_and_malformed_tokens_are_refused_and_a_new_key_works() -> anyhow::Result<()> {
+        let store = Store::open("sqlite::memory:").await?;
+        store.ensure_tenant("acme", "Acme").await?;
+        let keys = Keys::spawn(store.clone());
+        assert_eq!(keys.authenticate("ponte_000000000000_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa").await?, None);
+        assert_eq!(keys.authenticate("not a token").await?, None);
+        let key = store.create_api_key("acme", &[Scope::Totem], "kiosk").await?;
+        eventually("a new key works", async || keys.authenticate(&key.token).await.ok().flatten().is_some()).await;
+        Ok(())
+    }
+}
