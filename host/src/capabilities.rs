@@ -9,8 +9,6 @@
 //! - [`kv`]: a small durable key-value store, namespaced per tenant and connection (tokens).
 //! - [`log`]: plugin log lines, redacted and bounded.
 //! - [`clock`]: the time, in UTC and in Brasília.
-//! - [`quota`]: upstream quotas a manifest declares, counted durably and enforced before the
-//!   plugin runs (the plugin doesn't call it: the host applies it around the call).
 //!
 //! Lifecycle (after Spin's factors): what is per process (the HTTP client pool, the store) is
 //! built once; what is per tenant connection (the egress policy, the settings, the redactor) is
@@ -23,7 +21,6 @@ pub mod config;
 pub mod http;
 pub mod kv;
 pub mod log;
-pub mod quota;
 
 use std::sync::Arc;
 use std::time::Instant;

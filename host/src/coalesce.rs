@@ -71,11 +71,14 @@ impl<K: Eq + Hash + Clone, V: Clone> Flights<K, V> {
 }
 
 impl<K: Eq + Hash, V> Leader<K, V> {
-    /// Publishes the result to every follower and ends the run: later callers lead anew.
-    pub fn finish(mut self, result: V) {
+    /// Ends the run (later callers lead anew) and publishes `result()` to the followers, if any
+    /// joined: with none, the result is never built (no copy of an answer nobody waits for).
+    pub fn finish(mut self, result: impl FnOnce() -> V) {
         self.leave();
-        // No follower listening is fine.
-        let _ = self.publish.send(Some(result));
+        // Every follower holds a receiver; the map's own went with `leave`.
+        if self.publish.receiver_count() > 0 {
+            let _ = self.publish.send(Some(result()));
+        }
     }
 
     fn leave(&mut self) {
@@ -116,7 +119,7 @@ mod tests {
             })
             .collect();
         assert!(matches!(flights.join(&"other".to_owned()), Join::Lead(_)), "other keys run on their own");
-        leader.finish(7);
+        leader.finish(|| 7);
         for follower in followers {
             assert_eq!(follower.await.ok(), Some(Some(7)));
         }

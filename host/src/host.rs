@@ -13,6 +13,8 @@
 //!   identical concurrent reads sharing one plugin run.
 //! - [`keys`]: API keys checked in memory, dropped when any replica creates or revokes one.
 //! - [`invocation_log`]: the invocation log's background writer (batched, off the response path).
+//! - [`quota`]: upstream quotas a manifest declares, counted durably and enforced before the
+//!   plugin runs.
 //! - [`idempotency`]: the rules of `Idempotency-Key` on the writing functions.
 //! - [`settlement`]: the durable queue that posts payments exactly once, and its worker.
 //! - [`breaker`]: circuit breakers per tenant connection.
@@ -36,8 +38,8 @@ pub mod api;
 pub mod breaker;
 pub mod bulkhead;
 pub mod cache;
-pub mod coalesce;
 pub mod capabilities;
+pub mod coalesce;
 pub mod config;
 pub mod demo;
 pub mod idempotency;
@@ -46,6 +48,7 @@ pub mod invoke;
 pub mod keys;
 pub mod metrics;
 pub mod problem;
+pub mod quota;
 pub mod ratelimit;
 pub mod registry;
 pub mod runtime;

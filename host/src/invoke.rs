@@ -21,18 +21,18 @@ use serde_json::Value;
 
 use crate::breaker::{BreakerOptions, Breakers};
 use crate::bulkhead::{BulkheadOptions, Bulkheads};
+use crate::cache::{Cached, ReadCache, ReadKey};
 use crate::capabilities::clock::Clock;
 use crate::capabilities::http::UpstreamCall;
-use crate::capabilities::quota::QuotaRef;
 use crate::capabilities::{CapabilityError, InvocationInfo};
+use crate::coalesce::{Flights, Join};
 use crate::config::automation::FunctionBinding;
 use crate::idempotency::{self, Begin};
 use crate::invocation_log::InvocationLog;
 use crate::keys::Keys;
-use crate::cache::{Cached, ReadCache, ReadKey};
-use crate::coalesce::{Flights, Join};
 use crate::metrics::{CallLabels, FunctionLabels, Metrics, UpstreamLabels};
 use crate::problem::{Problem, ProblemCode};
+use crate::quota::QuotaRef;
 use crate::ratelimit::{KeyRate, KeyRates};
 use crate::registry::{Connection, Registry};
 use crate::runtime::{Call, PluginError};
@@ -368,7 +368,7 @@ impl Host {
                             Cached { output: output.clone(), warnings: *warnings, invocation_id: trace.id.clone() };
                         self.cache.put(&key, stamp, &cached, ttl).await;
                     }
-                    leader.finish(Arc::new(SharedRun { result: result.clone(), invocation_id: trace.id.clone() }));
+                    leader.finish(|| Arc::new(SharedRun { result: result.clone(), invocation_id: trace.id.clone() }));
                     self.metrics.cache(tenant, f, "miss");
                     return result.map(|(output, w)| Answer { served: Some(Served::Miss), ..Answer::ok(output, w) });
                 }

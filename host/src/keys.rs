@@ -142,7 +142,8 @@ mod tests {
         assert_eq!(caller.tenant, "acme");
 
         // Held: a wrong secret for the same id is still refused, from memory.
-        let forged = format!("{}{}", &key.token[..key.token.len() - 1], if key.token.ends_with('A') { 'B' } else { 'A' });
+        let forged =
+            format!("{}{}", &key.token[..key.token.len() - 1], if key.token.ends_with('A') { 'B' } else { 'A' });
         assert_eq!(keys.authenticate(&forged).await?, None);
 
         // Another process (a second store on the same file, as `ponte keys revoke` is) revokes.

@@ -45,7 +45,7 @@ enum Command {
         #[command(flatten)]
         paths: Paths,
         #[command(flatten)]
-        tuning: Tuning,
+        tuning: Box<Tuning>,
     },
     /// Run the demo: a simulated IXC, the demo tenant, fresh keys, and the API.
     Demo {

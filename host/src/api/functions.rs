@@ -11,9 +11,9 @@ use ponte_contract::{Access, FUNCTIONS, Function};
 use serde_json::json;
 
 use super::{AppState, auth, invocation_id};
-use crate::capabilities::quota::QuotaRef;
 use crate::invoke::Host;
 use crate::problem::{Problem, ProblemCode};
+use crate::quota::QuotaRef;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new().route("/v1/functions", get(list)).route("/v1/functions/{function}", post(call))

@@ -49,10 +49,15 @@ pub fn document() -> Value {
             }));
         }
         let mut responses = serde_json::Map::new();
-        responses.insert(
-            "200".into(),
-            json!({"description": "The normalized result.", "content": {"application/json": {"schema": output}}}),
-        );
+        let mut ok =
+            json!({"description": "The normalized result.", "content": {"application/json": {"schema": output}}});
+        if spec.access == Access::Read {
+            ok["headers"] = json!({"X-Ponte-Cache": {
+                "description": "Where the answer came from: `miss` (the plugin ran for this call), `hit` (the read cache, within the automation's `cache_ttl`), `coalesced` (an identical read running when this one arrived shared its plugin run).",
+                "schema": {"type": "string", "enum": ["miss", "hit", "coalesced"]}
+            }});
+        }
+        responses.insert("200".into(), ok);
         if function == ponte_contract::Function::SettleInvoice {
             responses.insert(
                 "202".into(),

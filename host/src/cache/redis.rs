@@ -105,11 +105,9 @@ impl RedisCache {
         let Ok(json) = serde_json::to_string(value) else { return };
         let millis = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
         let mut connection = self.connection.clone();
-        let stored = tokio::time::timeout(
-            TIMEOUT,
-            connection.pset_ex::<_, _, ()>(self.entry_key(key, stamp), json, millis),
-        )
-        .await;
+        let stored =
+            tokio::time::timeout(TIMEOUT, connection.pset_ex::<_, _, ()>(self.entry_key(key, stamp), json, millis))
+                .await;
         if !matches!(stored, Ok(Ok(()))) {
             tracing::warn!("the read cache's Redis did not store an answer");
         }

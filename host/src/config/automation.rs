@@ -310,7 +310,10 @@ pub fn parse(
                 errors.push(at(
                     binding.span(),
                     &format!("{field}.cache_ttl"),
-                    format!("at most {} (a customer's data must not stay stale longer)", humantime::format_duration(crate::cache::MAX_TTL)),
+                    format!(
+                        "at most {} (a customer's data must not stay stale longer)",
+                        humantime::format_duration(crate::cache::MAX_TTL)
+                    ),
                 ));
                 None
             }

@@ -16,7 +16,7 @@
 //! [settings.token]
 //! secret = true                    # must be given by reference; redacted everywhere
 //!
-//! [quotas.document_creations]      # an upstream limit the host enforces (see capabilities::quota)
+//! [quotas.document_creations]      # an upstream limit the host enforces (see crate::quota)
 //! functions = ["create_order"]     # each successful call uses one unit
 //! limit = 200                      # per tenant connection (the upstream account) and period
 //! period = "month"                 # "day" or "month", calendar, in Brasília time
@@ -33,10 +33,11 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
 
 use ponte_contract::Function;
 use ponte_contract::normalize::money::IntegerUnit;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use super::ConfigError;
@@ -94,6 +95,27 @@ pub struct Manifest {
     pub file: PathBuf,
 }
 
+/// When a quota resets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QuotaPeriod {
+    /// Every calendar day.
+    Day,
+    /// Every calendar month.
+    Month,
+}
+
+impl FromStr for QuotaPeriod {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        match text {
+            "day" => Ok(QuotaPeriod::Day),
+            "month" => Ok(QuotaPeriod::Month),
+            other => Err(format!("`{other}`: expected day or month")),
+        }
+    }
+}
+
 /// An upstream quota a plugin declares: successful calls of `functions` each use one unit, at
 /// most `limit` per tenant connection and `period`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,7 +125,7 @@ pub struct QuotaSpec {
     /// Units per period.
     pub limit: u32,
     /// When it resets.
-    pub period: crate::capabilities::quota::QuotaPeriod,
+    pub period: QuotaPeriod,
     /// What it is, for operators and callers.
     pub description: String,
 }
@@ -352,7 +374,7 @@ pub fn parse(file: &Path, source: &str) -> Result<Manifest, Vec<ConfigError>> {
             Ok(period) => period,
             Err(e) => {
                 errors.push(at(q.period.span(), &format!("{field}.period"), e));
-                crate::capabilities::quota::QuotaPeriod::Month
+                QuotaPeriod::Month
             }
         };
         quotas
@@ -530,7 +552,7 @@ secret = true
         );
         let m = parse(&file(), &with_quota).expect("valid");
         let (name, quota) = m.quota_of(Function::GetInvoice).expect("a quota");
-        assert_eq!((name, quota.limit, quota.period), ("reads", 200, crate::capabilities::quota::QuotaPeriod::Month));
+        assert_eq!((name, quota.limit, quota.period), ("reads", 200, QuotaPeriod::Month));
         assert!(m.quota_of(Function::ListInvoices).is_none());
 
         let bad = format!(

@@ -23,7 +23,7 @@
 //! plugin version and the AST is shared by every call.
 
 mod api;
-mod convert;
+pub mod convert;
 pub mod pool;
 
 use std::cell::RefCell;

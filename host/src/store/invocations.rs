@@ -354,7 +354,8 @@ mod tests {
     }
 
     async fn a_batch_is_written_whole_and_skips_ids_already_logged(store: Store) -> anyhow::Result<()> {
-        let records: Vec<_> = (0..MAX_INVOCATION_BATCH).map(|i| record("acme", i64::try_from(i).unwrap_or(0))).collect();
+        let records: Vec<_> =
+            (0..MAX_INVOCATION_BATCH).map(|i| record("acme", i64::try_from(i).unwrap_or(0))).collect();
         store.record_invocation(&records[7]).await?;
         assert_eq!(store.record_invocations(&records).await?, u64::try_from(MAX_INVOCATION_BATCH - 1)?);
         assert_eq!(store.invocations("acme", MAX_INVOCATIONS_PAGE).await?.len(), MAX_INVOCATION_BATCH);

@@ -1,5 +1,5 @@
 //! The `quota_usage` table: units of upstream quotas used per tenant connection, quota and
-//! period. The rules are [`crate::capabilities::quota`]'s.
+//! period. The rules are [`crate::quota`]'s.
 
 use super::{Result, Store, corrupt};
 

@@ -265,16 +265,7 @@ macro_rules! on_both_backends {
 /// A valid CPF (digits only) made from `n`: distinct `n` give distinct documents, so concurrent
 /// calls that must each run the plugin are never coalesced into one.
 pub fn cpf(n: u32) -> String {
-    // From 100000000 up, skipping the repeated-digit sequences the contract refuses.
-    let mut number = 100_000_000 + n % 800_000_000;
-    if number % 111_111_111 == 0 {
-        number += 1;
-    }
-    let digits: Vec<u8> = number.to_string().bytes().map(|b| b - b'0').collect();
-    let mut base = [0u8; 9];
-    base.copy_from_slice(&digits);
-    let check = ponte_contract::normalize::document::cpf_check_digits(&base);
-    base.iter().chain(check.iter()).map(|d| char::from(b'0' + d)).collect()
+    ponte_contract::normalize::document::synthetic_cpf(n)
 }
 
 /// The host's tunables for tests: retries, polls and leases in milliseconds, not seconds.

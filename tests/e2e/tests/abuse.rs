@@ -278,10 +278,11 @@ async fn runaway_guests_of_either_runtime_end_on_time_and_never_freeze_the_serve
         assert!(host.config_errors.is_empty(), "{:?}", host.config_errors);
         host.host.store.ensure_tenant("good", "Good").await.expect("tenant");
         let good = host.host.store.create_api_key("good", &[ponte_contract::Scope::App], "g").await.expect("key").token;
+        let shared = &host;
         let loops = futures_util::future::join_all((0..4).map(|n| async move {
             let started = Instant::now();
             let input = json!({"customer_document_number": cpf(n + 1)});
-            let reply = host.call_with(&host.app_key, function, input, &[]).await;
+            let reply = shared.call_with(&shared.app_key, function, input, &[]).await;
             (reply, started.elapsed())
         }));
         for (reply, took) in beside(&host, &good, loops).await {
@@ -480,10 +481,11 @@ fn list_plans(input) {
     assert!(host.config_errors.is_empty(), "{:?}", host.config_errors);
     // Four calls of three requests at once (for four customers: identical reads would share one
     // run): twelve requests, paced at four a second.
-    let replies = futures_util::future::join_all(
-        (0..4).map(|n| host.call_with(&host.app_key, "list_plans", json!({"customer_document_number": cpf(n + 1)}), &[])),
-    )
-    .await;
+    let replies =
+        futures_util::future::join_all((0..4).map(|n| {
+            host.call_with(&host.app_key, "list_plans", json!({"customer_document_number": cpf(n + 1)}), &[])
+        }))
+        .await;
     for reply in &replies {
         assert_eq!(reply.status, 200, "{}", reply.body);
     }
@@ -498,10 +500,11 @@ fn list_plans(input) {
         .automation(&format!("{TENANT}.toml"), automation("300ms"))
         .start()
         .await;
-    let replies: Vec<_> = futures_util::future::join_all(
-        (0..3).map(|n| host.call_with(&host.app_key, "list_plans", json!({"customer_document_number": cpf(n + 1)}), &[])),
-    )
-    .await;
+    let replies: Vec<_> =
+        futures_util::future::join_all((0..3).map(|n| {
+            host.call_with(&host.app_key, "list_plans", json!({"customer_document_number": cpf(n + 1)}), &[])
+        }))
+        .await;
     let limited = replies.iter().find(|r| r.status == 429).expect("a call with no turn before its deadline");
     assert_problem(limited, 429, "rate_limited");
     assert!(limited.headers.contains_key("retry-after"));

@@ -5,10 +5,10 @@
 
 use std::time::Duration;
 
+use futures_util::StreamExt as _;
 use ponte_erp_sim::faults::Fault;
 use ponte_erp_sim::ixc::data::{CUSTOMER_CPF, INVOICE_OPEN};
-use futures_util::StreamExt as _;
-use ponte_host::invoke::HostOptions;
+use ponte_host::invoke::{HostOptions, RedisOptions};
 use ponte_host::store::scratch::ScratchPostgres;
 use ponte_tests::{TestHost, ixc_automation, test_options};
 use serde_json::{Value, json};
@@ -56,8 +56,7 @@ async fn a_cached_read_is_served_without_the_plugin_until_its_ttl() {
 
     // The same read, with the document spelled differently: the same normalized input.
     let digits: String = CUSTOMER_CPF.chars().filter(char::is_ascii_digit).collect();
-    let second =
-        host.call_with(&host.app_key, "list_invoices", json!({"customer_document_number": digits}), &[]).await;
+    let second = host.call_with(&host.app_key, "list_invoices", json!({"customer_document_number": digits}), &[]).await;
     assert_eq!(second.status, 200, "{}", second.body);
     assert_eq!(cache_header(&second), "hit");
     assert_eq!(second.body, first.body, "the cached answer is the answer");
@@ -110,7 +109,12 @@ async fn a_write_is_never_cached_and_a_settlement_drops_the_customers_cached_lis
     let again = host.call_with(&host.totem_key, "list_totem_invoices", customer(), &[]).await;
     assert_eq!(cache_header(&again), "hit");
 
-    let amount = before.body.as_array().and_then(|l| l.iter().find(|i| i["remote_id"] == INVOICE_OPEN)).map(|i| i["valor_final"].clone()).expect("amount");
+    let amount = before
+        .body
+        .as_array()
+        .and_then(|l| l.iter().find(|i| i["remote_id"] == INVOICE_OPEN))
+        .map(|i| i["valor_final"].clone())
+        .expect("amount");
     let payment = json!({
         "transaction": { "id": "E-cache-1", "amount": amount, "paid_at": "2026-05-15T12:00:00-03:00", "method": "pix" },
         "boleto_id": INVOICE_OPEN,
@@ -174,7 +178,12 @@ async fn every_invocation_log_row_arrives_under_load() {
         let host = &host;
         async move {
             let reply = host
-                .call_with(&host.app_key, "list_invoices", json!({"customer_document_number": ponte_tests::cpf(n)}), &[])
+                .call_with(
+                    &host.app_key,
+                    "list_invoices",
+                    json!({"customer_document_number": ponte_tests::cpf(n)}),
+                    &[],
+                )
                 .await;
             assert_eq!(reply.status, 200, "{}", reply.body);
             reply.headers.get("x-invocation-id").map(|v| v.to_str().unwrap_or("").to_owned())
@@ -194,7 +203,8 @@ async fn a_revoked_key_is_refused_here_at_once_and_on_another_replica_soon() {
     let scratch = ScratchPostgres::create().await.unwrap_or_else(|e| panic!("{e:#}"));
     let first = TestHost::builder().database(scratch.url()).start().await;
     let second = TestHost::builder().database(scratch.url()).options(test_options()).start().await;
-    let key = first.host.store.create_api_key(ponte_tests::TENANT, &[ponte_contract::Scope::App], "app").await.expect("key");
+    let key =
+        first.host.store.create_api_key(ponte_tests::TENANT, &[ponte_contract::Scope::App], "app").await.expect("key");
     for host in [&first, &second] {
         let (status, body) = host.call(&key.token, "list_invoices", customer()).await;
         assert_eq!(status, 200, "{body}");
@@ -214,4 +224,84 @@ async fn a_revoked_key_is_refused_here_at_once_and_on_another_replica_soon() {
     second.stop().await;
     first.stop().await;
     drop(scratch);
+}
+
+/// The Redis every machine runs (`PONTE_TEST_REDIS_URL` names another); the test fails, never
+/// skips, without it.
+fn redis_options() -> HostOptions {
+    let url = std::env::var("PONTE_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/0".into());
+    // A prefix of its own, so concurrent tests never share entries.
+    let prefix = format!("ponte-test-{}:", uuid::Uuid::new_v4());
+    HostOptions { redis: Some(RedisOptions { url: ponte_host::secret::Secret::new(url), prefix }), ..test_options() }
+}
+
+/// Two replicas sharing one Redis: what one read is served to the other, and a settlement
+/// through one drops the customer's lists for both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replicas_sharing_redis_share_cached_reads_and_their_invalidation() {
+    let options = redis_options();
+    let start = |options: HostOptions| async move {
+        let host = TestHost::builder().automation("acme.toml", cached_automation("1m")).options(options).start().await;
+        assert!(host.config_errors.is_empty(), "{:?}", host.config_errors);
+        host
+    };
+    let one = start(options.clone()).await;
+    let two = start(options).await;
+
+    let first = one.call_with(&one.totem_key, "list_totem_invoices", customer(), &[]).await;
+    assert_eq!(first.status, 200, "{}", first.body);
+    assert_eq!(cache_header(&first), "miss");
+    let sent = two.sim.request_count();
+    let shared = two.call_with(&two.totem_key, "list_totem_invoices", customer(), &[]).await;
+    assert_eq!(cache_header(&shared), "hit", "the other replica reads what the first cached");
+    assert_eq!(shared.body, first.body);
+    assert_eq!(two.sim.request_count(), sent);
+
+    let amount = first
+        .body
+        .as_array()
+        .and_then(|l| l.iter().find(|i| i["remote_id"] == INVOICE_OPEN))
+        .map(|i| i["valor_final"].clone())
+        .expect("amount");
+    let payment = json!({
+        "transaction": { "id": "E-redis-1", "amount": amount, "paid_at": "2026-05-15T12:00:00-03:00", "method": "pix" },
+        "boleto_id": INVOICE_OPEN,
+        "customer_document_number": CUSTOMER_CPF,
+    });
+    let settled = two.call_with(&two.totem_key, "settle_invoice", payment, &[]).await;
+    assert!([200, 202].contains(&settled.status.as_u16()), "{}", settled.body);
+    if settled.status == 202 {
+        let id = settled.body["settlement_id"].as_str().expect("id").to_owned();
+        two.wait_settled(&id).await;
+    }
+    let after = one.call_with(&one.totem_key, "list_totem_invoices", customer(), &[]).await;
+    assert_eq!(cache_header(&after), "miss", "the write on one replica dropped the list on the other");
+    two.stop().await;
+    one.stop().await;
+}
+
+#[tokio::test]
+async fn a_redis_that_does_not_answer_stops_the_start_with_a_clear_error() {
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = dead.local_addr().expect("addr").port();
+    drop(dead);
+    let options = HostOptions {
+        redis: Some(RedisOptions {
+            url: ponte_host::secret::Secret::new(format!("redis://:s3cr3t-pass@127.0.0.1:{port}/0")),
+            prefix: "ponte:".into(),
+        }),
+        ..test_options()
+    };
+    let sources = ponte_host::registry::Sources {
+        plugins: vec![],
+        automations: tempfile::tempdir().expect("dir").path().to_owned(),
+        vars: ponte_host::config::vars::Vars::none(),
+        http_limits: Default::default(),
+    };
+    let error = match ponte_host::bootstrap("sqlite::memory:", &sources, options).await {
+        Ok(_) => panic!("started without its Redis"),
+        Err(e) => format!("{e:#}"),
+    };
+    assert!(error.contains("Redis"), "{error}");
+    assert!(!error.contains("s3cr3t-pass"), "the URL's password never reaches an error: {error}");
 }

@@ -5,7 +5,7 @@
 use ponte_erp_sim::docsales::{self, CREATION_REQUESTS, CREATIONS, DocSalesConfig};
 use ponte_erp_sim::faults::Fault;
 use ponte_erp_sim::people;
-use ponte_host::capabilities::quota::{QuotaPeriod, period_at};
+use ponte_host::quota::{QuotaPeriod, period_at};
 use ponte_tests::{DOCSALES_TOKEN, Sim, TENANT, TestHost, TestHostBuilder, assert_problem};
 use serde_json::{Value, json};
 

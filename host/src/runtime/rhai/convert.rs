@@ -12,7 +12,7 @@ use serde_json::{Number, Value};
 const MAX_DEPTH: usize = 64;
 
 /// JSON to a Rhai value.
-pub(crate) fn to_dynamic(value: &Value) -> Dynamic {
+pub fn to_dynamic(value: &Value) -> Dynamic {
     to_dynamic_at(value, 0)
 }
 
@@ -54,10 +54,10 @@ fn number_to_dynamic(n: &Number) -> Dynamic {
 /// Why a Rhai value can't be JSON.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("a value of type `{0}` can't be converted to JSON")]
-pub(crate) struct NotJson(pub String);
+pub struct NotJson(pub String);
 
 /// A Rhai value to JSON.
-pub(crate) fn to_json(value: &Dynamic) -> Result<Value, NotJson> {
+pub fn to_json(value: &Dynamic) -> Result<Value, NotJson> {
     to_json_at(value, 0)
 }
 

@@ -192,6 +192,29 @@ pub fn cpf_check_digits(base: &[u8; 9]) -> [u8; 2] {
     [first as u8, second as u8]
 }
 
+/// A valid CPF (11 digits, no punctuation) made from `n`, for tests and load drivers that need
+/// many distinct customers: distinct `n` below 800,000,000 give distinct documents, never a
+/// repeated-digit sequence (which the contract refuses).
+///
+/// ```
+/// use ponte_contract::normalize::document::{Document, synthetic_cpf};
+///
+/// assert!(Document::parse(&synthetic_cpf(0)).is_ok());
+/// assert_ne!(synthetic_cpf(1), synthetic_cpf(2));
+/// ```
+pub fn synthetic_cpf(n: u32) -> String {
+    let mut number = 100_000_000 + n % 800_000_000;
+    if number.is_multiple_of(111_111_111) {
+        number += 1;
+    }
+    let mut base = [0u8; 9];
+    for (slot, byte) in base.iter_mut().zip(number.to_string().bytes()) {
+        *slot = byte - b'0';
+    }
+    let check = cpf_check_digits(&base);
+    base.iter().chain(check.iter()).map(|d| char::from(b'0' + d)).collect()
+}
+
 /// The two CNPJ check digits for a 12-character base, or `None` when `base` is not exactly 12
 /// ASCII letters or digits.
 ///

@@ -14,38 +14,16 @@
 //!
 //! Periods are calendar days or months in Brasília time (UTC−3, no daylight saving since 2019).
 
-use std::str::FromStr;
-
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, TimeZone, Utc};
 use serde::Serialize;
 
 use crate::capabilities::http::UpstreamCall;
+pub use crate::config::manifest::QuotaPeriod;
 use crate::config::manifest::QuotaSpec;
 use crate::metrics::{Metrics, QuotaLabels};
 use crate::problem::{Problem, ProblemCode};
 use crate::runtime::PluginError;
 use crate::store::Store;
-
-/// When a quota resets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum QuotaPeriod {
-    /// Every calendar day.
-    Day,
-    /// Every calendar month.
-    Month,
-}
-
-impl FromStr for QuotaPeriod {
-    type Err = String;
-    fn from_str(text: &str) -> Result<Self, String> {
-        match text {
-            "day" => Ok(QuotaPeriod::Day),
-            "month" => Ok(QuotaPeriod::Month),
-            other => Err(format!("`{other}`: expected day or month")),
-        }
-    }
-}
 
 /// Brasília's offset from UTC.
 const BRASILIA: FixedOffset = match FixedOffset::west_opt(3 * 3600) {
