@@ -24,11 +24,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-/// The longest `cache_ttl` an automation may set.
-pub const MAX_TTL: Duration = Duration::from_secs(3600);
+pub use crate::config::automation::MAX_CACHE_TTL as MAX_TTL;
 
 /// The default bound of the in-memory cache, in bytes of JSON.
-pub const DEFAULT_MEMORY_BYTES: u64 = 64 * 1024 * 1024;
+pub use crate::options::DEFAULT_CACHE_MEMORY_BYTES as DEFAULT_MEMORY_BYTES;
 
 /// What identifies one cached read.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -48,7 +47,7 @@ impl ReadKey {
         ReadKey {
             tenant: Arc::from(tenant),
             customer: customer_of(input).map(|document| customer_digest(tenant, document)),
-            request: crate::idempotency::request_hash(function, input),
+            request: crate::digest::request_hash(function, input),
         }
     }
 }
@@ -60,12 +59,7 @@ pub fn customer_of(input: &Value) -> Option<&str> {
 
 /// SHA-256 (hex) of a tenant and a customer document.
 fn customer_digest(tenant: &str, document: &str) -> String {
-    let digest = Sha256::new().chain_update(tenant).chain_update([0]).chain_update(document).finalize();
-    digest.iter().fold(String::with_capacity(64), |mut out, byte| {
-        use std::fmt::Write as _;
-        let _ = write!(out, "{byte:02x}");
-        out
-    })
+    crate::digest::hex(&Sha256::new().chain_update(tenant).chain_update([0]).chain_update(document).finalize())
 }
 
 /// A cached answer.

@@ -2,8 +2,10 @@
 //!
 //! # Layout
 //! - [`api`]: the HTTP API (axum): routes, caller auth and scopes, problems, OpenAPI.
-//! - [`invoke`]: the pipeline of one call: validate, run the tenant's plugin, enforce the
-//!   contract, log.
+//! - [`call`]: a caller's call: scope, input, then a read (cache, coalescing) or a write
+//!   (idempotency, the settlement queue).
+//! - [`invoke`]: the pipeline every plugin call shares (callers' and the settlement worker's):
+//!   the tenant's binding, bulkheads, the sandboxed run, contract enforcement, the log.
 //! - [`runtime`]: the `Plugin` abstraction and its runtimes (Rhai today, WebAssembly next).
 //! - [`capabilities`]: what plugins may ask of the host (http, config, kv, log, clock), written
 //!   once for every runtime.
@@ -15,11 +17,14 @@
 //! - [`invocation_log`]: the invocation log's background writer (batched, off the response path).
 //! - [`quota`]: upstream quotas a manifest declares, counted durably and enforced before the
 //!   plugin runs.
+//! - [`digest`]: what identifies a request (function + canonical input), for idempotency and the
+//!   read cache.
 //! - [`idempotency`]: the rules of `Idempotency-Key` on the writing functions.
 //! - [`settlement`]: the durable queue that posts payments exactly once, and its worker.
 //! - [`breaker`]: circuit breakers per tenant connection.
 //! - [`store`]: the one place with SQL (SQLite by default, PostgreSQL to scale out): API keys,
 //!   the invocation log, kv, idempotency records, the settlement queue.
+//! - [`options`]: every tunable, with production defaults.
 //! - [`metrics`], [`problem`], [`secret`]: Prometheus metrics, caller-facing errors, secrets
 //!   and their redaction.
 //! - [`server`]: serving on a bound listener with graceful shutdown.
@@ -38,15 +43,18 @@ pub mod api;
 pub mod breaker;
 pub mod bulkhead;
 pub mod cache;
+pub mod call;
 pub mod capabilities;
 pub mod coalesce;
 pub mod config;
 pub mod demo;
+pub mod digest;
 pub mod idempotency;
 pub mod invocation_log;
 pub mod invoke;
 pub mod keys;
 pub mod metrics;
+pub mod options;
 pub mod problem;
 pub mod quota;
 pub mod ratelimit;

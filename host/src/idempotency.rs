@@ -21,58 +21,13 @@ use std::time::Duration;
 
 use ponte_contract::Function;
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
+pub use crate::digest::request_hash;
 use crate::problem::{Problem, ProblemCode};
 use crate::store::{IdempotencyKey, Store, StoredAnswer};
 
 /// How often a waiting duplicate looks at the first call's record again.
 const WAIT_POLL: Duration = Duration::from_millis(50);
-
-/// The hash that tells "the same request" from another: SHA-256 (hex) of the function's name
-/// and its validated input in canonical JSON.
-pub fn request_hash(function: Function, input: &Value) -> String {
-    let mut text = String::from(function.as_str());
-    text.push('\n');
-    canonical(input, &mut text);
-    hex(&Sha256::digest(text.as_bytes()))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Writes `value` as JSON with object keys sorted and no whitespace, whatever order it was
-/// built or sent in.
-fn canonical(value: &Value, out: &mut String) {
-    match value {
-        Value::Object(map) => {
-            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
-            entries.sort_by(|a, b| a.0.cmp(b.0));
-            out.push('{');
-            for (i, (key, value)) in entries.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                out.push_str(&Value::String(key.clone()).to_string());
-                out.push(':');
-                canonical(value, out);
-            }
-            out.push('}');
-        }
-        Value::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                canonical(item, out);
-            }
-            out.push(']');
-        }
-        scalar => out.push_str(&scalar.to_string()),
-    }
-}
 
 /// Whether a call runs, or answers what the first call with its key answered.
 #[derive(Debug)]
@@ -237,7 +192,7 @@ mod tests {
     fn canonical_json_escapes_keys_and_keeps_number_text() {
         let mut out = String::new();
         let value: Value = serde_json::from_str(r#"{"z": 1.50, "a\"b": "x"}"#).expect("json");
-        canonical(&value, &mut out);
+        crate::digest::canonical(&value, &mut out);
         assert_eq!(out, r#"{"a\"b":"x","z":1.50}"#);
     }
 }

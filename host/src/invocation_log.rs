@@ -28,7 +28,7 @@ use crate::metrics::Metrics;
 use crate::store::{InvocationRecord, MAX_INVOCATION_BATCH, Store, StoreError};
 
 /// The channel's default capacity: rows waiting for the writer.
-pub const DEFAULT_QUEUE: usize = 8192;
+pub use crate::options::DEFAULT_INVOCATION_LOG_QUEUE as DEFAULT_QUEUE;
 
 /// How long the writer waits before retrying a batch the store refused, one entry per retry.
 const RETRY_BACKOFF: [Duration; 3] = [Duration::from_millis(50), Duration::from_millis(250), Duration::from_secs(1)];

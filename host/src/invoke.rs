@@ -1,16 +1,14 @@
-//! The invocation pipeline: one caller's call of one function, from validated input to
-//! normalized answer, with the invocation log and metrics written whatever happens.
+//! The pipeline every plugin call shares, a caller's ([`crate::call`]) or the settlement
+//! worker's, and the host's shared state ([`Host`]).
 //!
 //! ```text
-//! scope allows? ─ input valid? ─ tenant automation? ─ [writes: idempotency key claimed or
-//! answer replayed] ─ [settle_invoice: written to the settlement queue] ─ circuit closed? ─
-//! plugin runs (sandbox, capabilities, deadline) ─ contract enforced on its result ─ logged ─
-//! answered
+//! tenant's binding ─ bulkhead slot ─ upstream quota ─ circuit closed? ─ plugin runs (sandbox,
+//! capabilities, deadline) ─ [a write: the customer's cached reads dropped] ─ contract enforced
+//! on its result ─ recorded (metrics, the invocation log, a log line)
 //! ```
 //!
-//! [`Host::execute`] is the part every plugin call shares (the settlement worker's included):
-//! the tenant's binding, the circuit breaker, the sandboxed run, contract enforcement.
-//! [`Host::record`] writes what a call leaves behind: metrics, the invocation log, a log line.
+//! [`Host::execute`] runs a plugin for a tenant with a validated input; [`Host::record`] writes
+//! what a call leaves behind. Nothing here knows about HTTP callers, scopes or idempotency keys.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -19,25 +17,24 @@ use chrono::{DateTime, Utc};
 use ponte_contract::{EnforceOptions, Function};
 use serde_json::Value;
 
-use crate::breaker::{BreakerOptions, Breakers};
-use crate::bulkhead::{BulkheadOptions, Bulkheads};
-use crate::cache::{Cached, ReadCache, ReadKey};
+use crate::breaker::Breakers;
+use crate::bulkhead::Bulkheads;
+use crate::cache::{ReadCache, ReadKey};
 use crate::capabilities::clock::Clock;
 use crate::capabilities::http::UpstreamCall;
 use crate::capabilities::{CapabilityError, InvocationInfo};
-use crate::coalesce::{Flights, Join};
+use crate::coalesce::Flights;
 use crate::config::automation::FunctionBinding;
-use crate::idempotency::{self, Begin};
 use crate::invocation_log::InvocationLog;
 use crate::keys::Keys;
 use crate::metrics::{CallLabels, FunctionLabels, Metrics, UpstreamLabels};
+pub use crate::options::{HostOptions, RedisOptions};
 use crate::problem::{Problem, ProblemCode};
 use crate::quota::QuotaRef;
-use crate::ratelimit::{KeyRate, KeyRates};
+use crate::ratelimit::KeyRates;
 use crate::registry::{Connection, Registry};
 use crate::runtime::{Call, PluginError};
-use crate::settlement::{self, SettlementOptions};
-use crate::store::{Caller, InvocationRecord, Store};
+use crate::store::{InvocationRecord, Store};
 
 /// The host's shared state: what every request handler works with.
 #[derive(Clone)]
@@ -77,57 +74,6 @@ pub struct SharedRun {
     pub result: Result<(Value, usize), Problem>,
     /// The invocation that ran the plugin.
     pub invocation_id: String,
-}
-
-/// The host's tunables, with production defaults.
-#[derive(Debug, Clone)]
-pub struct HostOptions {
-    /// How long an idempotency record is kept (default 24 h).
-    pub idempotency_retention: Duration,
-    /// The settlement queue's retries and leases.
-    pub settlement: SettlementOptions,
-    /// When circuits open.
-    pub breaker: BreakerOptions,
-    /// How many plugin calls run at once.
-    pub bulkhead: BulkheadOptions,
-    /// Requests per second per API key (`None`: unlimited).
-    pub key_rate: Option<KeyRate>,
-    /// How the listener treats connections.
-    pub listener: crate::server::ListenerOptions,
-    /// How long a request's body may take to arrive, whole.
-    pub body_read_timeout: Duration,
-    /// Invocation-log rows that may wait for the writer; past it rows are counted as dropped.
-    pub invocation_log_queue: usize,
-    /// The bound of the in-memory read cache, in bytes of JSON (unused when Redis serves it).
-    pub cache_memory_bytes: u64,
-    /// The Redis that holds the read cache for every replica (`None`: in memory).
-    pub redis: Option<RedisOptions>,
-}
-
-/// Where the shared read cache lives.
-#[derive(Debug, Clone)]
-pub struct RedisOptions {
-    /// `redis://host:port/db` (may carry a password, so never printed).
-    pub url: crate::secret::Secret,
-    /// Prefix of every key Ponte writes (replicas sharing a cache share the prefix).
-    pub prefix: String,
-}
-
-impl Default for HostOptions {
-    fn default() -> Self {
-        HostOptions {
-            idempotency_retention: Duration::from_secs(24 * 3600),
-            settlement: SettlementOptions::default(),
-            breaker: BreakerOptions::default(),
-            bulkhead: BulkheadOptions::default(),
-            key_rate: Some(KeyRate::default()),
-            listener: crate::server::ListenerOptions::default(),
-            body_read_timeout: Duration::from_secs(10),
-            invocation_log_queue: crate::invocation_log::DEFAULT_QUEUE,
-            cache_memory_bytes: crate::cache::DEFAULT_MEMORY_BYTES,
-            redis: None,
-        }
-    }
 }
 
 impl Host {
@@ -218,7 +164,7 @@ pub(crate) struct Trace {
     origin: Origin,
     started: Instant,
     started_at: DateTime<Utc>,
-    plugin: Option<(String, String)>,
+    pub(crate) plugin: Option<(String, String)>,
     warnings: Vec<ponte_contract::Warning>,
     upstream: Vec<UpstreamCall>,
     /// Replaces the problem's detail in the log (a redacted plugin error, a note).
@@ -249,157 +195,6 @@ impl Trace {
 }
 
 impl Host {
-    /// Whether `caller` may call `function`.
-    ///
-    /// # Errors
-    /// `403 forbidden` when the key's scopes don't include it.
-    pub fn authorize(caller: &Caller, function: Function) -> Result<(), Problem> {
-        let spec = function.spec();
-        if caller.scopes.iter().any(|s| spec.allows(*s)) {
-            Ok(())
-        } else {
-            Err(Problem::new(ProblemCode::Forbidden, format!("this key's scope does not include `{function}`")))
-        }
-    }
-
-    /// Calls `function` for `caller` with the raw JSON body (empty means `{}`). Writing
-    /// functions need `idempotency_key`.
-    ///
-    /// # Errors
-    /// A [`Problem`] carrying `invocation_id`.
-    pub async fn call(
-        &self,
-        caller: &Caller,
-        function: Function,
-        body: &[u8],
-        invocation_id: &str,
-        idempotency_key: Option<&str>,
-    ) -> Result<Answer, Problem> {
-        let mut trace = Trace::new(invocation_id, &caller.tenant, function, Origin::Caller);
-        let result = self.run(caller, function, body, idempotency_key, &mut trace).await;
-        self.record(trace, result).await
-    }
-
-    async fn run(
-        &self,
-        caller: &Caller,
-        function: Function,
-        body: &[u8],
-        idempotency_key: Option<&str>,
-        trace: &mut Trace,
-    ) -> Result<Answer, Problem> {
-        Self::authorize(caller, function)?;
-        let body = if body.iter().all(u8::is_ascii_whitespace) { b"{}".as_slice() } else { body };
-        let input = ponte_contract::validate_input_json(function, body).map_err(Problem::from)?;
-        let timeout = self.binding_timeout(&caller.tenant, function)?;
-        if !function.spec().is_write() {
-            return self.read(&caller.tenant, function, input, trace).await;
-        }
-        let Some(key) = idempotency_key else {
-            return Err(Problem::new(
-                ProblemCode::IdempotencyKeyRequired,
-                format!("`{function}` changes the ERP: send an `Idempotency-Key` header"),
-            ));
-        };
-        let hash = idempotency::request_hash(function, &input);
-        let request = idempotency::Request {
-            tenant: &caller.tenant,
-            function,
-            key,
-            hash: &hash,
-            invocation_id: &trace.id,
-            lease: self.call_lease(function, timeout),
-            retention: self.options.idempotency_retention,
-        };
-        let claim = match idempotency::begin(&self.store, request).await? {
-            Begin::Run(claim) => claim,
-            Begin::Replay(answer, first) => {
-                trace.outcome = Some("replayed");
-                trace.detail = Some(format!("idempotent replay of invocation {first}"));
-                let output = serde_json::from_str(&answer.body)
-                    .map_err(|_| Problem::new(ProblemCode::Internal, "a stored answer could not be read"))?;
-                return Ok(Answer { status: answer.status, output, warnings: 0, served: None });
-            }
-        };
-        let result = if function == Function::SettleInvoice {
-            settlement::accept(self, &caller.tenant, input, &hash, trace).await
-        } else {
-            self.execute(&caller.tenant, function, input, trace).await.map(|(output, w)| Answer::ok(output, w))
-        };
-        if trace.executed {
-            let (status, body) = match &result {
-                Ok(answer) => (answer.status, answer.output.clone()),
-                Err(problem) => (problem.code.status().as_u16(), problem.clone().with_invocation(&trace.id).body()),
-            };
-            claim.complete(&self.store, status, &body).await;
-        } else {
-            claim.release(&self.store).await;
-        }
-        result
-    }
-
-    /// A read: from the cache when the function is cacheable and the automation sets a
-    /// `cache_ttl`; else shared with an identical read already running; else the plugin runs
-    /// (and its answer is cached).
-    async fn read(&self, tenant: &str, function: Function, input: Value, trace: &mut Trace) -> Result<Answer, Problem> {
-        let (binding, connection) = self.binding(tenant, function)?;
-        let manifest = &connection.plugin.manifest;
-        trace.plugin = Some((manifest.name.clone(), manifest.version.clone()));
-        let ttl = binding.cache_ttl.filter(|ttl| !ttl.is_zero() && function.spec().cacheable);
-        let key = ReadKey::new(tenant, function, &input);
-        let f = function.as_str();
-        let mut stamp = None;
-        if ttl.is_some() {
-            let lookup = self.cache.get(&key).await;
-            if let Some(cached) = lookup.hit {
-                self.metrics.cache(tenant, f, "hit");
-                trace.outcome = Some("cached");
-                trace.detail = Some(format!("served from the cache (filled by invocation {})", cached.invocation_id));
-                return Ok(Answer { served: Some(Served::Hit), ..Answer::ok(cached.output, cached.warnings) });
-            }
-            stamp = Some(lookup.stamp);
-        }
-        loop {
-            match self.flights.join(&key) {
-                Join::Lead(leader) => {
-                    let result = self.execute(tenant, function, input, trace).await;
-                    if let (Ok((output, warnings)), Some(ttl), Some(stamp)) = (&result, ttl, &stamp) {
-                        let cached =
-                            Cached { output: output.clone(), warnings: *warnings, invocation_id: trace.id.clone() };
-                        self.cache.put(&key, stamp, &cached, ttl).await;
-                    }
-                    leader.finish(|| Arc::new(SharedRun { result: result.clone(), invocation_id: trace.id.clone() }));
-                    self.metrics.cache(tenant, f, "miss");
-                    return result.map(|(output, w)| Answer { served: Some(Served::Miss), ..Answer::ok(output, w) });
-                }
-                Join::Follow(follower) => {
-                    // `None`: the leader's caller went away mid-run; join again (maybe leading).
-                    let Some(run) = follower.wait().await else { continue };
-                    self.metrics.cache(tenant, f, "coalesced");
-                    trace.outcome = Some("coalesced");
-                    let shared = format!("shared the plugin run of invocation {}", run.invocation_id);
-                    return match &run.result {
-                        Ok((output, warnings)) => {
-                            trace.detail = Some(shared);
-                            Ok(Answer { served: Some(Served::Coalesced), ..Answer::ok(output.clone(), *warnings) })
-                        }
-                        Err(problem) => {
-                            trace.detail = Some(format!("{} ({shared})", problem.detail));
-                            Err(problem.clone())
-                        }
-                    };
-                }
-            }
-        }
-    }
-
-    /// How long a writing call may hold its idempotency key: its deadline, twice for a payment
-    /// (a check of the invoice, then the posting), and a margin.
-    fn call_lease(&self, function: Function, timeout: Duration) -> Duration {
-        let calls = if function == Function::SettleInvoice { 2 } else { 1 };
-        timeout * calls + self.options.settlement.lease_margin
-    }
-
     /// The deadline of `function` for `tenant`.
     ///
     /// # Errors
@@ -409,7 +204,11 @@ impl Host {
     }
 
     /// What serves `function` for `tenant`.
-    fn binding(&self, tenant: &str, function: Function) -> Result<(&FunctionBinding, &Arc<Connection>), Problem> {
+    pub(crate) fn binding(
+        &self,
+        tenant: &str,
+        function: Function,
+    ) -> Result<(&FunctionBinding, &Arc<Connection>), Problem> {
         let Some(loaded) = self.registry.tenants.get(tenant) else {
             let detail = if self.registry.failed_tenants.contains_key(tenant) {
                 "the provider's automation file failed to load; the operator must fix it"

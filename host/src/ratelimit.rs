@@ -15,7 +15,17 @@ use std::time::{Duration, Instant};
 use governor::clock::{Clock as _, DefaultClock};
 use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
 
-use crate::config::manifest::RateLimitSpec;
+/// An upstream's request rate a plugin declares: at most `requests` per `per`, with bursts of
+/// up to `burst`. The host paces every tenant connection's requests to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimitSpec {
+    /// Requests per period.
+    pub requests: u32,
+    /// The period.
+    pub per: std::time::Duration,
+    /// Requests allowed at once after a quiet spell.
+    pub burst: u32,
+}
 
 /// Requests per second per API key, with bursts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

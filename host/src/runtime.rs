@@ -23,10 +23,7 @@ use serde_json::Value;
 
 use crate::capabilities::{Capabilities, CapabilityError};
 
-/// The memory one call may use when its manifest says nothing (`[limits] memory`).
-pub const DEFAULT_MEMORY: usize = 64 * 1024 * 1024;
-/// The most memory a manifest may give one call.
-pub const MAX_MEMORY: usize = 128 * 1024 * 1024;
+pub use crate::config::manifest::{DEFAULT_MEMORY, MAX_MEMORY};
 
 /// One function call for a plugin.
 pub struct Call {

@@ -38,56 +38,12 @@ use chrono::Utc;
 use ponte_contract::Function;
 use ponte_contract::function::invoices::SettleInvoiceInput;
 use ponte_contract::normalize::money::Money;
-use rand::Rng;
 use serde_json::{Value, json};
 
 use crate::invoke::{Answer, Host, Origin, Trace};
+pub use crate::options::SettlementOptions;
 use crate::problem::{Problem, ProblemCode};
 use crate::store::{Failure, Inserted, NewSettlement, Settlement, SettlementState};
-
-/// The queue's tunables.
-#[derive(Debug, Clone)]
-pub struct SettlementOptions {
-    /// Attempts before a settlement is parked (default 20: with the default backoff, about two
-    /// hours of outage).
-    pub max_attempts: u32,
-    /// The first retry's delay; each next one doubles (default 2 s).
-    pub backoff_base: Duration,
-    /// The longest delay between attempts (default 10 min).
-    pub backoff_max: Duration,
-    /// Added to an attempt's deadlines to make its lease (default 30 s).
-    pub lease_margin: Duration,
-    /// How often the worker looks for due settlements (default 1 s).
-    pub poll_interval: Duration,
-    /// Settlements a worker attempts at once (default 8).
-    pub concurrency: u32,
-}
-
-impl Default for SettlementOptions {
-    fn default() -> Self {
-        SettlementOptions {
-            max_attempts: 20,
-            backoff_base: Duration::from_secs(2),
-            backoff_max: Duration::from_secs(600),
-            lease_margin: Duration::from_secs(30),
-            poll_interval: Duration::from_secs(1),
-            concurrency: 8,
-        }
-    }
-}
-
-impl SettlementOptions {
-    /// The delay before attempt `attempts + 1`: `base · 2^(attempts-1)` capped at `max`, with
-    /// "equal jitter" (a random point in its upper half) so replicas retrying one outage don't
-    /// march in step.
-    pub fn backoff(&self, attempts: u32) -> Duration {
-        let exponent = attempts.saturating_sub(1).min(30);
-        let full = self.backoff_base.saturating_mul(1u32 << exponent).min(self.backoff_max);
-        let half = full / 2;
-        let jitter_ms = u64::try_from(half.as_millis()).unwrap_or(u64::MAX);
-        half + Duration::from_millis(rand::rng().random_range(0..=jitter_ms))
-    }
-}
 
 fn millis(duration: Duration) -> i64 {
     i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)

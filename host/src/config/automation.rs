@@ -68,6 +68,9 @@ pub struct ConnectionConfig {
     pub settings: BTreeMap<String, SettingValue>,
 }
 
+/// The longest `cache_ttl` an automation may set: a customer's data is never served staler.
+pub const MAX_CACHE_TTL: Duration = Duration::from_secs(3600);
+
 /// One function's binding.
 #[derive(Debug, Clone)]
 pub struct FunctionBinding {
@@ -76,7 +79,7 @@ pub struct FunctionBinding {
     /// The call's deadline.
     pub timeout: Duration,
     /// How long a result may be served from the read cache (only for cacheable functions; at
-    /// most [`crate::cache::MAX_TTL`]; absent or 0: never).
+    /// most [`MAX_CACHE_TTL`]; absent or 0: never).
     pub cache_ttl: Option<Duration>,
 }
 
@@ -306,13 +309,13 @@ pub fn parse(
                 ));
                 None
             }
-            Some(Ok(d)) if d > crate::cache::MAX_TTL => {
+            Some(Ok(d)) if d > MAX_CACHE_TTL => {
                 errors.push(at(
                     binding.span(),
                     &format!("{field}.cache_ttl"),
                     format!(
                         "at most {} (a customer's data must not stay stale longer)",
-                        humantime::format_duration(crate::cache::MAX_TTL)
+                        humantime::format_duration(MAX_CACHE_TTL)
                     ),
                 ));
                 None

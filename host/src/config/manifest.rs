@@ -38,6 +38,13 @@ use std::str::FromStr;
 use ponte_contract::Function;
 use ponte_contract::normalize::money::IntegerUnit;
 use serde::{Deserialize, Serialize};
+
+pub use crate::ratelimit::RateLimitSpec;
+
+/// The memory one call may use when its manifest says nothing (`[limits] memory_mib`), in bytes; both runtimes apply it.
+pub const DEFAULT_MEMORY: usize = 64 * 1024 * 1024;
+/// The most memory a manifest may give one call.
+pub const MAX_MEMORY: usize = 128 * 1024 * 1024;
 use toml::Spanned;
 
 use super::ConfigError;
@@ -128,18 +135,6 @@ pub struct QuotaSpec {
     pub period: QuotaPeriod,
     /// What it is, for operators and callers.
     pub description: String,
-}
-
-/// An upstream's request rate a plugin declares: at most `requests` per `per`, with bursts of
-/// up to `burst`. The host paces every tenant connection's requests to it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RateLimitSpec {
-    /// Requests per period.
-    pub requests: u32,
-    /// The period.
-    pub per: std::time::Duration,
-    /// Requests allowed at once after a quiet spell.
-    pub burst: u32,
 }
 
 impl Manifest {
@@ -382,9 +377,9 @@ pub fn parse(file: &Path, source: &str) -> Result<Manifest, Vec<ConfigError>> {
     }
 
     let memory = match raw.limits.as_ref().and_then(|l| l.memory_mib.as_ref()) {
-        None => crate::runtime::DEFAULT_MEMORY,
+        None => DEFAULT_MEMORY,
         Some(mib) => {
-            let max = crate::runtime::MAX_MEMORY / (1024 * 1024);
+            let max = MAX_MEMORY / (1024 * 1024);
             match usize::try_from(*mib.get_ref()) {
                 Ok(n) if (1..=max).contains(&n) => n * 1024 * 1024,
                 _ => {
@@ -393,7 +388,7 @@ pub fn parse(file: &Path, source: &str) -> Result<Manifest, Vec<ConfigError>> {
                         "limits.memory_mib",
                         format!("expected a whole number from 1 to {max}"),
                     ));
-                    crate::runtime::DEFAULT_MEMORY
+                    DEFAULT_MEMORY
                 }
             }
         }
@@ -524,7 +519,7 @@ secret = true
     #[test]
     fn limits_and_rate_limits_are_checked() {
         let m = parse(&file(), GOOD).expect("valid");
-        assert_eq!((m.memory, m.rate_limit), (crate::runtime::DEFAULT_MEMORY, None));
+        assert_eq!((m.memory, m.rate_limit), (DEFAULT_MEMORY, None));
         let declared = format!("{GOOD}\n[limits]\nmemory_mib = 32\n\n[rate_limit]\nrequests = 10\nper = \"1s\"\n");
         let m = parse(&file(), &declared).expect("valid");
         assert_eq!(m.memory, 32 * 1024 * 1024);

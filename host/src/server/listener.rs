@@ -32,31 +32,8 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use super::problem_io::{ProblemIo, canned_problem};
+pub use crate::options::ListenerOptions;
 use crate::problem::ProblemCode;
-
-/// How the listener treats connections.
-#[derive(Debug, Clone, Copy)]
-pub struct ListenerOptions {
-    /// Connections open at once (clamped to three quarters of the file-descriptor limit).
-    pub max_connections: usize,
-    /// How long a request head may take to arrive, and how long a connection may sit idle.
-    pub header_read_timeout: Duration,
-    /// The most bytes of request headers (larger: `431 headers_too_large`).
-    pub max_header_bytes: usize,
-    /// The most request headers.
-    pub max_headers: usize,
-}
-
-impl Default for ListenerOptions {
-    fn default() -> Self {
-        ListenerOptions {
-            max_connections: 4096,
-            header_read_timeout: Duration::from_secs(10),
-            max_header_bytes: 32 * 1024,
-            max_headers: 100,
-        }
-    }
-}
 
 /// One open connection, as the eviction sees it.
 struct Tracked {

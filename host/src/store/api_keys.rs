@@ -18,6 +18,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use super::{Result, Store, StoreError, corrupt, from_millis, now_millis};
+use crate::digest::hex;
 
 /// Every token starts with this.
 const TOKEN_PREFIX: &str = "ponte_";
@@ -130,17 +131,6 @@ fn generate_key_id() -> String {
 /// A fresh secret: 32 base62 characters from the same CSPRNG.
 fn generate_secret() -> String {
     rand::rng().sample_iter(Alphanumeric).take(SECRET_LEN).map(char::from).collect()
-}
-
-/// Lowercase hex of `bytes`.
-fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for byte in bytes {
-        out.push(char::from(DIGITS[usize::from(byte >> 4)]));
-        out.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
-    }
-    out
 }
 
 /// The stored form of a token: lowercase hex SHA-256 of all of it.

@@ -1,0 +1,136 @@
+//! Every tunable of the host in one place, with production defaults: what `ponte serve --help`
+//! sets, what tests shorten. A leaf: the modules these options tune depend on it, never the
+//! reverse, so the host's module graph stays one direction.
+
+use std::time::Duration;
+
+use rand::Rng;
+
+use crate::breaker::BreakerOptions;
+use crate::bulkhead::BulkheadOptions;
+use crate::ratelimit::KeyRate;
+
+/// Invocation-log rows that may wait for the background writer by default.
+pub const DEFAULT_INVOCATION_LOG_QUEUE: usize = 8192;
+
+/// The default bound of the in-memory read cache, in bytes of JSON.
+pub const DEFAULT_CACHE_MEMORY_BYTES: u64 = 64 * 1024 * 1024;
+
+/// The host's tunables, with production defaults.
+#[derive(Debug, Clone)]
+pub struct HostOptions {
+    /// How long an idempotency record is kept (default 24 h).
+    pub idempotency_retention: Duration,
+    /// The settlement queue's retries and leases.
+    pub settlement: SettlementOptions,
+    /// When circuits open.
+    pub breaker: BreakerOptions,
+    /// How many plugin calls run at once.
+    pub bulkhead: BulkheadOptions,
+    /// Requests per second per API key (`None`: unlimited).
+    pub key_rate: Option<KeyRate>,
+    /// How the listener treats connections.
+    pub listener: ListenerOptions,
+    /// How long a request's body may take to arrive, whole.
+    pub body_read_timeout: Duration,
+    /// Invocation-log rows that may wait for the writer; past it rows are counted as dropped.
+    pub invocation_log_queue: usize,
+    /// The bound of the in-memory read cache, in bytes of JSON (unused when Redis serves it).
+    pub cache_memory_bytes: u64,
+    /// The Redis that holds the read cache for every replica (`None`: in memory).
+    pub redis: Option<RedisOptions>,
+}
+
+/// Where the shared read cache lives.
+#[derive(Debug, Clone)]
+pub struct RedisOptions {
+    /// `redis://host:port/db` (may carry a password, so never printed).
+    pub url: crate::secret::Secret,
+    /// Prefix of every key Ponte writes (replicas sharing a cache share the prefix).
+    pub prefix: String,
+}
+
+impl Default for HostOptions {
+    fn default() -> Self {
+        HostOptions {
+            idempotency_retention: Duration::from_secs(24 * 3600),
+            settlement: SettlementOptions::default(),
+            breaker: BreakerOptions::default(),
+            bulkhead: BulkheadOptions::default(),
+            key_rate: Some(KeyRate::default()),
+            listener: ListenerOptions::default(),
+            body_read_timeout: Duration::from_secs(10),
+            invocation_log_queue: DEFAULT_INVOCATION_LOG_QUEUE,
+            cache_memory_bytes: DEFAULT_CACHE_MEMORY_BYTES,
+            redis: None,
+        }
+    }
+}
+
+/// The queue's tunables.
+#[derive(Debug, Clone)]
+pub struct SettlementOptions {
+    /// Attempts before a settlement is parked (default 20: with the default backoff, about two
+    /// hours of outage).
+    pub max_attempts: u32,
+    /// The first retry's delay; each next one doubles (default 2 s).
+    pub backoff_base: Duration,
+    /// The longest delay between attempts (default 10 min).
+    pub backoff_max: Duration,
+    /// Added to an attempt's deadlines to make its lease (default 30 s).
+    pub lease_margin: Duration,
+    /// How often the worker looks for due settlements (default 1 s).
+    pub poll_interval: Duration,
+    /// Settlements a worker attempts at once (default 8).
+    pub concurrency: u32,
+}
+
+impl Default for SettlementOptions {
+    fn default() -> Self {
+        SettlementOptions {
+            max_attempts: 20,
+            backoff_base: Duration::from_secs(2),
+            backoff_max: Duration::from_secs(600),
+            lease_margin: Duration::from_secs(30),
+            poll_interval: Duration::from_secs(1),
+            concurrency: 8,
+        }
+    }
+}
+
+impl SettlementOptions {
+    /// The delay before attempt `attempts + 1`: `base · 2^(attempts-1)` capped at `max`, with
+    /// "equal jitter" (a random point in its upper half) so replicas retrying one outage don't
+    /// march in step.
+    pub fn backoff(&self, attempts: u32) -> Duration {
+        let exponent = attempts.saturating_sub(1).min(30);
+        let full = self.backoff_base.saturating_mul(1u32 << exponent).min(self.backoff_max);
+        let half = full / 2;
+        let jitter_ms = u64::try_from(half.as_millis()).unwrap_or(u64::MAX);
+        half + Duration::from_millis(rand::rng().random_range(0..=jitter_ms))
+    }
+}
+
+/// How the listener treats connections.
+#[derive(Debug, Clone, Copy)]
+pub struct ListenerOptions {
+    /// Connections open at once (clamped to three quarters of the file-descriptor limit).
+    pub max_connections: usize,
+    /// How long a request head may take to arrive, and how long a connection may sit idle.
+    pub header_read_timeout: Duration,
+    /// The most bytes of request headers (larger: `431 headers_too_large`).
+    pub max_header_bytes: usize,
+    /// The most request headers.
+    pub max_headers: usize,
+}
+
+impl Default for ListenerOptions {
+    fn default() -> Self {
+        ListenerOptions {
+            max_connections: 4096,
+            header_read_timeout: Duration::from_secs(10),
+            max_header_bytes: 32 * 1024,
+            max_headers: 100,
+        }
+    }
+}
