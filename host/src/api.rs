@@ -112,7 +112,4 @@ async fn backstop(request: Request, next: Next) -> Response {
     }
 }
 
-/// A fresh invocation id (UUID v7: sortable by time).
-pub(crate) fn invocation_id() -> String {
-    uuid::Uuid::now_v7().to_string()
-}
+pub(crate) use crate::problem::new_invocation_id as invocation_id;

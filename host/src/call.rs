@@ -19,38 +19,59 @@ use serde_json::Value;
 use crate::cache::{Cached, ReadKey};
 use crate::coalesce::Join;
 use crate::idempotency::{self, Begin};
-use crate::invoke::{Answer, Host, Origin, Served, SharedRun, Trace};
+use crate::invoke::{Answer, Host, Origin, Outcome, Served, SharedRun, Trace};
 use crate::problem::{Problem, ProblemCode};
 use crate::settlement;
 use crate::store::Caller;
+
+/// Proof that a caller may call a function: only [`Host::authorize`] makes one, and
+/// [`Host::call`] takes one, so the scope is checked exactly once, where the HTTP layer's order
+/// of checks puts it.
+#[derive(Debug, Clone, Copy)]
+pub struct Authorized<'a> {
+    caller: &'a Caller,
+    function: Function,
+}
+
+impl Authorized<'_> {
+    /// Who calls.
+    pub fn caller(&self) -> &Caller {
+        self.caller
+    }
+
+    /// What they may call.
+    pub fn function(&self) -> Function {
+        self.function
+    }
+}
 
 impl Host {
     /// Whether `caller` may call `function`.
     ///
     /// # Errors
     /// `403 forbidden` when the key's scopes don't include it.
-    pub fn authorize(caller: &Caller, function: Function) -> Result<(), Problem> {
+    pub fn authorize(caller: &Caller, function: Function) -> Result<Authorized<'_>, Problem> {
         let spec = function.spec();
         if caller.scopes.iter().any(|s| spec.allows(*s)) {
-            Ok(())
+            Ok(Authorized { caller, function })
         } else {
             Err(Problem::new(ProblemCode::Forbidden, format!("this key's scope does not include `{function}`")))
         }
     }
 
-    /// Calls `function` for `caller` with the raw JSON body (empty means `{}`). Writing
+    /// Calls an authorized function with the raw JSON body (empty means `{}`). Writing
     /// functions need `idempotency_key`.
     ///
     /// # Errors
     /// A [`Problem`] carrying `invocation_id`.
     pub async fn call(
         &self,
-        caller: &Caller,
-        function: Function,
+        authorized: Authorized<'_>,
         body: &[u8],
         invocation_id: &str,
         idempotency_key: Option<&str>,
     ) -> Result<Answer, Problem> {
+        let (caller, function) = (authorized.caller, authorized.function);
         let mut trace = Trace::new(invocation_id, &caller.tenant, function, Origin::Caller);
         let result = self.run(caller, function, body, idempotency_key, &mut trace).await;
         self.record(trace, result).await
@@ -64,7 +85,6 @@ impl Host {
         idempotency_key: Option<&str>,
         trace: &mut Trace,
     ) -> Result<Answer, Problem> {
-        Self::authorize(caller, function)?;
         let body = if body.iter().all(u8::is_ascii_whitespace) { b"{}".as_slice() } else { body };
         let input = ponte_contract::validate_input_json(function, body).map_err(Problem::from)?;
         let timeout = self.binding_timeout(&caller.tenant, function)?;
@@ -90,7 +110,7 @@ impl Host {
         let claim = match idempotency::begin(&self.store, request).await? {
             Begin::Run(claim) => claim,
             Begin::Replay(answer, first) => {
-                trace.outcome = Some("replayed");
+                trace.outcome = Some(Outcome::Replayed);
                 trace.detail = Some(format!("idempotent replay of invocation {first}"));
                 let output = serde_json::from_str(&answer.body)
                     .map_err(|_| Problem::new(ProblemCode::Internal, "a stored answer could not be read"))?;
@@ -129,7 +149,7 @@ impl Host {
             let lookup = self.cache.get(&key).await;
             if let Some(cached) = lookup.hit {
                 self.metrics.cache(tenant, f, "hit");
-                trace.outcome = Some("cached");
+                trace.outcome = Some(Outcome::Cached);
                 trace.detail = Some(format!("served from the cache (filled by invocation {})", cached.invocation_id));
                 return Ok(Answer { served: Some(Served::Hit), ..Answer::ok(cached.output, cached.warnings) });
             }
@@ -152,7 +172,7 @@ impl Host {
                     // `None`: the leader's caller went away mid-run; join again (maybe leading).
                     let Some(run) = follower.wait().await else { continue };
                     self.metrics.cache(tenant, f, "coalesced");
-                    trace.outcome = Some("coalesced");
+                    trace.outcome = Some(Outcome::Coalesced);
                     let shared = format!("shared the plugin run of invocation {}", run.invocation_id);
                     return match &run.result {
                         Ok((output, warnings)) => {

@@ -66,9 +66,8 @@ pub struct Request<'a> {
     pub retention: Duration,
 }
 
-fn store_problem() -> Problem {
-    Problem::new(ProblemCode::Internal, "the host's store is unavailable; nothing was sent to the ERP")
-}
+/// What the caller is told when the store fails: nothing reached the ERP.
+const NOTHING_SENT: &str = "nothing was sent to the ERP";
 
 fn millis(duration: Duration) -> i64 {
     i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
@@ -90,10 +89,7 @@ pub async fn begin(store: &Store, request: Request<'_>) -> Result<Begin, Problem
         let claimed = store
             .idempotency_claim(key, request.hash, request.invocation_id, lease_until, expires_at)
             .await
-            .map_err(|e| {
-                tracing::error!(error = %e, "idempotency claim failed");
-                store_problem()
-            })?;
+            .map_err(|e| Problem::store_unavailable(&e, NOTHING_SENT))?;
         if claimed {
             return Ok(Begin::Run(Claim {
                 tenant: request.tenant.to_owned(),
@@ -102,14 +98,11 @@ pub async fn begin(store: &Store, request: Request<'_>) -> Result<Begin, Problem
                 invocation_id: request.invocation_id.to_owned(),
             }));
         }
-        let record = store.idempotency_get(key).await.map_err(|e| {
-            tracing::error!(error = %e, "idempotency read failed");
-            store_problem()
-        })?;
+        let record = store.idempotency_get(key).await.map_err(|e| Problem::store_unavailable(&e, NOTHING_SENT))?;
         // Gone between the two statements (expired, or released by its owner): claim again.
         let Some(record) = record else {
             if tokio::time::Instant::now() >= waited_until {
-                return Err(store_problem());
+                return Err(Problem::store_unavailable(&"an idempotency record kept vanishing", NOTHING_SENT));
             }
             continue;
         };

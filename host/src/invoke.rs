@@ -125,6 +125,35 @@ impl Answer {
     }
 }
 
+/// How a call that answered without a problem was served: its outcome in the invocation log and
+/// the `ponte_calls_total` metric (a problem's outcome is its code).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// The plugin ran and answered.
+    Ok,
+    /// An idempotent replay of the first answer to the same `Idempotency-Key`.
+    Replayed,
+    /// A payment accepted into the settlement queue (`202`).
+    Queued,
+    /// Served from the read cache.
+    Cached,
+    /// Shared the plugin run of an identical read running at the time.
+    Coalesced,
+}
+
+impl Outcome {
+    /// The name in the log and the metric.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Ok => "ok",
+            Outcome::Replayed => "replayed",
+            Outcome::Queued => "queued",
+            Outcome::Cached => "cached",
+            Outcome::Coalesced => "coalesced",
+        }
+    }
+}
+
 /// Where a read's answer came from: the `X-Ponte-Cache` header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Served {
@@ -169,8 +198,8 @@ pub(crate) struct Trace {
     upstream: Vec<UpstreamCall>,
     /// Replaces the problem's detail in the log (a redacted plugin error, a note).
     pub(crate) detail: Option<String>,
-    /// Replaces `ok` as the logged outcome of a successful answer (`replayed`, `queued`).
-    pub(crate) outcome: Option<&'static str>,
+    /// Replaces `ok` as the logged outcome of a successful answer.
+    pub(crate) outcome: Option<Outcome>,
     /// Whether anything may have reached the ERP (a plugin ran, or a payment was queued).
     pub(crate) executed: bool,
 }
@@ -336,7 +365,7 @@ impl Host {
     pub(crate) async fn record(&self, trace: Trace, result: Result<Answer, Problem>) -> Result<Answer, Problem> {
         let elapsed = trace.started.elapsed();
         let (status, outcome) = match &result {
-            Ok(answer) => (answer.status, trace.outcome.unwrap_or("ok")),
+            Ok(answer) => (answer.status, trace.outcome.unwrap_or(Outcome::Ok).as_str()),
             Err(p) => (p.code.status().as_u16(), p.code.as_str()),
         };
         let f = trace.function.as_str().to_owned();
@@ -365,7 +394,7 @@ impl Host {
                 tenant: tenant.clone(),
                 function: f.clone(),
                 host: call.host.clone(),
-                outcome: call.outcome.into(),
+                outcome: call.outcome.as_str().into(),
             };
             self.metrics.upstream_calls.get_or_create(&labels).inc();
             self.metrics.upstream_seconds.get_or_create(&labels).observe(call.duration_ms as f64 / 1000.0);

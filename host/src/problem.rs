@@ -114,6 +114,19 @@ impl Problem {
         self
     }
 
+    /// The store could not answer: `500 internal`, saying what that means for the caller
+    /// (`consequence`, e.g. "nothing was sent to the ERP"; empty for nothing more). The cause is
+    /// logged here and never reaches the caller.
+    pub fn store_unavailable(cause: &dyn std::fmt::Display, consequence: &str) -> Problem {
+        tracing::error!(error = %cause, "the store could not answer");
+        let detail = if consequence.is_empty() {
+            "the host's store is unavailable".to_owned()
+        } else {
+            format!("the host's store is unavailable; {consequence}")
+        };
+        Problem::new(ProblemCode::Internal, detail)
+    }
+
     /// Attaches the invocation id.
     #[must_use]
     pub fn with_invocation(mut self, id: &str) -> Self {
@@ -195,7 +208,12 @@ impl From<PluginError> for Problem {
 }
 
 impl IntoResponse for Problem {
-    fn into_response(self) -> Response {
+    /// The problem document. One without an invocation id gets a fresh one, so every error a
+    /// caller sees can be found in the logs.
+    fn into_response(mut self) -> Response {
+        if self.invocation_id.is_none() {
+            self.invocation_id = Some(new_invocation_id());
+        }
         let status = self.code.status();
         let mut response = (status, axum::Json(self.body())).into_response();
         response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
@@ -210,4 +228,9 @@ impl IntoResponse for Problem {
         response.extensions_mut().insert(self);
         response
     }
+}
+
+/// A fresh invocation id (UUID v7: sortable by time).
+pub fn new_invocation_id() -> String {
+    uuid::Uuid::now_v7().to_string()
 }

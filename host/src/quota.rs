@@ -17,7 +17,7 @@
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, TimeZone, Utc};
 use serde::Serialize;
 
-use crate::capabilities::http::UpstreamCall;
+use crate::capabilities::http::{UpstreamCall, UpstreamOutcome};
 pub use crate::config::manifest::QuotaPeriod;
 use crate::config::manifest::QuotaSpec;
 use crate::metrics::{Metrics, QuotaLabels};
@@ -123,10 +123,7 @@ impl QuotaRef<'_> {
         let reserved = store
             .quota_reserve(self.tenant, self.connection, self.name, &period, self.spec.limit)
             .await
-            .map_err(|e| {
-                tracing::error!(error = %e, "quota reservation failed");
-                Problem::new(ProblemCode::Internal, "the host's store is unavailable; nothing was sent")
-            })?;
+            .map_err(|e| Problem::store_unavailable(&e, "nothing was sent"))?;
         match reserved {
             Some(used) => {
                 self.set_gauge(metrics, used);
@@ -176,7 +173,7 @@ impl QuotaRef<'_> {
                 | PluginError::NotFound(_)
                 | PluginError::NotImplemented)
         );
-        let nothing_created = refused && !upstream.iter().any(|call| call.outcome == "dropped");
+        let nothing_created = refused && !upstream.iter().any(|call| call.outcome == UpstreamOutcome::Dropped);
         if !nothing_created {
             return;
         }

@@ -40,7 +40,7 @@ use ponte_contract::function::invoices::SettleInvoiceInput;
 use ponte_contract::normalize::money::Money;
 use serde_json::{Value, json};
 
-use crate::invoke::{Answer, Host, Origin, Trace};
+use crate::invoke::{Answer, Host, Origin, Outcome, Trace};
 pub use crate::options::SettlementOptions;
 use crate::problem::{Problem, ProblemCode};
 use crate::store::{Failure, Inserted, NewSettlement, Settlement, SettlementState};
@@ -125,10 +125,11 @@ pub(crate) async fn accept(
         lease_token: &token,
         lease_until,
     };
-    let inserted = host.store.settlement_insert(&new).await.map_err(|e| {
-        tracing::error!(error = %e, "could not accept a settlement");
-        Problem::new(ProblemCode::Internal, "the host's store is unavailable; the payment was not accepted, retry it")
-    })?;
+    let inserted = host
+        .store
+        .settlement_insert(&new)
+        .await
+        .map_err(|e| Problem::store_unavailable(&e, "the payment was not accepted, retry it"))?;
     // From here the payment is Ponte's: the answer is stored for the idempotency key whatever
     // happens next.
     trace.executed = true;
@@ -143,7 +144,7 @@ pub(crate) async fn accept(
                     ),
                 ));
             }
-            trace.outcome = Some("replayed");
+            trace.outcome = Some(Outcome::Replayed);
             trace.detail = Some(format!("the same payment as settlement {}", existing.id));
             return Ok(answer(&existing));
         }
@@ -164,7 +165,7 @@ pub(crate) async fn accept(
     }
     let reply = answer(&latest);
     if reply.status == 202 {
-        trace.outcome = Some("queued");
+        trace.outcome = Some(Outcome::Queued);
         trace.detail = Some(format!("settlement {} queued: {}", latest.id, end.describe()));
     } else {
         trace.detail = Some(format!("settlement {}: {}", latest.id, end.describe()));

@@ -1,16 +1,15 @@
 //! Operator endpoints (admin scope): the tenant's invocation log.
 
 use axum::Router;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use ponte_contract::Scope;
 use serde::Deserialize;
 
-use super::{AppState, auth, invocation_id};
+use super::AppState;
+use super::auth::Admin;
 use crate::problem::{Problem, ProblemCode};
-use crate::store::Caller;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new().route("/v1/admin/invocations", get(invocations)).route("/v1/admin/invocations/{id}", get(invocation))
@@ -21,51 +20,34 @@ struct Page {
     limit: Option<u32>,
 }
 
-pub(super) async fn admin(state: &AppState, headers: &HeaderMap) -> Result<Caller, Problem> {
-    let caller = auth::authenticate(&state.host, headers).await?;
-    if caller.has_scope(Scope::Admin) {
-        Ok(caller)
-    } else {
-        Err(Problem::new(ProblemCode::Forbidden, "operator endpoints need an admin key"))
-    }
-}
-
-pub(super) fn failure(problem: Problem) -> Response {
-    problem.with_invocation(&invocation_id()).into_response()
-}
-
+/// `GET /v1/admin/invocations?limit=50`: the tenant's newest calls.
 async fn invocations(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    page: Result<Query<Page>, axum::extract::rejection::QueryRejection>,
-) -> Response {
-    let caller = match admin(&state, &headers).await {
-        Ok(c) => c,
-        Err(p) => return failure(p),
-    };
+    Admin(caller): Admin,
+    page: Result<Query<Page>, QueryRejection>,
+) -> Result<Response, Problem> {
     let Ok(Query(page)) = page else {
-        return failure(Problem::new(ProblemCode::InvalidInput, "`limit` must be a positive integer"));
+        return Err(Problem::new(ProblemCode::InvalidInput, "`limit` must be a positive integer"));
     };
     let limit = page.limit.unwrap_or(50).clamp(1, crate::store::MAX_INVOCATIONS_PAGE);
     // Rows leave the response path through a background writer: wait for the ones already sent,
     // so an operator always finds the calls this replica has answered.
     state.host.invocation_log.flush().await;
-    match state.host.store.invocations(&caller.tenant, limit).await {
-        Ok(records) => axum::Json(records).into_response(),
-        Err(_) => failure(Problem::new(ProblemCode::Internal, "the host's store is unavailable")),
-    }
+    let records =
+        state.host.store.invocations(&caller.tenant, limit).await.map_err(|e| Problem::store_unavailable(&e, ""))?;
+    Ok(axum::Json(records).into_response())
 }
 
-async fn invocation(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    let caller = match admin(&state, &headers).await {
-        Ok(c) => c,
-        Err(p) => return failure(p),
-    };
+/// `GET /v1/admin/invocations/{id}`: one call, with its upstream requests.
+async fn invocation(
+    State(state): State<AppState>,
+    Admin(caller): Admin,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
     state.host.invocation_log.flush().await;
-    match state.host.store.invocation(&id).await {
+    match state.host.store.invocation(&id).await.map_err(|e| Problem::store_unavailable(&e, ""))? {
         // Another tenant's invocation is as absent as a missing one.
-        Ok(Some(record)) if record.tenant == caller.tenant => axum::Json(record).into_response(),
-        Ok(_) => failure(Problem::new(ProblemCode::NotFound, "no such invocation")),
-        Err(_) => failure(Problem::new(ProblemCode::Internal, "the host's store is unavailable")),
+        Some(record) if record.tenant == caller.tenant => Ok(axum::Json(record).into_response()),
+        _ => Err(Problem::new(ProblemCode::NotFound, "no such invocation")),
     }
 }

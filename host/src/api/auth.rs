@@ -1,9 +1,16 @@
 //! Callers: `Authorization: Bearer <api key>` to a [`Caller`] (tenant and scopes), checked
 //! against the keys held in memory ([`crate::keys`]).
+//!
+//! Handlers take the caller as an extractor: [`Caller`] for any valid key, [`Admin`] for a key
+//! with the `admin` scope. Either refuses the request with a problem before the handler runs.
 
+use axum::extract::FromRequestParts;
 use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use ponte_contract::Scope;
 
+use super::AppState;
 use crate::invoke::Host;
 use crate::problem::{Problem, ProblemCode};
 use crate::store::Caller;
@@ -18,22 +25,42 @@ pub(crate) async fn authenticate(host: &Host, headers: &HeaderMap) -> Result<Cal
     let Some(token) = header.strip_prefix("Bearer ").map(str::trim).filter(|t| !t.is_empty()) else {
         return Err(Problem::new(ProblemCode::Unauthorized, "send the API key as `Authorization: Bearer <key>`"));
     };
-    match host.keys.authenticate(token).await {
-        Ok(Some(caller)) => match host.key_rates.check(&caller.key_id) {
-            Ok(()) => Ok(caller),
-            Err(wait) => {
-                let rate = host.key_rates.rate().map_or(0, |r| r.per_second);
-                Err(Problem::new(
-                    ProblemCode::RateLimited,
-                    format!("this API key sent more than its {rate} requests a second; slow down"),
-                )
-                .retry_after(wait))
-            }
-        },
-        Ok(None) => Err(Problem::new(ProblemCode::Unauthorized, "unknown or revoked API key")),
-        Err(e) => {
-            tracing::error!(error = %e, "the store could not authenticate a key");
-            Err(Problem::new(ProblemCode::Internal, "the host's store is unavailable"))
+    let Some(caller) = host.keys.authenticate(token).await.map_err(|e| Problem::store_unavailable(&e, ""))? else {
+        return Err(Problem::new(ProblemCode::Unauthorized, "unknown or revoked API key"));
+    };
+    match host.key_rates.check(&caller.key_id) {
+        Ok(()) => Ok(caller),
+        Err(wait) => {
+            let rate = host.key_rates.rate().map_or(0, |r| r.per_second);
+            Err(Problem::new(
+                ProblemCode::RateLimited,
+                format!("this API key sent more than its {rate} requests a second; slow down"),
+            )
+            .retry_after(wait))
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Caller, Problem> {
+        authenticate(&state.host, &parts.headers).await
+    }
+}
+
+/// A caller whose key has the `admin` scope: the operator endpoints' extractor.
+pub(super) struct Admin(pub Caller);
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Admin, Problem> {
+        let caller = authenticate(&state.host, &parts.headers).await?;
+        if caller.has_scope(Scope::Admin) {
+            Ok(Admin(caller))
+        } else {
+            Err(Problem::new(ProblemCode::Forbidden, "operator endpoints need an admin key"))
         }
     }
 }

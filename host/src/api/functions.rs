@@ -10,10 +10,11 @@ use axum::routing::{get, post};
 use ponte_contract::{Access, FUNCTIONS, Function};
 use serde_json::json;
 
-use super::{AppState, auth, invocation_id};
+use super::{AppState, invocation_id};
 use crate::invoke::Host;
 use crate::problem::{Problem, ProblemCode};
 use crate::quota::QuotaRef;
+use crate::store::Caller;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new().route("/v1/functions", get(list)).route("/v1/functions/{function}", post(call))
@@ -23,81 +24,64 @@ pub(super) fn router() -> Router<AppState> {
 /// function, the scope, the body's type and size, the idempotency key; then the pipeline.
 async fn call(
     State(state): State<AppState>,
+    caller: Caller,
     Path(function_name): Path<String>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Response {
-    let id = invocation_id();
-    let fail = |problem: Problem| problem.with_invocation(&id).into_response();
-    let caller = match auth::authenticate(&state.host, &headers).await {
-        Ok(caller) => caller,
-        Err(p) => return fail(p),
-    };
+) -> Result<Response, Problem> {
     let Ok(function) = function_name.parse::<Function>() else {
         let shown: String = function_name.chars().take(64).collect();
-        return fail(Problem::new(
-            ProblemCode::UnknownFunction,
-            format!("`{shown}` is not a function of the contract"),
-        ));
+        return Err(Problem::new(ProblemCode::UnknownFunction, format!("`{shown}` is not a function of the contract")));
     };
-    if let Err(p) = Host::authorize(&caller, function) {
-        return fail(p);
-    }
+    let authorized = Host::authorize(&caller, function)?;
     let body = match body {
         Ok(body) => body,
         Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            return fail(Problem::new(
+            return Err(Problem::new(
                 ProblemCode::PayloadTooLarge,
                 format!("the body is larger than {} bytes", super::MAX_BODY),
             ));
         }
-        Err(_) => return fail(Problem::new(ProblemCode::InvalidInput, "the body could not be read")),
+        Err(_) => return Err(Problem::new(ProblemCode::InvalidInput, "the body could not be read")),
     };
     if !body.is_empty() && !is_json(&headers) {
-        return fail(Problem::new(
+        return Err(Problem::new(
             ProblemCode::UnsupportedMediaType,
             "send the body as `Content-Type: application/json`",
         ));
     }
-    let mut idempotency_key = None;
-    if function.spec().access == Access::Write {
-        match headers.get("idempotency-key").map(|v| v.to_str()) {
-            None => {
-                return fail(Problem::new(
-                    ProblemCode::IdempotencyKeyRequired,
-                    format!("`{function}` changes the ERP: send an `Idempotency-Key` header"),
-                ));
-            }
-            Some(Ok(key)) if (1..=255).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic()) => {
-                idempotency_key = Some(key);
-            }
-            Some(_) => {
-                return fail(Problem::new(
-                    ProblemCode::InvalidInput,
-                    "`Idempotency-Key` must be 1 to 255 visible ASCII characters",
-                ));
-            }
-        }
+    let idempotency_key =
+        if function.spec().access == Access::Write { Some(idempotency_key(function, &headers)?) } else { None };
+    let id = invocation_id();
+    let answer = state.host.call(authorized, &body, &id, idempotency_key).await?;
+    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK);
+    let mut response = (status, axum::Json(answer.output)).into_response();
+    if status.is_client_error() || status.is_server_error() {
+        // A replayed problem keeps its media type.
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/problem+json"));
     }
-    match state.host.call(&caller, function, &body, &id, idempotency_key).await {
-        Ok(answer) => {
-            let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK);
-            let mut response = (status, axum::Json(answer.output)).into_response();
-            if status.is_client_error() || status.is_server_error() {
-                // A replayed problem keeps its media type.
-                response
-                    .headers_mut()
-                    .insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/problem+json"));
-            }
-            if let Ok(value) = header::HeaderValue::from_str(&id) {
-                response.headers_mut().insert("x-invocation-id", value);
-            }
-            if let Some(served) = answer.served {
-                response.headers_mut().insert("x-ponte-cache", header::HeaderValue::from_static(served.as_str()));
-            }
-            response
+    if let Ok(value) = header::HeaderValue::from_str(&id) {
+        response.headers_mut().insert("x-invocation-id", value);
+    }
+    if let Some(served) = answer.served {
+        response.headers_mut().insert("x-ponte-cache", header::HeaderValue::from_static(served.as_str()));
+    }
+    Ok(response)
+}
+
+/// A writing function's `Idempotency-Key`: present, 1 to 255 visible ASCII characters.
+fn idempotency_key(function: Function, headers: &HeaderMap) -> Result<&str, Problem> {
+    match headers.get("idempotency-key").map(|v| v.to_str()) {
+        None => Err(Problem::new(
+            ProblemCode::IdempotencyKeyRequired,
+            format!("`{function}` changes the ERP: send an `Idempotency-Key` header"),
+        )),
+        Some(Ok(key)) if (1..=255).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic()) => Ok(key),
+        Some(_) => {
+            Err(Problem::new(ProblemCode::InvalidInput, "`Idempotency-Key` must be 1 to 255 visible ASCII characters"))
         }
-        Err(problem) => problem.into_response(),
     }
 }
 
@@ -111,11 +95,7 @@ fn is_json(headers: &HeaderMap) -> bool {
 }
 
 /// `GET /v1/functions`: what this key may call for its tenant, and which plugin serves it.
-async fn list(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let caller = match auth::authenticate(&state.host, &headers).await {
-        Ok(caller) => caller,
-        Err(p) => return p.with_invocation(&invocation_id()).into_response(),
-    };
+async fn list(State(state): State<AppState>, caller: Caller) -> Result<Response, Problem> {
     let tenant = state.host.registry.tenants.get(&caller.tenant);
     let mut functions = Vec::new();
     for spec in FUNCTIONS.iter().filter(|spec| caller.scopes.iter().any(|s| spec.allows(*s))) {
@@ -134,21 +114,15 @@ async fn list(State(state): State<AppState>, headers: HeaderMap) -> Response {
         });
         if let Some((name, quota)) = manifest.quota_of(spec.function) {
             let quota = QuotaRef { tenant: &caller.tenant, connection: &connection.name, name, spec: quota };
-            match quota.view(&state.host.store).await {
-                Ok(view) => entry["quota"] = json!(view),
-                Err(e) => {
-                    tracing::error!(error = %e, "could not read a quota");
-                    let problem = Problem::new(ProblemCode::Internal, "the host's store is unavailable");
-                    return problem.with_invocation(&invocation_id()).into_response();
-                }
-            }
+            let view = quota.view(&state.host.store).await.map_err(|e| Problem::store_unavailable(&e, ""))?;
+            entry["quota"] = json!(view);
         }
         functions.push(entry);
     }
-    axum::Json(json!({
+    Ok(axum::Json(json!({
         "tenant": caller.tenant,
         "scopes": caller.scopes,
         "functions": functions,
     }))
-    .into_response()
+    .into_response())
 }

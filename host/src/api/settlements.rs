@@ -11,18 +11,17 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use ponte_contract::Function;
 use serde::Deserialize;
 
-use super::admin::{admin, failure};
-use super::{AppState, auth};
+use super::AppState;
+use super::auth::Admin;
 use crate::invoke::Host;
 use crate::problem::{Problem, ProblemCode};
 use crate::settlement::view;
-use crate::store::{Settlement, SettlementState, StoreError};
+use crate::store::{Caller, Settlement, SettlementState, StoreError};
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -32,9 +31,8 @@ pub(super) fn router() -> Router<AppState> {
         .route("/v1/admin/settlements/{id}/resolve", post(resolve))
 }
 
-fn unavailable(e: &StoreError) -> Problem {
-    tracing::error!(error = %e, "settlement store error");
-    Problem::new(ProblemCode::Internal, "the host's store is unavailable")
+fn unavailable(e: StoreError) -> Problem {
+    Problem::store_unavailable(&e, "")
 }
 
 fn no_such_settlement() -> Problem {
@@ -42,19 +40,12 @@ fn no_such_settlement() -> Problem {
 }
 
 /// `GET /v1/settlements/{id}`.
-async fn status(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    let caller = match auth::authenticate(&state.host, &headers).await {
-        Ok(caller) => caller,
-        Err(p) => return failure(p),
-    };
-    if let Err(p) = Host::authorize(&caller, Function::SettleInvoice) {
-        return failure(p);
-    }
-    match state.host.store.settlement(&id).await {
+async fn status(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Response, Problem> {
+    Host::authorize(&caller, Function::SettleInvoice)?;
+    match state.host.store.settlement(&id).await.map_err(unavailable)? {
         // Another tenant's settlement is as absent as a missing one.
-        Ok(Some(settlement)) if settlement.tenant == caller.tenant => axum::Json(view(&settlement)).into_response(),
-        Ok(_) => failure(no_such_settlement()),
-        Err(e) => failure(unavailable(&e)),
+        Some(settlement) if settlement.tenant == caller.tenant => Ok(axum::Json(view(&settlement)).into_response()),
+        _ => Err(no_such_settlement()),
     }
 }
 
@@ -67,49 +58,40 @@ struct ListQuery {
 /// `GET /v1/admin/settlements`.
 async fn list(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Admin(caller): Admin,
     query: Result<Query<ListQuery>, QueryRejection>,
-) -> Response {
-    let caller = match admin(&state, &headers).await {
-        Ok(c) => c,
-        Err(p) => return failure(p),
-    };
+) -> Result<Response, Problem> {
     let Ok(Query(query)) = query else {
-        return failure(Problem::new(ProblemCode::InvalidInput, "`limit` must be a positive integer"));
+        return Err(Problem::new(ProblemCode::InvalidInput, "`limit` must be a positive integer"));
     };
     let filter = match query.state.as_deref().map(SettlementState::parse) {
         None => None,
         Some(Some(state)) => Some(state),
         Some(None) => {
-            return failure(Problem::new(
+            return Err(Problem::new(
                 ProblemCode::InvalidInput,
                 "`state` must be one of pending, posting, posted, parked, resolved",
             ));
         }
     };
     let limit = query.limit.unwrap_or(50).clamp(1, 1000);
-    match state.host.store.settlements(&caller.tenant, filter, limit).await {
-        Ok(settlements) => axum::Json(settlements.iter().map(view).collect::<Vec<_>>()).into_response(),
-        Err(e) => failure(unavailable(&e)),
-    }
+    let settlements = state.host.store.settlements(&caller.tenant, filter, limit).await.map_err(unavailable)?;
+    Ok(axum::Json(settlements.iter().map(view).collect::<Vec<_>>()).into_response())
 }
 
 /// `POST /v1/admin/settlements/{id}/retry`.
-async fn retry(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    let caller = match admin(&state, &headers).await {
-        Ok(c) => c,
-        Err(p) => return failure(p),
+async fn retry(
+    State(state): State<AppState>,
+    Admin(caller): Admin,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    let Some(settlement) = state.host.store.settlement_requeue(&caller.tenant, &id).await.map_err(unavailable)? else {
+        return Err(not_parked(&state, &caller.tenant, &id).await);
     };
-    match state.host.store.settlement_requeue(&caller.tenant, &id).await {
-        Ok(Some(settlement)) => {
-            tracing::info!(settlement_id = %id, key = %caller.key_id, "parked settlement requeued by an operator");
-            state.host.metrics.settlement(&caller.tenant, "requeued");
-            state.host.settlement_wake.notify_one();
-            axum::Json(view(&settlement)).into_response()
-        }
-        Ok(None) => failure(not_parked(&state, &caller.tenant, &id).await),
-        Err(e) => failure(unavailable(&e)),
-    }
+    tracing::info!(settlement_id = %id, key = %caller.key_id, "parked settlement requeued by an operator");
+    state.host.metrics.settlement(&caller.tenant, "requeued");
+    state.host.settlement_wake.notify_one();
+    Ok(axum::Json(view(&settlement)).into_response())
 }
 
 #[derive(Deserialize)]
@@ -121,14 +103,10 @@ struct Resolution {
 /// `POST /v1/admin/settlements/{id}/resolve`.
 async fn resolve(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Admin(caller): Admin,
     Path(id): Path<String>,
     body: Result<Bytes, BytesRejection>,
-) -> Response {
-    let caller = match admin(&state, &headers).await {
-        Ok(c) => c,
-        Err(p) => return failure(p),
-    };
+) -> Result<Response, Problem> {
     let resolution = body
         .ok()
         .and_then(|body| serde_json::from_slice::<Resolution>(&body).ok())
@@ -139,17 +117,16 @@ async fn resolve(
             "send {\"note\": \"...\"}: what was done about this payment (1 to 2000 bytes)",
         );
         problem.field = Some("note".into());
-        return failure(problem);
+        return Err(problem);
     };
-    match state.host.store.settlement_resolve(&caller.tenant, &id, resolution.note.trim()).await {
-        Ok(Some(settlement)) => {
-            tracing::info!(settlement_id = %id, key = %caller.key_id, "parked settlement resolved by an operator");
-            state.host.metrics.settlement(&caller.tenant, "resolved");
-            axum::Json(view(&settlement)).into_response()
-        }
-        Ok(None) => failure(not_parked(&state, &caller.tenant, &id).await),
-        Err(e) => failure(unavailable(&e)),
-    }
+    let resolved =
+        state.host.store.settlement_resolve(&caller.tenant, &id, resolution.note.trim()).await.map_err(unavailable)?;
+    let Some(settlement) = resolved else {
+        return Err(not_parked(&state, &caller.tenant, &id).await);
+    };
+    tracing::info!(settlement_id = %id, key = %caller.key_id, "parked settlement resolved by an operator");
+    state.host.metrics.settlement(&caller.tenant, "resolved");
+    Ok(axum::Json(view(&settlement)).into_response())
 }
 
 /// Why a retry or resolve found nothing to act on: no such settlement, or not parked.
@@ -163,6 +140,6 @@ async fn not_parked(state: &AppState, tenant: &str, id: &str) -> Problem {
             ),
         ),
         Ok(_) => no_such_settlement(),
-        Err(e) => unavailable(&e),
+        Err(e) => unavailable(e),
     }
 }

@@ -88,6 +88,47 @@ pub struct HttpResponse {
     pub body: Vec<u8>,
 }
 
+/// What became of one upstream request (the invocation log's `outcome`, a metric label).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UpstreamOutcome {
+    /// An answer came back (whatever its status).
+    Ok,
+    /// The egress policy refused it: not sent.
+    Denied,
+    /// No answer within the call's deadline.
+    Timeout,
+    /// Never connected: not sent.
+    Unreachable,
+    /// The connection failed after connecting: the upstream may have received the request.
+    Dropped,
+    /// The answer was larger than the cap.
+    TooLarge,
+    /// A malformed request (a method or URL the host refuses): not sent.
+    Invalid,
+    /// The upstream's pace left no turn before the deadline: not sent.
+    RateLimited,
+    /// Past the requests allowed per call: not sent.
+    Limit,
+}
+
+impl UpstreamOutcome {
+    /// The name in logs and metrics.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UpstreamOutcome::Ok => "ok",
+            UpstreamOutcome::Denied => "denied",
+            UpstreamOutcome::Timeout => "timeout",
+            UpstreamOutcome::Unreachable => "unreachable",
+            UpstreamOutcome::Dropped => "dropped",
+            UpstreamOutcome::TooLarge => "too_large",
+            UpstreamOutcome::Invalid => "invalid",
+            UpstreamOutcome::RateLimited => "rate_limited",
+            UpstreamOutcome::Limit => "limit",
+        }
+    }
+}
+
 /// One upstream request, as the invocation log records it.
 #[derive(Debug, Clone, Serialize)]
 pub struct UpstreamCall {
@@ -99,11 +140,8 @@ pub struct UpstreamCall {
     pub host: String,
     /// Status code, when there was an answer.
     pub status: Option<u16>,
-    /// `ok`, `denied`, `timeout`, `unreachable` (never connected), `dropped` (the connection
-    /// failed after connecting: the upstream may have received the request), `too_large`,
-    /// `invalid`, `rate_limited` (the upstream's pace left no turn before the deadline: not sent),
-    /// `limit` (past the requests allowed per call: not sent).
-    pub outcome: &'static str,
+    /// What became of it.
+    pub outcome: UpstreamOutcome,
     /// Duration in milliseconds.
     pub duration_ms: u64,
 }
@@ -284,19 +322,25 @@ impl HttpCapability {
         started: Instant,
     ) {
         let (status, outcome) = match result {
-            Ok(r) => (Some(r.status), "ok"),
-            Err(SendError { error: CapabilityError::Denied(_), .. }) => (None, "denied"),
-            Err(SendError { error: CapabilityError::Timeout, .. }) => (None, "timeout"),
-            Err(SendError { error: CapabilityError::Unreachable(_), maybe_delivered: true }) => (None, "dropped"),
-            Err(SendError { error: CapabilityError::Unreachable(_), maybe_delivered: false }) => (None, "unreachable"),
-            Err(SendError { error: CapabilityError::TooLarge(_), .. }) => (None, "too_large"),
-            Err(SendError { error: CapabilityError::RateLimited(_), .. }) => (None, "rate_limited"),
-            Err(SendError { error: CapabilityError::Limit(_), .. }) => (None, "limit"),
-            Err(SendError { error: CapabilityError::Invalid(_) | CapabilityError::Storage, .. }) => (None, "invalid"),
+            Ok(r) => (Some(r.status), UpstreamOutcome::Ok),
+            Err(SendError { error: CapabilityError::Denied(_), .. }) => (None, UpstreamOutcome::Denied),
+            Err(SendError { error: CapabilityError::Timeout, .. }) => (None, UpstreamOutcome::Timeout),
+            Err(SendError { error: CapabilityError::Unreachable(_), maybe_delivered: true }) => {
+                (None, UpstreamOutcome::Dropped)
+            }
+            Err(SendError { error: CapabilityError::Unreachable(_), maybe_delivered: false }) => {
+                (None, UpstreamOutcome::Unreachable)
+            }
+            Err(SendError { error: CapabilityError::TooLarge(_), .. }) => (None, UpstreamOutcome::TooLarge),
+            Err(SendError { error: CapabilityError::RateLimited(_), .. }) => (None, UpstreamOutcome::RateLimited),
+            Err(SendError { error: CapabilityError::Limit(_), .. }) => (None, UpstreamOutcome::Limit),
+            Err(SendError { error: CapabilityError::Invalid(_) | CapabilityError::Storage, .. }) => {
+                (None, UpstreamOutcome::Invalid)
+            }
         };
         let method = method.unwrap_or("INVALID");
         let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        tracing::info!(target: "ponte::upstream", %method, url = %shown, %host, ?status, outcome, duration_ms, "upstream request");
+        tracing::info!(target: "ponte::upstream", %method, url = %shown, %host, ?status, outcome = outcome.as_str(), duration_ms, "upstream request");
         let mut state = self.state();
         if let Err(SendError { error: error @ (CapabilityError::RateLimited(_) | CapabilityError::Limit(_)), .. }) =
             result
@@ -304,7 +348,8 @@ impl HttpCapability {
             state.stopped.get_or_insert_with(|| error.clone());
         }
         // Past the per-call cap nothing is sent; one line says so instead of one per refusal.
-        if outcome == "limit" && state.calls.last().is_some_and(|c| c.outcome == "limit") {
+        if outcome == UpstreamOutcome::Limit && state.calls.last().is_some_and(|c| c.outcome == UpstreamOutcome::Limit)
+        {
             return;
         }
         state.calls.push(UpstreamCall {
@@ -508,7 +553,7 @@ mod tests {
                 .await;
             assert_eq!(result.err(), Some(CapabilityError::TooLarge(256 * 1024)), "chunked: {chunked}");
             let calls = http.calls();
-            assert_eq!(calls[0].outcome, "too_large");
+            assert_eq!(calls[0].outcome, UpstreamOutcome::TooLarge);
         }
         let url = upstream(vec![b'y'; 1000], true).await;
         let small = capability(&url, 256 * 1024)
