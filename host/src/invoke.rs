@@ -31,7 +31,7 @@ use crate::metrics::{CallLabels, FunctionLabels, Metrics, UpstreamLabels};
 pub use crate::options::{HostOptions, RedisOptions};
 use crate::problem::{Problem, ProblemCode};
 use crate::quota::QuotaRef;
-use crate::ratelimit::KeyRates;
+use crate::ratelimit::{AddressRates, KeyRates};
 use crate::registry::{Connection, Registry};
 use crate::runtime::{Call, PluginError};
 use crate::store::{InvocationRecord, Store};
@@ -55,6 +55,8 @@ pub struct Host {
     pub bulkheads: Arc<Bulkheads>,
     /// Requests per API key.
     pub key_rates: Arc<KeyRates>,
+    /// Store reads for keys not held in memory, per client address.
+    pub address_rates: Arc<AddressRates>,
     /// Wakes the settlement worker when a settlement is queued.
     pub settlement_wake: Arc<tokio::sync::Notify>,
     /// The invocation log's writer (rows leave the response path through it).
@@ -93,6 +95,7 @@ impl Host {
             breakers: Arc::new(Breakers::new(options.breaker)),
             bulkheads: Arc::new(Bulkheads::new(options.bulkhead)),
             key_rates: Arc::new(KeyRates::new(options.key_rate)),
+            address_rates: Arc::new(AddressRates::new(options.unknown_key_rate)),
             options,
             settlement_wake: Arc::new(tokio::sync::Notify::new()),
         }

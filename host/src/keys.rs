@@ -2,7 +2,9 @@
 //!
 //! The first call with a key reads its [`Credential`] (the token's SHA-256, tenant, scopes,
 //! revocation) from the store; later calls check the token against the copy held here. Unknown
-//! key ids are held too (as absent), so a flood of made-up tokens doesn't reach the store either.
+//! key ids are held too (as absent, apart from the keys, so made-up ids never evict a real key):
+//! the same made-up token twice reaches the store once, and the API limits how often one client
+//! address may make it read the store at all (`crate::ratelimit::AddressRates`).
 //!
 //! Revocation reaches every replica without a restart: a background task reads the store's
 //! [`KeysVersion`] (a fingerprint that changes whenever a key is created or revoked, by any
@@ -29,13 +31,18 @@ pub const POLL_INTERVAL: Duration = Duration::from_millis(250);
 /// How long a credential is held without being read again, whatever the polls say.
 pub const MAX_AGE: Duration = Duration::from_secs(60);
 
-/// Key ids held at most (known and unknown); past it the least used are dropped.
+/// Keys held at most; past it the least used are dropped.
 const CAPACITY: u64 = 100_000;
+
+/// Unknown key ids held as absent at most, apart from the keys: a flood of made-up ids can
+/// evict only other made-up ids, never a real key.
+const ABSENT_CAPACITY: u64 = 10_000;
 
 /// The keys a replica holds in memory. Cheap to share (`Arc`).
 pub struct Keys {
     store: Store,
-    held: Cache<String, Option<Arc<Credential>>>,
+    held: Cache<String, Arc<Credential>>,
+    absent: Cache<String, ()>,
     /// Bumped whenever everything held is dropped.
     epoch: AtomicU64,
 }
@@ -47,6 +54,7 @@ impl Keys {
         let keys = Arc::new(Keys {
             store: store.clone(),
             held: Cache::builder().max_capacity(CAPACITY).time_to_live(MAX_AGE).build(),
+            absent: Cache::builder().max_capacity(ABSENT_CAPACITY).time_to_live(MAX_AGE).build(),
             epoch: AtomicU64::new(0),
         });
         tokio::spawn(watch(store, Arc::downgrade(&keys)));
@@ -59,17 +67,30 @@ impl Keys {
     /// # Errors
     /// When the store must be read and can't be.
     pub async fn authenticate(&self, token: &str) -> Result<Option<Caller>, StoreError> {
-        let Some(key_id) = key_id_of(token) else { return Ok(None) };
-        if let Some(held) = self.held.get(key_id) {
-            return Ok(held.and_then(|credential| credential.verify(token)));
+        if let Some(answer) = self.held(token) {
+            return Ok(answer);
         }
+        let Some(key_id) = key_id_of(token) else { return Ok(None) };
         let epoch = self.epoch.load(Ordering::Acquire);
         let credential = self.store.credential(key_id).await?.map(Arc::new);
         let caller = credential.as_ref().and_then(|credential| credential.verify(token));
         if self.epoch.load(Ordering::Acquire) == epoch {
-            self.held.insert(key_id.to_owned(), credential);
+            match credential {
+                Some(credential) => self.held.insert(key_id.to_owned(), credential),
+                None => self.absent.insert(key_id.to_owned(), ()),
+            }
         }
         Ok(caller)
+    }
+
+    /// The answer for `token` from memory alone: `Some(caller or None)` when its key (or its
+    /// absence) is held or the token is malformed, `None` when only the store can tell.
+    pub fn held(&self, token: &str) -> Option<Option<Caller>> {
+        let Some(key_id) = key_id_of(token) else { return Some(None) };
+        if let Some(credential) = self.held.get(key_id) {
+            return Some(credential.verify(token));
+        }
+        self.absent.contains_key(key_id).then_some(None)
     }
 
     /// Revokes the key `key_id` in the store and stops accepting it here at once (other
@@ -88,6 +109,7 @@ impl Keys {
     pub fn forget_all(&self) {
         self.epoch.fetch_add(1, Ordering::AcqRel);
         self.held.invalidate_all();
+        self.absent.invalidate_all();
     }
 }
 

@@ -145,6 +145,13 @@ struct Tuning {
     /// Requests one API key may send at once after a quiet spell.
     #[arg(long, default_value_t = 200, env = "PONTE_KEY_BURST")]
     key_burst: u32,
+    /// Store reads per second one client address may cause with API keys the host doesn't hold
+    /// in memory (made-up or brand-new tokens; 0: unlimited). Held keys never count.
+    #[arg(long, default_value_t = 20, env = "PONTE_UNKNOWN_KEY_RATE")]
+    unknown_key_rate: u32,
+    /// Such reads one address may cause at once.
+    #[arg(long, default_value_t = 100, env = "PONTE_UNKNOWN_KEY_BURST")]
+    unknown_key_burst: u32,
     /// Connections open at once (lowered to fit the file-descriptor limit).
     #[arg(long, default_value_t = 4096, env = "PONTE_MAX_CONNECTIONS")]
     max_connections: usize,
@@ -192,6 +199,8 @@ impl Tuning {
                 queue_wait: self.queue_wait,
             },
             key_rate: (self.key_rate > 0).then_some(KeyRate { per_second: self.key_rate, burst: self.key_burst }),
+            unknown_key_rate: (self.unknown_key_rate > 0)
+                .then_some(KeyRate { per_second: self.unknown_key_rate, burst: self.unknown_key_burst }),
             listener: ListenerOptions {
                 max_connections: self.max_connections,
                 header_read_timeout: self.header_read_timeout,

@@ -29,6 +29,9 @@ pub struct HostOptions {
     pub bulkhead: BulkheadOptions,
     /// Requests per second per API key (`None`: unlimited).
     pub key_rate: Option<KeyRate>,
+    /// Store reads per second one client address may cause with keys the host doesn't hold
+    /// (made-up or brand-new tokens; `None`: unlimited). Held keys never count.
+    pub unknown_key_rate: Option<KeyRate>,
     /// How the listener treats connections.
     pub listener: ListenerOptions,
     /// How long a request's body may take to arrive, whole.
@@ -58,6 +61,7 @@ impl Default for HostOptions {
             breaker: BreakerOptions::default(),
             bulkhead: BulkheadOptions::default(),
             key_rate: Some(KeyRate::default()),
+            unknown_key_rate: Some(KeyRate { per_second: 20, burst: 100 }),
             listener: ListenerOptions::default(),
             body_read_timeout: Duration::from_secs(10),
             invocation_log_queue: DEFAULT_INVOCATION_LOG_QUEUE,

@@ -3,13 +3,19 @@
 //! - [`KeyRates`]: each API key may send so many requests a second, with bursts; past it the
 //!   caller gets `429 rate_limited` with `Retry-After`, before any work is done. One leaked or
 //!   misbehaving key can't take the host's capacity from every other caller.
+//! - [`AddressRates`]: a client address may make the host read the store for keys it doesn't
+//!   hold (made-up or new tokens) so many times a second; past it, `429` before the store is
+//!   read. Valid keys, once held in memory, are never counted.
 //! - [`Pace`]: an upstream that declares its rate in the plugin's manifest (`[rate_limit]`,
 //!   "10 requests a second per token" is common among ERPs) gets requests at that pace from each
 //!   tenant connection: the HTTP capability waits for the next turn when it fits the call's
 //!   deadline, and refuses at once (the caller's `429`) when it doesn't, instead of sending a
 //!   burst the upstream answers with 429s.
 
+use std::hash::Hash;
+use std::net::IpAddr;
 use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use governor::clock::{Clock as _, DefaultClock};
@@ -44,22 +50,34 @@ impl Default for KeyRate {
     }
 }
 
-/// The per-key limiter (none when disabled).
-pub struct KeyRates {
-    limiter: Option<DefaultKeyedRateLimiter<String>>,
+/// A limiter per key (API key id, client address); none when disabled.
+pub struct KeyedRates<K: Hash + Eq + Clone> {
+    limiter: Option<DefaultKeyedRateLimiter<K>>,
     rate: Option<KeyRate>,
+    checks: AtomicU64,
 }
 
-impl KeyRates {
+/// Requests per API key.
+pub type KeyRates = KeyedRates<String>;
+
+/// Store reads for keys the host doesn't hold, per client address: made-up tokens can't turn
+/// into a flood of store reads (valid keys, once held, never count).
+pub type AddressRates = KeyedRates<IpAddr>;
+
+/// Checks between two sweeps of the keys that went quiet (an address limiter sees keys from
+/// the whole internet; without sweeps its table would only grow).
+const SWEEP_EVERY: u64 = 4096;
+
+impl<K: Hash + Eq + Clone> KeyedRates<K> {
     /// A limiter for `rate`; `None` (or a zero rate) disables it.
-    pub fn new(rate: Option<KeyRate>) -> KeyRates {
+    pub fn new(rate: Option<KeyRate>) -> KeyedRates<K> {
         let rate = rate.filter(|r| r.per_second > 0);
         let limiter = rate.and_then(|r| {
             let per_second = NonZeroU32::new(r.per_second)?;
             let burst = NonZeroU32::new(r.burst.max(1))?;
             Some(RateLimiter::keyed(Quota::per_second(per_second).allow_burst(burst)))
         });
-        KeyRates { limiter, rate }
+        KeyedRates { limiter, rate, checks: AtomicU64::new(0) }
     }
 
     /// The rate in force.
@@ -67,15 +85,16 @@ impl KeyRates {
         self.rate
     }
 
-    /// Counts one request of `key_id`.
+    /// Counts one request of `key`.
     ///
     /// # Errors
     /// How long until the key may send again.
-    pub fn check(&self, key_id: &str) -> Result<(), Duration> {
+    pub fn check(&self, key: &K) -> Result<(), Duration> {
         let Some(limiter) = &self.limiter else { return Ok(()) };
-        limiter
-            .check_key(&key_id.to_owned())
-            .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
+        if self.checks.fetch_add(1, Ordering::Relaxed) % SWEEP_EVERY == SWEEP_EVERY - 1 {
+            self.forget_idle();
+        }
+        limiter.check_key(key).map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
     }
 
     /// Forgets keys that have been quiet long enough to be back at a full burst.
@@ -137,13 +156,25 @@ mod tests {
 
     #[test]
     fn each_key_has_its_own_budget_and_a_refusal_says_when_to_retry() {
+        let (a, b) = (String::from("a"), String::from("b"));
         let rates = KeyRates::new(Some(KeyRate { per_second: 1, burst: 2 }));
-        assert!(rates.check("a").is_ok() && rates.check("a").is_ok());
-        let wait = rates.check("a").expect_err("past the burst");
+        assert!(rates.check(&a).is_ok() && rates.check(&a).is_ok());
+        let wait = rates.check(&a).expect_err("past the burst");
         assert!(wait > Duration::ZERO && wait <= Duration::from_secs(1), "{wait:?}");
-        assert!(rates.check("b").is_ok(), "another key is not affected");
+        assert!(rates.check(&b).is_ok(), "another key is not affected");
         let off = KeyRates::new(None);
-        assert!((0..1000).all(|_| off.check("a").is_ok()));
+        assert!((0..1000).all(|_| off.check(&a).is_ok()));
+    }
+
+    #[test]
+    fn an_address_table_is_swept_of_quiet_addresses_as_it_goes() {
+        let rates = AddressRates::new(Some(KeyRate { per_second: 1000, burst: 1 }));
+        for n in 0..(SWEEP_EVERY * 2) {
+            let address = IpAddr::from(u32::try_from(n).unwrap_or(0).to_be_bytes());
+            assert!(rates.check(&address).is_ok());
+        }
+        let held = rates.limiter.as_ref().map_or(0, |limiter| limiter.len());
+        assert!(held < usize::try_from(SWEEP_EVERY * 2).unwrap_or(usize::MAX), "{held} addresses kept");
     }
 
     #[tokio::test]

@@ -4,7 +4,9 @@
 //! Handlers take the caller as an extractor: [`Caller`] for any valid key, [`Admin`] for a key
 //! with the `admin` scope. Either refuses the request with a problem before the handler runs.
 
-use axum::extract::FromRequestParts;
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
+
+use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
@@ -15,17 +17,31 @@ use crate::invoke::Host;
 use crate::problem::{Problem, ProblemCode};
 use crate::store::Caller;
 
-/// Authenticates a request's key.
+/// Authenticates a request's key; `address` is the client's (for the limit on store reads for
+/// keys the host doesn't hold).
 ///
 /// # Errors
 /// `401 unauthorized` for a missing, malformed, unknown or revoked key; `429 rate_limited` (with
-/// `Retry-After`) for a key past its request rate; `500 internal` when the store can't answer.
-pub(crate) async fn authenticate(host: &Host, headers: &HeaderMap) -> Result<Caller, Problem> {
+/// `Retry-After`) for a key past its request rate, or an address past its reads of keys not held;
+/// `500 internal` when the store can't answer.
+async fn authenticate(host: &Host, headers: &HeaderMap, address: Option<IpAddr>) -> Result<Caller, Problem> {
     let header = headers.get(AUTHORIZATION).and_then(|h| h.to_str().ok()).unwrap_or("");
     let Some(token) = header.strip_prefix("Bearer ").map(str::trim).filter(|t| !t.is_empty()) else {
         return Err(Problem::new(ProblemCode::Unauthorized, "send the API key as `Authorization: Bearer <key>`"));
     };
-    let Some(caller) = host.keys.authenticate(token).await.map_err(|e| Problem::store_unavailable(&e, ""))? else {
+    let known = match host.keys.held(token) {
+        Some(known) => known,
+        None => {
+            // Only the store can tell: that read is what made-up tokens would flood.
+            let address = address.unwrap_or(IpAddr::V6(Ipv6Addr::UNSPECIFIED));
+            host.address_rates.check(&address).map_err(|wait| {
+                Problem::new(ProblemCode::RateLimited, "too many unknown API keys from this address; slow down")
+                    .retry_after(wait)
+            })?;
+            host.keys.authenticate(token).await.map_err(|e| Problem::store_unavailable(&e, ""))?
+        }
+    };
+    let Some(caller) = known else {
         return Err(Problem::new(ProblemCode::Unauthorized, "unknown or revoked API key"));
     };
     match host.key_rates.check(&caller.key_id) {
@@ -41,11 +57,16 @@ pub(crate) async fn authenticate(host: &Host, headers: &HeaderMap) -> Result<Cal
     }
 }
 
+/// The client's address, when the request came through the listener.
+fn address(parts: &Parts) -> Option<IpAddr> {
+    parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(peer)| peer.ip())
+}
+
 impl FromRequestParts<AppState> for Caller {
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Caller, Problem> {
-        authenticate(&state.host, &parts.headers).await
+        authenticate(&state.host, &parts.headers, address(parts)).await
     }
 }
 
@@ -56,7 +77,7 @@ impl FromRequestParts<AppState> for Admin {
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Admin, Problem> {
-        let caller = authenticate(&state.host, &parts.headers).await?;
+        let caller = authenticate(&state.host, &parts.headers, address(parts)).await?;
         if caller.has_scope(Scope::Admin) {
             Ok(Admin(caller))
         } else {

@@ -103,7 +103,7 @@ pub async fn serve(
             () = &mut shutdown => break,
             accepted = listener.accept() => accepted,
         };
-        let (mut stream, _peer) = match accepted {
+        let (mut stream, peer) = match accepted {
             Ok(pair) => pair,
             Err(e) => {
                 tracing::error!(error = %e, "accept failed (out of file descriptors?); pausing");
@@ -134,7 +134,10 @@ pub async fn serve(
             // for the whole request, the plugin call included (not only while its body is read).
             tower::service_fn(move |request: axum::http::Request<hyper::body::Incoming>| {
                 let guard = BusyGuard::enter(Arc::clone(&busy), Arc::clone(&last_active), Arc::clone(&connections));
-                let answer = tower::ServiceExt::oneshot(router.clone(), request.map(axum::body::Body::new));
+                let mut request = request.map(axum::body::Body::new);
+                // Who is on the other end, for the limits kept per client address.
+                request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+                let answer = tower::ServiceExt::oneshot(router.clone(), request);
                 async move {
                     let answer = answer.await;
                     drop(guard);

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use futures_util::StreamExt as _;
 use ponte_host::invoke::HostOptions;
 use ponte_tests::{TENANT, TestHost, assert_problem, captured_logs, cpf, test_options};
 use serde_json::{Value, json};
@@ -373,6 +374,51 @@ async fn a_key_past_its_rate_gets_429_with_retry_after_and_other_keys_are_not_af
         let (status, body) = host.call(&good, "list_invoices", json!({"customer_document_number": CPF})).await;
         assert_eq!(status, 200, "{body}");
     }
+    host.stop().await;
+}
+
+/// Made-up tokens from one address (a brute force, or a flood meant to reach the store): past
+/// the address's budget of reads for keys the host doesn't hold, `429` before the store is read;
+/// a key the host holds, from the same address, is never refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn made_up_keys_from_one_address_are_limited_before_the_store_and_held_keys_pass() {
+    let up = upstream(Duration::ZERO).await;
+    let (host, good) = start(test_options(), "probe-rhai", &up, "5s").await;
+    // The good key is held once it has been used.
+    assert_eq!(host.call(&good, "list_invoices", json!({"customer_document_number": CPF})).await.0, 200);
+    let flood = futures_util::stream::iter(0..400u32)
+        .map(|n| {
+            let host = &host;
+            async move {
+                let token = format!("ponte_{n:012x}_{}", "A".repeat(32));
+                host.call_with(&token, "list_invoices", json!({"customer_document_number": CPF}), &[]).await
+            }
+        })
+        .buffer_unordered(16)
+        .collect::<Vec<_>>();
+    let replies = beside(&host, &good, flood).await;
+    let limited: Vec<_> = replies.iter().filter(|r| r.status == 429).collect();
+    let unknown = replies.iter().filter(|r| r.status == 401).count();
+    assert_eq!(limited.len() + unknown, 400, "every made-up key is refused");
+    // A burst of 100, then 20 a second: far fewer than 400 reach the store.
+    assert!(unknown <= 200, "{unknown} made-up keys reached the store");
+    let first = limited.first().expect("the flood was limited");
+    let body = assert_problem(first, 429, "rate_limited");
+    assert!(body["detail"].as_str().is_some_and(|d| d.contains("unknown API keys")), "{body}");
+    assert!(first.headers.contains_key("retry-after"));
+    // The budget is the address's: another client (127.0.0.2) is still told its key is unknown.
+    let elsewhere = reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from([127, 0, 0, 2]))
+        .build()
+        .expect("a client bound to 127.0.0.2");
+    let reply = elsewhere
+        .post(format!("{}/v1/functions/list_invoices", host.base_url))
+        .bearer_auth(format!("ponte_{:012x}_{}", 999_999, "B".repeat(32)))
+        .json(&json!({"customer_document_number": CPF}))
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(reply.status(), 401, "another address has its own budget");
     host.stop().await;
 }
 
