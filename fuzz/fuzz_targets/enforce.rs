@@ -2,17 +2,6 @@
 //! and what it answers is stable (enforcing the output again changes nothing).
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
-use ponte_contract::{EnforceOptions, FUNCTIONS};
+include!("../checks/enforce.rs");
 
-fuzz_target!(|data: &[u8]| {
-    let Some((&selector, json)) = data.split_first() else { return };
-    let function = FUNCTIONS[usize::from(selector) % FUNCTIONS.len()].function;
-    let Ok(raw) = serde_json::from_slice::<serde_json::Value>(json) else { return };
-    let options = EnforceOptions::default();
-    if let Ok(enforced) = ponte_contract::enforce_value(function, None, &raw, options) {
-        let again = ponte_contract::enforce_value(function, None, &enforced.output, options)
-            .expect("the contract's own output passes the contract");
-        assert_eq!(again.output, enforced.output, "enforcement is not idempotent");
-    }
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| check(data));
