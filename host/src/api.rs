@@ -39,8 +39,8 @@ pub const BACKSTOP_TIMEOUT: Duration = Duration::from_secs(150);
 /// What handlers share.
 #[derive(Clone)]
 pub struct AppState {
-    /// The host.
-    pub host: Host,
+    /// The host (shared: the state is cloned for every request).
+    pub host: Arc<Host>,
     /// The OpenAPI document, built once.
     pub openapi: Arc<serde_json::Value>,
 }
@@ -48,7 +48,7 @@ pub struct AppState {
 /// The router, separate from serving it (tests call it without a socket).
 pub fn router(host: Host) -> Router {
     let body_timeout = host.options.body_read_timeout;
-    let state = AppState { host, openapi: Arc::new(openapi::document()) };
+    let state = AppState { host: Arc::new(host), openapi: Arc::new(openapi::document()) };
     Router::new()
         .merge(functions::router())
         .merge(ops::router())
