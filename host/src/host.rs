@@ -29,6 +29,8 @@
 //!   and their redaction.
 //! - [`server`]: serving on a bound listener with graceful shutdown.
 //! - [`demo`]: `ponte demo`, the whole product on one machine with a simulated ERP.
+//! - [`author`]: plugin authors' tools (`ponte invoke`, `ponte plugin new|test|record`): one
+//!   plugin through the pipeline without a server, its exchanges recorded or replayed.
 //!
 //! The contract itself (the functions, their shapes, normalization) is the `ponte-contract`
 //! crate; the host applies it and never redefines it.
@@ -40,6 +42,7 @@
 static ALLOCATOR: ponte_meter::MeteredAllocator = ponte_meter::MeteredAllocator;
 
 pub mod api;
+pub mod author;
 pub mod breaker;
 pub mod bulkhead;
 pub mod cache;

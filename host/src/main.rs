@@ -74,6 +74,87 @@ enum Command {
         #[command(flatten)]
         paths: Paths,
     },
+    /// Run one function of one plugin through the pipeline (capabilities, sandbox, contract),
+    /// without a server, database or keys; print the raw and normalized results, the warnings
+    /// and every upstream exchange (redacted).
+    Invoke(Box<InvokeArgs>),
+    /// Plugin authors' tools: scaffold, test, record.
+    Plugin {
+        #[command(subcommand)]
+        command: PluginCommand,
+    },
+}
+
+#[derive(Args)]
+struct InvokeArgs {
+    /// The plugin's folder (with its plugin.toml).
+    plugin: PathBuf,
+    /// The function, e.g. list_invoices.
+    function: String,
+    /// The input: JSON, or @file with JSON.
+    #[arg(long, default_value = "{}")]
+    input: String,
+    /// A setting, `name=value` (repeatable); values may be `${env:NAME}` references. Settings
+    /// not given come from the [live] table of the plugin's test.toml, when there is one.
+    #[arg(long = "set", value_name = "NAME=VALUE")]
+    settings: Vec<String>,
+    /// A private address the ERP may live at (repeatable): 127.0.0.1, 10.0.0.0/8.
+    #[arg(long = "allow-private", value_name = "ADDRESS")]
+    allow_private: Vec<String>,
+    /// The call's deadline.
+    #[arg(long, default_value = "20s", value_parser = humantime::parse_duration)]
+    timeout: Duration,
+    /// Answer the plugin's requests from the plugin's fixtures/recorded.json (its settings too)
+    /// instead of the network.
+    #[arg(long)]
+    replay: bool,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Subcommand)]
+enum PluginCommand {
+    /// Create a plugin folder: manifest, code for the chosen functions, test plan and recorded
+    /// fixtures that pass `ponte plugin test --replay`.
+    New {
+        /// The plugin's name (lower-case letters, digits, `-`); also its folder's.
+        name: String,
+        /// The runtime (Rhai scripts; Rust/WebAssembly scaffolds are not generated yet: start
+        /// from plugins/sgp).
+        #[arg(long, value_enum, default_value_t = ScaffoldRuntime::Rhai)]
+        runtime: ScaffoldRuntime,
+        /// The functions to write code for (comma-separated); default get_customer,
+        /// list_invoices, get_invoice.
+        #[arg(long, value_delimiter = ',')]
+        functions: Vec<String>,
+        /// Where the folder is created.
+        #[arg(long, default_value = ".")]
+        dir: PathBuf,
+    },
+    /// Run the conformance scenarios against the plugin: the live ERP of its test.toml, or its
+    /// recorded fixtures with --replay.
+    Test {
+        /// The plugin's folder.
+        plugin: PathBuf,
+        /// Answer from fixtures/recorded.json instead of the network.
+        #[arg(long)]
+        replay: bool,
+        /// Print the outcomes as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run the scenarios against the live ERP of the plugin's test.toml and save every exchange
+    /// (secrets redacted) to fixtures/recorded.json, for `ponte plugin test --replay`.
+    Record {
+        /// The plugin's folder.
+        plugin: PathBuf,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ScaffoldRuntime {
+    Rhai,
 }
 
 #[derive(Subcommand)]
@@ -228,9 +309,10 @@ struct Paths {
     /// Database URL: `sqlite://file.db` (embedded) or `postgres://user@host/db` (shared by replicas).
     #[arg(long, default_value = "sqlite://ponte.db", env = "DATABASE_URL")]
     database: String,
-    /// The plugins folder.
-    #[arg(long, default_value_os_t = default_dir("plugins"), env = "PONTE_PLUGINS")]
-    plugins: PathBuf,
+    /// The plugins folders, `:`-separated (`plugins:../my-plugins`); a plugin name found in two
+    /// is an error.
+    #[arg(long, value_delimiter = ':', default_values_os_t = [default_dir("plugins")], env = "PONTE_PLUGINS")]
+    plugins: Vec<PathBuf>,
     /// The automations folder.
     #[arg(long, default_value_os_t = default_dir("automations"), env = "PONTE_AUTOMATIONS")]
     automations: PathBuf,
@@ -239,7 +321,7 @@ struct Paths {
 impl Paths {
     fn sources(&self) -> Sources {
         Sources {
-            plugins: vec![self.plugins.clone()],
+            plugins: self.plugins.clone(),
             automations: self.automations.clone(),
             vars: Vars::env(),
             http_limits: Default::default(),
@@ -260,7 +342,9 @@ fn default_dir(name: &str) -> PathBuf {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging(cli.log_format);
+    // Authors' tools print their own report; the log shows only the plugin's lines and trouble.
+    let tool = matches!(cli.command, Command::Invoke(_) | Command::Plugin { .. });
+    init_logging(cli.log_format, if tool { "warn,ponte::plugin=debug" } else { "info,sqlx=warn,hyper=warn" });
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -305,6 +389,100 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             Ok(if registry.errors.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
         Command::Keys { command, paths } => keys(command, &paths).await,
+        Command::Invoke(args) => invoke(*args).await,
+        Command::Plugin { command } => plugin(command).await,
+    }
+}
+
+async fn invoke(args: InvokeArgs) -> anyhow::Result<ExitCode> {
+    use ponte_host::author::{self, conformance};
+    let function: ponte_contract::Function =
+        args.function.parse().map_err(|_| anyhow::anyhow!("unknown function `{}`", args.function))?;
+    let input = match args.input.strip_prefix('@') {
+        Some(file) => std::fs::read_to_string(file).with_context(|| format!("failed to read {file}"))?,
+        None => args.input.clone(),
+    };
+    let input: serde_json::Value =
+        serde_json::from_str(&input).map_err(|e| anyhow::anyhow!("--input is not JSON: {e}"))?;
+    let mut options = if args.replay {
+        conformance::replay_options(&args.plugin, &conformance::read_fixtures(&args.plugin)?)
+    } else {
+        match conformance::read_plan(&args.plugin).ok().filter(|plan| plan.live.is_some()) {
+            Some(plan) => conformance::live_options(&args.plugin, &plan)?,
+            None => author::SessionOptions {
+                plugin: args.plugin.clone(),
+                settings: Default::default(),
+                allow_private: Vec::new(),
+                timeout: args.timeout,
+                clock: None,
+            },
+        }
+    };
+    for setting in &args.settings {
+        let (name, value) =
+            setting.split_once('=').ok_or_else(|| anyhow::anyhow!("--set takes NAME=VALUE, got `{setting}`"))?;
+        options.settings.insert(name.trim().to_owned(), value.to_owned());
+    }
+    options.allow_private.extend(args.allow_private);
+    options.timeout = args.timeout;
+    let session = author::Session::start(options).await?;
+    if args.replay {
+        session.replay(conformance::read_fixtures(&args.plugin)?.runs.into_iter().flat_map(|r| r.exchanges).collect());
+    }
+    let report = session.invoke(function, &input).await;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", author::render(&report));
+    }
+    Ok(if report.problem.is_none() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+async fn plugin(command: PluginCommand) -> anyhow::Result<ExitCode> {
+    use ponte_host::author::{self, conformance, scaffold};
+    match command {
+        PluginCommand::New { name, runtime: ScaffoldRuntime::Rhai, functions, dir } => {
+            let functions = functions
+                .iter()
+                .map(|f| f.trim().parse().map_err(|_| anyhow::anyhow!("unknown function `{f}`")))
+                .collect::<anyhow::Result<Vec<ponte_contract::Function>>>()?;
+            let folder = scaffold::new_rhai_plugin(&dir, &name, &functions).await?;
+            println!("created {}", folder.display());
+            println!("next: ponte plugin test {} --replay", folder.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        PluginCommand::Test { plugin, replay, json } => {
+            let plan = conformance::read_plan(&plugin)?;
+            let (mode, fixtures, options) = if replay {
+                let fixtures = conformance::read_fixtures(&plugin)?;
+                let options = conformance::replay_options(&plugin, &fixtures);
+                (conformance::Mode::Replay, fixtures, options)
+            } else {
+                (conformance::Mode::Live, Default::default(), conformance::live_options(&plugin, &plan)?)
+            };
+            let mut session = author::Session::start(options).await?;
+            let (outcomes, _) = conformance::run(&mut session, &plan.roles, mode, &fixtures).await;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&outcomes)?);
+            } else {
+                print!("{}", conformance::render(&outcomes));
+            }
+            Ok(if outcomes.iter().all(conformance::Outcome::passed) { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        }
+        PluginCommand::Record { plugin } => {
+            let plan = conformance::read_plan(&plugin)?;
+            let options = conformance::live_options(&plugin, &plan)?;
+            let allow_private = options.allow_private.clone();
+            let mut session = author::Session::start(options).await?;
+            let (outcomes, mut recorded) =
+                conformance::run(&mut session, &plan.roles, conformance::Mode::Live, &Default::default()).await;
+            recorded.settings = session.recordable_settings();
+            recorded.allow_private = allow_private;
+            let path = conformance::write_fixtures(&plugin, &recorded)?;
+            print!("{}", conformance::render(&outcomes));
+            println!("recorded {} calls in {}", recorded.runs.len(), path.display());
+            Ok(if outcomes.iter().all(conformance::Outcome::passed) { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        }
     }
 }
 
@@ -362,9 +540,9 @@ fn scope_list(scopes: &[Scope]) -> String {
     scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(",")
 }
 
-fn init_logging(format: LogFormat) {
+fn init_logging(format: LogFormat, default_filter: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,hyper=warn"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter));
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     match format {
         LogFormat::Text => builder.init(),

@@ -177,13 +177,18 @@ fn sorted_entries(dir: &Path, errors: &mut Vec<ConfigError>, keep: impl Fn(&Path
     paths
 }
 
-async fn load_plugin(dir: &Path, engine: &Arc<rhai::Engine>) -> Result<LoadedPlugin, Vec<ConfigError>> {
+pub(crate) async fn load_plugin(dir: &Path, engine: &Arc<rhai::Engine>) -> Result<LoadedPlugin, Vec<ConfigError>> {
     let manifest = manifest::load(dir)?;
     let runtime: Arc<dyn Plugin> = match manifest.runtime {
         RuntimeKind::Rhai => {
-            let source = std::fs::read_to_string(&manifest.entry)
-                .map_err(|e| vec![ConfigError::file(&manifest.entry, format!("cannot read: {e}"))])?;
-            let plugin = RhaiPlugin::compile(Arc::clone(engine), &source, manifest.memory)
+            let mut files = Vec::new();
+            for path in std::iter::once(&manifest.entry).chain(&manifest.scripts) {
+                let source = std::fs::read_to_string(path)
+                    .map_err(|e| vec![ConfigError::file(path, format!("cannot read: {e}"))])?;
+                let name = path.strip_prefix(dir).unwrap_or(path).display().to_string();
+                files.push((name, source));
+            }
+            let plugin = RhaiPlugin::compile_files(Arc::clone(engine), &files, manifest.memory)
                 .map_err(|e| vec![ConfigError::file(&manifest.entry, format!("does not compile: {e}"))])?;
             Arc::new(plugin)
         }
@@ -209,7 +214,7 @@ async fn load_plugin(dir: &Path, engine: &Arc<rhai::Engine>) -> Result<LoadedPlu
     Ok(LoadedPlugin { manifest, runtime })
 }
 
-fn build_tenant(
+pub(crate) fn build_tenant(
     automation: Automation,
     plugins: &BTreeMap<String, Arc<LoadedPlugin>>,
     limits: HttpLimits,

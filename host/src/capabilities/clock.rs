@@ -3,9 +3,6 @@
 
 use chrono::{DateTime, FixedOffset, Utc};
 
-/// Brasília's offset from UTC.
-const BRASILIA_SECONDS: i32 = -3 * 3600;
-
 /// The clock capability. Tests may pin it.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Clock {
@@ -30,8 +27,7 @@ impl Clock {
 
     /// Now, in Brasília time.
     pub fn now_brasilia(&self) -> DateTime<FixedOffset> {
-        let offset = FixedOffset::east_opt(BRASILIA_SECONDS).unwrap_or_else(|| FixedOffset::east_opt(0).expect("UTC"));
-        self.now().with_timezone(&offset)
+        self.now().with_timezone(&ponte_contract::normalize::date::brasilia())
     }
 
     /// Today's date in Brasília, `YYYY-MM-DD`.

@@ -10,6 +10,7 @@
 //! secrets redacted, the declared host it matched, status, duration) for the invocation log and
 //! metrics.
 
+pub mod exchange;
 pub mod policy;
 mod resolver;
 
@@ -153,6 +154,8 @@ pub struct Upstream {
     limits: HttpLimits,
     per_host: Mutex<HashMap<String, Arc<Semaphore>>>,
     pace: Option<Pace>,
+    /// Plugin authors' tools only: record or replay whole exchanges ([`exchange`]).
+    tap: std::sync::OnceLock<Arc<exchange::Tap>>,
 }
 
 impl std::fmt::Debug for Upstream {
@@ -199,7 +202,23 @@ impl Upstream {
             .pool_idle_timeout(Duration::from_secs(90))
             .user_agent(concat!("ponte/", env!("CARGO_PKG_VERSION")))
             .build()?;
-        Ok(Upstream { client, policy, limits, per_host: Mutex::new(HashMap::new()), pace })
+        Ok(Upstream {
+            client,
+            policy,
+            limits,
+            per_host: Mutex::new(HashMap::new()),
+            pace,
+            tap: std::sync::OnceLock::new(),
+        })
+    }
+
+    /// Records every exchange, or replays recorded ones instead of sending (plugin authors'
+    /// tools; never set by the server). The policy still decides what may be sent.
+    ///
+    /// # Errors
+    /// The tap given, when one is already set.
+    pub fn set_tap(&self, tap: Arc<exchange::Tap>) -> Result<(), Arc<exchange::Tap>> {
+        self.tap.set(tap)
     }
 
     /// The connection's policy.
@@ -385,7 +404,14 @@ impl HttpCapability {
         if let Some(pace) = &self.upstream.pace {
             pace.turn(self.deadline).await.map_err(|wait| CapabilityError::RateLimited(Some(wait)))?;
         }
-        self.send(url, method, request).await
+        let Some(tap) = self.upstream.tap.get() else { return self.send(url, method, request).await };
+        let result = match tap.answer(method, &url, &self.redactor.redact(url.as_str()), &request.body) {
+            Some(answer) => answer.map_err(SendError::from),
+            None => self.send(url.clone(), method, request).await,
+        };
+        let kept = result.as_ref().map_err(|e| &e.error);
+        tap.keep(exchange::Exchange::new(method, &url, request, kept, &self.redactor));
+        result
     }
 
     async fn send(&self, url: Url, method: &str, request: &HttpRequest) -> Result<HttpResponse, SendError> {

@@ -429,6 +429,22 @@ get_boleto_pdf = { use = "ixc", timeout = "20s", cache_ttl = "5m" }
     }
 
     #[test]
+    fn a_cache_ttl_past_an_hour_is_refused_and_zero_means_off() {
+        let long = GOOD.replace("cache_ttl = \"5m\"", "cache_ttl = \"2h\"");
+        assert_ne!(long, GOOD);
+        let errors = parse(Path::new("automations/demo.toml"), &long, &manifests(), &vars()).expect_err("invalid");
+        let text = errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n");
+        assert!(text.contains("`functions.get_boleto_pdf.cache_ttl`: at most 1h"), "{text}");
+        let off = GOOD.replace("cache_ttl = \"5m\"", "cache_ttl = \"0s\"");
+        let a = parse(Path::new("automations/demo.toml"), &off, &manifests(), &vars()).expect("valid");
+        assert_eq!(
+            a.functions[&Function::GetBoletoPdf].cache_ttl,
+            Some(Duration::ZERO),
+            "0 is kept; the host reads it as off"
+        );
+    }
+
+    #[test]
     fn missing_plugins_settings_and_env_are_errors() {
         let bad = GOOD.replace("plugin = \"ixc\"", "plugin = \"sgp\"");
         let errors = parse(Path::new("automations/demo.toml"), &bad, &manifests(), &vars()).expect_err("no plugin");

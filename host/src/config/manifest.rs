@@ -5,6 +5,7 @@
 //! version = "0.1.0"
 //! runtime = "rhai"                 # or "wasm" (WebAssembly component)
 //! entry = "main.rhai"              # default: main.rhai / plugin.wasm
+//! scripts = ["ixc/http.rhai"]      # Rhai: more files of the plugin's folder, compiled with the entry
 //! description = "IXC Soft (IXC Provedor) webservice v1"
 //! functions = ["list_invoices", "get_invoice"]
 //! hosts = ["{base_url}"]           # outbound allowlist; {setting} takes a setting's origin
@@ -82,6 +83,8 @@ pub struct Manifest {
     pub runtime: RuntimeKind,
     /// The code's path.
     pub entry: PathBuf,
+    /// A Rhai plugin's other script files, compiled with the entry as one script.
+    pub scripts: Vec<PathBuf>,
     /// One line for operators.
     pub description: String,
     /// The functions it implements.
@@ -176,6 +179,8 @@ struct RawManifest {
     runtime: Spanned<String>,
     entry: Option<Spanned<String>>,
     #[serde(default)]
+    scripts: Vec<Spanned<String>>,
+    #[serde(default)]
     description: String,
     functions: Vec<Spanned<String>>,
     #[serde(default)]
@@ -259,7 +264,21 @@ pub fn parse(file: &Path, source: &str) -> Result<Manifest, Vec<ConfigError>> {
         let span = raw.entry.as_ref().map(Spanned::span).unwrap_or(0..0);
         errors.push(at(span, "entry", "must be a path inside the plugin's folder".into()));
     }
-    let entry = file.parent().unwrap_or(Path::new(".")).join(entry_text);
+    let folder = file.parent().unwrap_or(Path::new("."));
+    let entry = folder.join(entry_text);
+    let mut scripts = Vec::new();
+    for script in &raw.scripts {
+        let text = script.get_ref();
+        if runtime != RuntimeKind::Rhai {
+            errors.push(at(script.span(), "scripts", "only a Rhai plugin has script files".into()));
+        } else if text.contains("..") || Path::new(text).is_absolute() || !text.ends_with(".rhai") {
+            errors.push(at(script.span(), "scripts", "each must be a `.rhai` file inside the plugin's folder".into()));
+        } else if scripts.contains(&folder.join(text)) || folder.join(text) == entry {
+            errors.push(at(script.span(), "scripts", format!("`{text}` is listed twice")));
+        } else {
+            scripts.push(folder.join(text));
+        }
+    }
 
     let mut functions = Vec::new();
     for f in &raw.functions {
@@ -433,6 +452,7 @@ pub fn parse(file: &Path, source: &str) -> Result<Manifest, Vec<ConfigError>> {
         version,
         runtime,
         entry,
+        scripts,
         description: raw.description,
         functions,
         hosts,

@@ -12,7 +12,9 @@
 //! ```
 //!
 //! The host functions a script may call are in [`api`]: each is a thin adapter over a
-//! capability in `crate::capabilities`, the same ones the WebAssembly runtime binds.
+//! capability in `crate::capabilities`, the same ones the WebAssembly runtime binds. The
+//! helpers every script needs without a capability (text, the contract's normalizers,
+//! encodings) are the [`prelude`].
 //!
 //! Safety: one [`Engine`] per process, built with `no_float` (money never becomes a float),
 //! `no_module` (no imports), `eval` disabled, strict variables, and limits on operations, call
@@ -25,6 +27,7 @@
 mod api;
 pub mod convert;
 pub mod pool;
+mod prelude;
 
 use std::cell::RefCell;
 use std::sync::Arc;
@@ -154,6 +157,36 @@ impl RhaiPlugin {
     pub fn compile(engine: Arc<Engine>, source: &str, memory_budget: usize) -> Result<Self, CompileError> {
         let ast = engine.compile(source).map_err(|e| CompileError(e.to_string()))?;
         Ok(RhaiPlugin { engine, ast: Arc::new(ast), memory_budget })
+    }
+
+    /// Compiles a plugin split into files (named for errors), as one script: each file's
+    /// functions are callable from every other. A function defined in two files (same name and
+    /// number of parameters) is an error, never a silent override.
+    ///
+    /// # Errors
+    /// The first file that does not parse, with its line and column, or the clash.
+    pub fn compile_files(
+        engine: Arc<Engine>,
+        files: &[(String, String)],
+        memory_budget: usize,
+    ) -> Result<Self, CompileError> {
+        let mut merged = AST::empty();
+        let mut defined: std::collections::HashMap<(String, usize), &str> = std::collections::HashMap::new();
+        for (name, source) in files {
+            let ast = engine.compile(source).map_err(|e| CompileError(format!("{name}: {e}")))?;
+            for function in ast.iter_functions() {
+                let key = (function.name.to_owned(), function.params.len());
+                if let Some(first) = defined.insert(key, name) {
+                    return Err(CompileError(format!(
+                        "`fn {}` with {} parameter(s) is defined in both {first} and {name}",
+                        function.name,
+                        function.params.len()
+                    )));
+                }
+            }
+            merged += ast;
+        }
+        Ok(RhaiPlugin { engine, ast: Arc::new(merged), memory_budget })
     }
 }
 
@@ -445,6 +478,24 @@ mod tests {
         for script in ["fn list_products(input) { eval(\"1\") }", "import \"x\" as y; fn list_products(input) { [] }"] {
             assert!(RhaiPlugin::compile(Arc::new(engine()), script, DEFAULT_MEMORY).is_err(), "{script}");
         }
+    }
+
+    #[tokio::test]
+    async fn a_plugin_split_into_files_is_one_script_and_a_clash_is_named() {
+        let files = [
+            ("main.rhai".to_owned(), "fn list_products(input) { [#{ codigo: 1, nome: greeting() }] }".to_owned()),
+            ("helpers.rhai".to_owned(), "fn greeting() { \"olá\" }".to_owned()),
+        ];
+        let plugin = RhaiPlugin::compile_files(Arc::new(engine()), &files, DEFAULT_MEMORY).expect("compiles");
+        let capabilities = test_capabilities(Instant::now() + Duration::from_secs(2), &[]).await;
+        let out = plugin.invoke(Call { function: Function::ListProducts, input: json!({}), capabilities }).await;
+        assert_eq!(out, Ok(json!([{"codigo": 1, "nome": "olá"}])));
+        let clash = [files[0].clone(), files[1].clone(), ("more.rhai".to_owned(), "fn greeting() { 1 }".to_owned())];
+        let error = RhaiPlugin::compile_files(Arc::new(engine()), &clash, DEFAULT_MEMORY).err().expect("clash");
+        assert!(error.0.contains("defined in both helpers.rhai and more.rhai"), "{error}");
+        let broken = [files[0].clone(), ("bad.rhai".to_owned(), "fn x( {".to_owned())];
+        let error = RhaiPlugin::compile_files(Arc::new(engine()), &broken, DEFAULT_MEMORY).err().expect("broken");
+        assert!(error.0.starts_with("bad.rhai: "), "{error}");
     }
 
     #[test]

@@ -15,6 +15,8 @@
 //!
 //! - [`single_flight`]: the protocol plugins run over the host's kv locks to refresh a session
 //!   once under concurrency, shared by the PDK and the Rhai runtime.
+//! - [`text`]: helpers every adapter needs (HTML stripped, documents as keys, "not found"
+//!   phrasings), offered to Rhai scripts as host functions and to Rust plugins through the PDK.
 //!
 //! Both plugin runtimes, the HTTP API, the OpenAPI document and the plugin SDK are built on it.
 
@@ -24,6 +26,7 @@ pub mod enforce;
 pub mod function;
 pub mod schema;
 pub mod single_flight;
+pub mod text;
 pub mod validate;
 
 mod remote_id;

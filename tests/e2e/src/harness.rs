@@ -160,7 +160,7 @@ impl Sim {
     }
 
     /// Starts the simulator; returns it with the variables automations reach it by.
-    async fn spawn(&self) -> (Simulator, Vec<(String, String)>) {
+    pub async fn spawn(&self) -> (Simulator, Vec<(String, String)>) {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind simulator");
         let var = |name: &str, value: &str| (name.to_owned(), value.to_owned());
         match self {

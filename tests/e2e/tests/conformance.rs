@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 
 /// One adapter under test.
 struct Adapter {
-    /// The plugin's folder under `plugins/`.
+    /// The plugin's folder under `plugins/` (or `tests/plugins/`).
     plugin: &'static str,
     /// Its simulator.
     sim: fn() -> Sim,
@@ -46,6 +46,14 @@ const ADAPTERS: &[Adapter] = &[
         sim: Sim::hubsoft,
         messy_sim: None,
         settings: r#"base_url = "${env:HUBSOFT_URL}", client_id = "${env:HUBSOFT_CLIENT_ID}", client_secret = "${env:HUBSOFT_CLIENT_SECRET}", username = "${env:HUBSOFT_USERNAME}", password = "${env:HUBSOFT_PASSWORD}", cash_account_id = "1""#,
+    },
+    // The IXC script as it stood before the Rhai prelude, frozen: a plugin written against an
+    // older API must keep passing whatever the host adds (the API only grows).
+    Adapter {
+        plugin: "legacy-rhai-ixc",
+        sim: Sim::ixc,
+        messy_sim: None,
+        settings: r#"base_url = "${env:IXC_URL}", user_id = "1", token = "${env:IXC_TOKEN}""#,
     },
     // Not an ERP: serves only the fiscal functions (a tenant binds the rest to its ERP).
     Adapter {
@@ -82,7 +90,10 @@ fn sgp_brazilian() -> Sim {
 }
 
 fn functions(adapter: &Adapter) -> Vec<Function> {
-    let dir = ponte_tests::repo_plugins().join(adapter.plugin);
+    let mut dir = ponte_tests::repo_plugins().join(adapter.plugin);
+    if !dir.exists() {
+        dir = ponte_tests::test_plugins().join(adapter.plugin);
+    }
     ponte_host::config::manifest::load(&dir).unwrap_or_else(|e| panic!("{}: {e:?}", adapter.plugin)).functions
 }
 
@@ -417,8 +428,8 @@ type Upstream = Option<bool>;
 /// before posting a prospect, IXC looks up the order's city).
 fn write_path(plugin: &str, function: Function) -> &'static str {
     match (plugin, function) {
-        ("ixc", Function::CreateLead) => "/contato",
-        ("ixc", Function::CreateOrder) => "/crm_canditados",
+        ("ixc" | "legacy-rhai-ixc", Function::CreateLead) => "/contato",
+        ("ixc" | "legacy-rhai-ixc", Function::CreateOrder) => "/crm_canditados",
         ("hubsoft", Function::CreateLead) => "/prospecto",
         ("docsales", Function::CreateOrder) => "/proposals",
         (plugin, function) => panic!("conformance: add {plugin}'s write path for {function}"),

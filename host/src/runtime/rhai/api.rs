@@ -4,6 +4,7 @@
 //! | function | what it does |
 //! |---|---|
 //! | `config(name)` | a setting of the connection (secrets too), or `()` when unset |
+//! | `setting(name, fallback)` | a setting's trimmed text, or `fallback` when it is unset or blank |
 //! | `http(request)` | an HTTP request (see below); returns `#{status, ok, headers, body}` |
 //! | `parse_json(text)`, `to_json(value)` | JSON, numbers with fractions as decimals |
 //! | `fail(code, message)` | ends the call with an error: `upstream_error`, `upstream_unavailable`, `upstream_timeout`, `not_found`, `not_implemented`, `rate_limited` |
@@ -13,8 +14,8 @@
 //! | `kv_lock(name, wait_ms)`, `kv_unlock(name)` | the connection's named locks, under the two above (released when the call ends) |
 //! | `log(msg)`, `log_warn(msg)`, `log_error(msg)`, `print(msg)` | log lines (redacted) |
 //! | `now()`, `today()` | UTC now (RFC 3339), today's date in Brasília (`YYYY-MM-DD`) |
-//! | `only_digits(s)`, `format_document(doc)`, `date_br(date)`, `iso_date(text)`, `money(value)` | the contract's normalizers, for building ERP requests |
-//! | `base64_encode(s)`, `base64_decode(s)`, `basic_auth(user, password)`, `url_encode(s)` | encodings |
+//!
+//! The helpers that need no capability (text, normalizers, encodings) are the [prelude](super::prelude).
 //!
 //! `http` takes `#{method, url, headers: #{..}, query: #{..}, body, json, form: #{..},
 //! timeout_ms, response: "text" | "base64"}`: `body` is sent as is (a map or array is sent as
@@ -47,6 +48,16 @@ pub(super) fn register(engine: &mut Engine) {
     engine.register_fn("config", |name: &str| -> RhaiResult<Dynamic> {
         let ctx = current()?;
         Ok(ctx.capabilities.config.get(name).map_or(Dynamic::UNIT, |v| Dynamic::from(v.to_owned())))
+    });
+    engine.register_fn("setting", |name: &str, fallback: Dynamic| -> RhaiResult<Dynamic> {
+        let ctx = current()?;
+        Ok(ctx
+            .capabilities
+            .config
+            .get(name)
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map_or(fallback, |v| Dynamic::from(v.to_owned())))
     });
     engine.register_fn("http", http);
     engine.register_fn("parse_json", |text: &str| -> RhaiResult<Dynamic> {
@@ -113,7 +124,7 @@ pub(super) fn register(engine: &mut Engine) {
     }
     engine.register_fn("now", || -> RhaiResult<String> { Ok(current()?.capabilities.clock.now().to_rfc3339()) });
     engine.register_fn("today", || -> RhaiResult<String> { Ok(current()?.capabilities.clock.today()) });
-    register_helpers(engine);
+    super::prelude::register(engine);
     register_size_guards(engine);
 }
 
@@ -188,47 +199,13 @@ fn register_size_guards(engine: &mut Engine) {
     });
 }
 
-/// The contract's normalizers and common encodings, for building ERP requests.
-fn register_helpers(engine: &mut Engine) {
-    use ponte_contract::normalize::{date, document::Document, money::Money};
-    engine.register_fn("only_digits", |text: &str| text.chars().filter(char::is_ascii_digit).collect::<String>());
-    engine.register_fn("format_document", |text: &str| -> RhaiResult<String> {
-        Document::parse(text).map(|d| d.formatted()).map_err(|e| runtime_error(format!("format_document: {e}")))
-    });
-    engine.register_fn("iso_date", |text: &str| -> RhaiResult<String> {
-        date::parse_date(text).map(date::format_date).map_err(|e| runtime_error(format!("iso_date: {e}")))
-    });
-    engine.register_fn("date_br", |text: &str| -> RhaiResult<String> {
-        date::parse_date(text)
-            .map(|d| d.format("%d/%m/%Y").to_string())
-            .map_err(|e| runtime_error(format!("date_br: {e}")))
-    });
-    engine.register_fn("money", |value: Dynamic| -> RhaiResult<String> {
-        let json = convert::to_json(&value).map_err(|e| runtime_error(e.to_string()))?;
-        Money::from_json(&json, ponte_contract::normalize::money::IntegerUnit::Reais)
-            .map(|m| m.to_string())
-            .map_err(|e| runtime_error(format!("money: {e}")))
-    });
-    engine.register_fn("base64_encode", |text: &str| STANDARD.encode(text));
-    engine.register_fn("base64_decode", |text: &str| -> RhaiResult<String> {
-        let bytes = STANDARD.decode(text.trim()).map_err(|_| runtime_error("base64_decode: not base64"))?;
-        String::from_utf8(bytes).map_err(|_| runtime_error("base64_decode: not UTF-8 text"))
-    });
-    engine.register_fn("basic_auth", |user: &str, password: &str| {
-        format!("Basic {}", STANDARD.encode(format!("{user}:{password}")))
-    });
-    engine.register_fn("url_encode", |text: &str| {
-        url::form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>()
-    });
-}
-
 fn http(request: Map) -> RhaiResult<Map> {
     let ctx = current()?;
     let text = |key: &str| request.get(key).filter(|v| !v.is_unit()).map(|v| v.to_string());
     let method = text("method").unwrap_or_else(|| "GET".into());
     let mut url = url::Url::parse(&text("url").ok_or_else(|| runtime_error("http: `url` is required"))?)
         .map_err(|e| runtime_error(format!("http: bad url ({e})")))?;
-    if let Some(query) = request.get("query").and_then(|q| q.read_lock::<Map>()) {
+    if let Some(query) = request.get("query").and_then(|q| q.read_lock::<Map>()).filter(|q| !q.is_empty()) {
         let mut pairs = url.query_pairs_mut();
         for (k, v) in query.iter() {
             pairs.append_pair(k, &v.to_string());
@@ -354,7 +331,7 @@ fn plugin_error(code: &str, message: &str) -> Box<EvalAltResult> {
     Box::new(EvalAltResult::ErrorRuntime(Dynamic::from_map(map), Position::NONE))
 }
 
-fn runtime_error(message: impl Into<String>) -> Box<EvalAltResult> {
+pub(super) fn runtime_error(message: impl Into<String>) -> Box<EvalAltResult> {
     Box::new(EvalAltResult::ErrorRuntime(Dynamic::from(message.into()), Position::NONE))
 }
 

@@ -133,6 +133,28 @@ pub fn parse_datetime(input: &str) -> Result<DateTime<FixedOffset>, DateError> {
     offset.from_local_datetime(&date.and_time(time)).single().ok_or(DateError::Invalid)
 }
 
+/// Brasília's offset from UTC: UTC-03:00 all year (Brazil has had no daylight saving time since
+/// 2019, so a fixed offset is exact for every date the contract carries).
+pub fn brasilia() -> FixedOffset {
+    FixedOffset::west_opt(3 * 3600).unwrap_or_else(|| unreachable!("3 hours is a valid offset"))
+}
+
+/// The calendar day in Brasília of an RFC 3339 instant, whatever offset it was written in: where
+/// Brazilian ERPs keep their books (a payment at `2024-03-06T01:30:00Z` is booked on March 5).
+///
+/// ```
+/// use chrono::NaiveDate;
+/// use ponte_contract::normalize::date::{brasilia_date, DateError};
+///
+/// let march_5 = NaiveDate::from_ymd_opt(2024, 3, 5).unwrap();
+/// assert_eq!(brasilia_date("2024-03-06T01:30:00Z"), Ok(march_5));
+/// assert_eq!(brasilia_date("2024-03-05T23:59:00-03:00"), Ok(march_5));
+/// assert_eq!(brasilia_date("2024-03-05T10:00:00"), Err(DateError::MissingOffset));
+/// ```
+pub fn brasilia_date(instant: &str) -> Result<NaiveDate, DateError> {
+    Ok(parse_datetime(instant)?.with_timezone(&brasilia()).date_naive())
+}
+
 /// The canonical form of a date: `YYYY-MM-DD`.
 ///
 /// ```

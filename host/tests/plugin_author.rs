@@ -1,0 +1,187 @@
+//! Plugin authors' commands, run as an author would: `ponte plugin new`, `ponte plugin test`
+//! (live and `--replay`), `ponte plugin record` and `ponte invoke`, against a stand-in ERP on
+//! loopback.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use axum::extract::Request;
+use axum::response::IntoResponse;
+
+async fn ponte(args: &[&str], dir: &Path, env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ponte"));
+    command.args(args).current_dir(dir).env_remove("RUST_LOG");
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    tokio::task::spawn_blocking(move || command.output().expect("run ponte")).await.expect("join")
+}
+
+fn text(output: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
+}
+
+/// The scaffold's example ERP on loopback, as a live ERP; stopped when the handle drops.
+async fn live_erp() -> (String, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    let app = axum::Router::new().fallback(|request: Request| async move {
+        let authorized = request.headers().get("authorization").is_some_and(|v| v == "Bearer live-token-7f3a9c");
+        let url = url::Url::parse(&format!("http://erp{}", request.uri())).expect("url");
+        let answer = ponte_host::author::scaffold::example_erp(request.method().as_str(), &url, b"");
+        let status = if authorized { answer.status } else { 401 };
+        let body = if authorized { answer.body } else { b"{\"erro\":\"token invalido\"}".to_vec() };
+        (axum::http::StatusCode::from_u16(status).unwrap_or_default(), body).into_response()
+    });
+    let server = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (url, server)
+}
+
+fn new_plugin(dir: &Path) -> impl std::future::Future<Output = Output> + '_ {
+    ponte(
+        &[
+            "plugin",
+            "new",
+            "acme-erp",
+            "--functions",
+            "get_customer,list_invoices,list_totem_invoices,get_invoice,get_customer_contacts,list_products",
+        ],
+        dir,
+        &[],
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_plugin_passes_its_scenarios_and_a_broken_one_is_told_exactly_what_is_wrong() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let created = new_plugin(dir.path()).await;
+    assert!(created.status.success(), "{}", text(&created));
+    let plugin = dir.path().join("acme-erp");
+    for file in ["plugin.toml", "main.rhai", "test.toml", "README.md", "fixtures/recorded.json"] {
+        assert!(plugin.join(file).is_file(), "{file}");
+    }
+    let tested = ponte(&["plugin", "test", "acme-erp", "--replay"], dir.path(), &[]).await;
+    let out = text(&tested);
+    assert!(tested.status.success(), "{out}");
+    assert!(out.contains("0 failed") && out.contains("ok   normal_customer        list_invoices"), "{out}");
+
+    // The same name again is refused, and nothing is overwritten.
+    let again = new_plugin(dir.path()).await;
+    assert!(!again.status.success() && text(&again).contains("already exists"), "{}", text(&again));
+
+    // Break the contract: every invoice claims to be someone else's.
+    let script = std::fs::read_to_string(plugin.join("main.rhai")).expect("script");
+    let broken =
+        script.replace("document_number: document_key(customer.cpf_cnpj),", "document_number: \"52998224725\",");
+    assert_ne!(broken, script);
+    std::fs::write(plugin.join("main.rhai"), broken).expect("write");
+    let tested = ponte(&["plugin", "test", "acme-erp", "--replay"], dir.path(), &[]).await;
+    let out = text(&tested);
+    assert!(!tested.status.success(), "{out}");
+    assert!(out.contains("FAIL normal_customer        list_invoices"), "{out}");
+    assert!(
+        out.contains("expected") && out.contains("GET https://erp.example.com/api/v1/faturas?cliente_id=101"),
+        "{out}"
+    );
+    assert!(out.contains("the plugin returned"), "{out}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn record_against_a_live_erp_then_replay_offline_without_the_secret() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    assert!(new_plugin(dir.path()).await.status.success());
+    let plugin = dir.path().join("acme-erp");
+    let (url, server) = live_erp().await;
+    let scaffold_plan = std::fs::read_to_string(plugin.join("test.toml")).expect("plan");
+    let plan_for = |url: &str| {
+        scaffold_plan
+            .replace("https://erp.example.com", url)
+            .replace("# allow_private = [\"127.0.0.1\"]", "allow_private = [\"127.0.0.1\"]")
+    };
+    std::fs::write(plugin.join("test.toml"), plan_for(&url)).expect("write plan");
+    std::fs::remove_file(plugin.join("fixtures/recorded.json")).expect("drop the scaffold's fixtures");
+
+    let env = [("ACME_ERP_TOKEN", "live-token-7f3a9c")];
+    let live = ponte(&["plugin", "test", "acme-erp"], dir.path(), &env).await;
+    assert!(live.status.success(), "{}", text(&live));
+    let recorded = ponte(&["plugin", "record", "acme-erp"], dir.path(), &env).await;
+    assert!(recorded.status.success(), "{}", text(&recorded));
+    assert!(text(&recorded).contains("recorded"), "{}", text(&recorded));
+    let fixtures = std::fs::read_to_string(plugin.join("fixtures/recorded.json")).expect("fixtures");
+    assert!(!fixtures.contains("live-token-7f3a9c") && fixtures.contains(&url), "the token never reaches a fixture");
+
+    // The ERP goes away: replay needs neither it nor the token.
+    server.abort();
+    let _ = server.await;
+    let replayed = ponte(&["plugin", "test", "acme-erp", "--replay"], dir.path(), &[]).await;
+    assert!(replayed.status.success(), "{}", text(&replayed));
+    let offline = ponte(&["plugin", "test", "acme-erp"], dir.path(), &env).await;
+    assert!(!offline.status.success(), "live with the ERP down fails: {}", text(&offline));
+
+    // A wrong token, live, is an upstream error, said so.
+    let (url, _server) = live_erp().await;
+    std::fs::write(plugin.join("test.toml"), plan_for(&url)).expect("write plan");
+    let refused = ponte(&["plugin", "test", "acme-erp"], dir.path(), &[("ACME_ERP_TOKEN", "wrong")]).await;
+    let out = text(&refused);
+    assert!(
+        !refused.status.success() && out.contains("502 upstream_error") && out.contains("refused the token"),
+        "{out}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invoke_prints_the_exchanges_and_the_normalized_result_and_refuses_bad_input_clearly() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    assert!(new_plugin(dir.path()).await.status.success());
+    let input = r#"{"customer_document_number": "714.602.380-01"}"#;
+    let invoked = ponte(&["invoke", "acme-erp", "list_invoices", "--replay", "--input", input], dir.path(), &[]).await;
+    let out = text(&invoked);
+    assert!(invoked.status.success(), "{out}");
+    for expected in [
+        "acme-erp@0.1.0 list_invoices",
+        "upstream exchanges: 2",
+        "GET https://erp.example.com/api/v1/clientes?cpf_cnpj=71460238001 -> 200",
+        "> Authorization: ***",
+        "raw result (the plugin's)",
+        "\"valor_final\": \"101,89\"",
+        "normalized result (the caller's)",
+        "\"valor_final\": \"101.89\"",
+        "\"codigo_barras\": \"00191141200000099900000003128557000000100117\"",
+    ] {
+        assert!(out.contains(expected), "{expected}: {out}");
+    }
+    let json =
+        ponte(&["invoke", "acme-erp", "list_invoices", "--replay", "--json", "--input", input], dir.path(), &[]).await;
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).expect("a JSON report");
+    assert_eq!(report["normalized"][1]["linha_digitavel"], "00190000090312855700000001001171114120000009990");
+    assert_eq!(report["exchanges"].as_array().map(Vec::len), Some(2));
+
+    for (args, words) in [
+        (
+            vec![
+                "invoke",
+                "acme-erp",
+                "list_invoices",
+                "--replay",
+                "--input",
+                r#"{"customer_document_number": "714.602.380-02"}"#,
+            ],
+            "invalid_document",
+        ),
+        (vec!["invoke", "acme-erp", "list_invoices", "--replay", "--input", "{not json"], "--input is not JSON"),
+        (vec!["invoke", "acme-erp", "list_invoicez", "--replay"], "unknown function `list_invoicez`"),
+        (vec!["invoke", "acme-erp", "list_plans", "--replay", "--input", input], "does not list `list_plans`"),
+        (vec!["invoke", "acme-erp", "list_invoices", "--replay", "--set", "colour=blue"], "no setting `colour`"),
+        (vec!["invoke", "acme-erp", "list_invoices", "--set", "base_url=https://erp.example.com"], "ACME_ERP_TOKEN"),
+        (vec!["invoke", "nowhere", "list_invoices"], "plugin.toml"),
+        (vec!["plugin", "new", "Bad Name"], "not a plugin name"),
+        (vec!["plugin", "new", "x", "--functions", "settle_invoice"], "no code for `settle_invoice`"),
+        (vec!["plugin", "test", "nowhere", "--replay"], "test.toml"),
+    ] {
+        let output = ponte(&args, dir.path(), &[]).await;
+        let out = text(&output);
+        assert!(!output.status.success() && out.contains(words), "{args:?}: {out}");
+    }
+}
