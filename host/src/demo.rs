@@ -48,7 +48,7 @@ pub async fn run(options: DemoOptions) -> anyhow::Result<()> {
         http_limits: Default::default(),
     };
     let host = crate::bootstrap(&database, &sources, Default::default()).await?;
-    if !host.registry.tenants.contains_key(DEMO_TENANT) {
+    if !host.registry().tenants.contains_key(DEMO_TENANT) {
         anyhow::bail!("the demo tenant did not load; see the configuration errors above");
     }
     let mut keys = Vec::new();
@@ -60,7 +60,7 @@ pub async fn run(options: DemoOptions) -> anyhow::Result<()> {
             .context("failed to create a demo key")?;
         keys.push((scope, key.token));
     }
-    let mixed_key = if host.registry.tenants.contains_key(MIXED_TENANT) {
+    let mixed_key = if host.registry().tenants.contains_key(MIXED_TENANT) {
         let key = host.store.create_api_key(MIXED_TENANT, &[Scope::App], "ponte demo").await;
         Some(key.context("failed to create a demo key")?.token)
     } else {
@@ -191,9 +191,11 @@ mod tests {
             http_limits: Default::default(),
         };
         let host = crate::bootstrap("sqlite::memory:", &sources, Default::default()).await?;
-        let errors: Vec<String> = host.registry.errors.iter().map(ToString::to_string).collect();
+        let errors: Vec<String> = host.registry().errors.iter().map(ToString::to_string).collect();
         assert!(errors.is_empty(), "{errors:?}");
-        assert!(host.registry.tenants.contains_key(DEMO_TENANT) && host.registry.tenants.contains_key(MIXED_TENANT));
+        assert!(
+            host.registry().tenants.contains_key(DEMO_TENANT) && host.registry().tenants.contains_key(MIXED_TENANT)
+        );
         services.shutdown().await;
         Ok(())
     }

@@ -11,6 +11,8 @@
 //!   once for every runtime.
 //! - [`config`]: plugin manifests and tenants' automation files, validated with file and line.
 //! - [`registry`]: everything loaded: plugins compiled, tenants' connections ready.
+//! - [`reload`]: changed plugins and automations swapped in without a restart; a broken new
+//!   version refused while the old one serves.
 //! - [`cache`], [`coalesce`]: the read cache (in memory, or Redis shared by replicas) and
 //!   identical concurrent reads sharing one plugin run.
 //! - [`keys`]: API keys checked in memory, dropped when any replica creates or revokes one.
@@ -62,6 +64,7 @@ pub mod problem;
 pub mod quota;
 pub mod ratelimit;
 pub mod registry;
+pub mod reload;
 pub mod runtime;
 pub mod secret;
 pub mod server;

@@ -41,8 +41,9 @@ use crate::store::{InvocationRecord, Store};
 pub struct Host {
     /// The store.
     pub store: Store,
-    /// Plugins, tenants and connections.
-    pub registry: Arc<Registry>,
+    /// Plugins, tenants and connections: swapped whole when configuration is reloaded
+    /// ([`crate::reload`]); a call keeps the version it started with.
+    pub registry: Arc<arc_swap::ArcSwap<Registry>>,
     /// Metrics.
     pub metrics: Metrics,
     /// The plugins' clock.
@@ -89,7 +90,7 @@ impl Host {
             cache: ReadCache::memory(options.cache_memory_bytes),
             flights: Arc::new(Flights::default()),
             store,
-            registry: Arc::new(registry),
+            registry: Arc::new(arc_swap::ArcSwap::from_pointee(registry)),
             metrics,
             clock: Clock::system(),
             breakers: Arc::new(Breakers::new(options.breaker)),
@@ -235,28 +236,41 @@ impl Host {
         self.binding(tenant, function).map(|(binding, _)| binding.timeout)
     }
 
-    /// What serves `function` for `tenant`.
+    /// What serves `function` for `tenant`, in the configuration loaded now (the caller keeps
+    /// it for the whole call, whatever a reload swaps in meanwhile).
     pub(crate) fn binding(
         &self,
         tenant: &str,
         function: Function,
-    ) -> Result<(&FunctionBinding, &Arc<Connection>), Problem> {
-        let Some(loaded) = self.registry.tenants.get(tenant) else {
-            let detail = if self.registry.failed_tenants.contains_key(tenant) {
+    ) -> Result<(FunctionBinding, Arc<Connection>), Problem> {
+        let registry = self.registry.load();
+        let Some(loaded) = registry.tenants.get(tenant) else {
+            let detail = if registry.failed_tenants.contains_key(tenant) {
                 "the provider's automation file failed to load; the operator must fix it"
             } else {
                 "the provider has no automation file"
             };
             return Err(Problem::new(ProblemCode::FunctionNotConfigured, detail));
         };
-        loaded.binding(function).ok_or_else(|| {
-            Problem::new(ProblemCode::FunctionNotConfigured, format!("the provider has no automation for `{function}`"))
-        })
+        loaded.binding(function).map(|(binding, connection)| (binding.clone(), Arc::clone(connection))).ok_or_else(
+            || {
+                Problem::new(
+                    ProblemCode::FunctionNotConfigured,
+                    format!("the provider has no automation for `{function}`"),
+                )
+            },
+        )
+    }
+
+    /// The configuration loaded now.
+    pub fn registry(&self) -> Arc<Registry> {
+        self.registry.load_full()
     }
 
     /// The circuit key of the connection serving `function` for `tenant`.
     pub(crate) fn circuit_key(&self, tenant: &str, function: Function) -> Option<String> {
-        let (_, connection) = self.registry.tenants.get(tenant)?.binding(function)?;
+        let registry = self.registry.load();
+        let (_, connection) = registry.tenants.get(tenant)?.binding(function)?;
         Some(circuit_name(tenant, &connection.name))
     }
 

@@ -42,6 +42,9 @@ enum Command {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8080", env = "PONTE_LISTEN")]
         listen: SocketAddr,
+        /// How often changed plugins and automations are looked for and swapped in (0s: never).
+        #[arg(long, default_value = "1s", value_parser = humantime::parse_duration, env = "PONTE_RELOAD_INTERVAL")]
+        reload_interval: Duration,
         #[command(flatten)]
         paths: Paths,
         #[command(flatten)]
@@ -363,8 +366,12 @@ fn main() -> ExitCode {
 
 async fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
-        Command::Serve { listen, paths, tuning } => {
-            let host = ponte_host::bootstrap(&paths.database, &tuning.sources(&paths), tuning.options()).await?;
+        Command::Serve { listen, reload_interval, paths, tuning } => {
+            let sources = tuning.sources(&paths);
+            let host = ponte_host::bootstrap(&paths.database, &sources, tuning.options()).await?;
+            if !reload_interval.is_zero() {
+                tokio::spawn(ponte_host::reload::watch(host.clone(), sources, reload_interval));
+            }
             let listener =
                 tokio::net::TcpListener::bind(listen).await.with_context(|| format!("failed to listen on {listen}"))?;
             tracing::info!(address = %listener.local_addr()?, "serving");

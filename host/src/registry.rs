@@ -69,6 +69,7 @@ impl Connection {
 }
 
 /// A tenant's loaded automation.
+#[derive(Clone)]
 pub struct Tenant {
     /// The validated file.
     pub automation: Automation,
@@ -88,7 +89,8 @@ impl Tenant {
 /// Where configuration is read from.
 #[derive(Debug, Clone)]
 pub struct Sources {
-    /// The plugins folders (one sub-folder per plugin); a name found twice is an error.
+    /// The plugins folders (one sub-folder per plugin, or a plugin's own folder); a name found
+    /// twice is an error.
     pub plugins: Vec<PathBuf>,
     /// The automations folder (one file per tenant).
     pub automations: PathBuf,
@@ -118,7 +120,12 @@ impl Registry {
         let engine = Arc::new(crate::runtime::rhai::engine());
         let mut plugin_dirs = Vec::new();
         for folder in &sources.plugins {
-            plugin_dirs.extend(sorted_entries(folder, &mut registry.errors, |p| p.join("plugin.toml").is_file()));
+            if folder.join("plugin.toml").is_file() {
+                // A plugin's own folder given as a plugins folder (`--plugins my-plugin`).
+                plugin_dirs.push(folder.clone());
+            } else {
+                plugin_dirs.extend(sorted_entries(folder, &mut registry.errors, |p| p.join("plugin.toml").is_file()));
+            }
         }
         for dir in plugin_dirs {
             match load_plugin(&dir, &engine).await {

@@ -46,7 +46,7 @@ fn new_plugin(dir: &Path) -> impl std::future::Future<Output = Output> + '_ {
             "new",
             "acme-erp",
             "--functions",
-            "get_customer,list_invoices,list_totem_invoices,get_invoice,get_customer_contacts,list_products",
+            "get_customer,list_invoices,list_totem_invoices,get_invoice,get_boleto_pdf,get_customer_contacts,list_products",
         ],
         dir,
         &[],
@@ -184,4 +184,13 @@ async fn invoke_prints_the_exchanges_and_the_normalized_result_and_refuses_bad_i
         let out = text(&output);
         assert!(!output.status.success() && out.contains(words), "{args:?}: {out}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_guides_trial_adapter_passes_its_recorded_scenarios() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let tested = ponte(&["plugin", "test", "tests/plugins/netsul", "--replay"], &repo, &[]).await;
+    let out = text(&tested);
+    assert!(tested.status.success() && out.contains(" 0 failed"), "{out}");
+    assert!(out.contains("ok   one_invoice            get_boleto_pdf"), "{out}");
 }

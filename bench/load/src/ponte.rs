@@ -58,7 +58,7 @@ pub async fn start(upstream: &str) -> anyhow::Result<Ponte> {
     let options = HostOptions { key_rate: None, ..HostOptions::default() };
     let database = format!("sqlite://{}", dir.path().join("ponte.db").display());
     let host = ponte_host::bootstrap(&database, &sources, options).await?;
-    if let Some(error) = host.registry.errors.first() {
+    if let Some(error) = host.registry().errors.first() {
         anyhow::bail!("the bench configuration failed to load: {error}");
     }
     let key = |tenant: &'static str, scope: Scope| {
@@ -119,12 +119,12 @@ pub async fn startup_probe(tenants: usize) -> anyhow::Result<Startup> {
     let started = Instant::now();
     let host = ponte_host::bootstrap(&database, &sources, HostOptions::default()).await?;
     let millis = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-    if let Some(error) = host.registry.errors.first() {
+    if let Some(error) = host.registry().errors.first() {
         anyhow::bail!("the generated automations failed to load: {error}");
     }
-    let automations = host.registry.tenants.values().map(|t| t.automation.functions.len()).sum();
+    let automations = host.registry().tenants.values().map(|t| t.automation.functions.len()).sum();
     tokio::time::sleep(Duration::from_millis(100)).await;
-    Ok(Startup { tenants: host.registry.tenants.len(), automations, millis, rss_kib: rss_kib() })
+    Ok(Startup { tenants: host.registry().tenants.len(), automations, millis, rss_kib: rss_kib() })
 }
 
 fn rss_kib() -> u64 {

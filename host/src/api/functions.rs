@@ -96,7 +96,8 @@ fn is_json(headers: &HeaderMap) -> bool {
 
 /// `GET /v1/functions`: what this key may call for its tenant, and which plugin serves it.
 async fn list(State(state): State<AppState>, caller: Caller) -> Result<Response, Problem> {
-    let tenant = state.host.registry.tenants.get(&caller.tenant);
+    let registry = state.host.registry();
+    let tenant = registry.tenants.get(&caller.tenant);
     let mut functions = Vec::new();
     for spec in FUNCTIONS.iter().filter(|spec| caller.scopes.iter().any(|s| spec.allows(*s))) {
         let Some((binding, connection)) = tenant.and_then(|t| t.binding(spec.function)) else { continue };

@@ -22,7 +22,7 @@ pub(super) fn router() -> Router<AppState> {
 
 /// Ready when the store answers and at least one tenant's automation is loaded.
 async fn readyz(State(state): State<AppState>) -> Response {
-    let registry = &state.host.registry;
+    let registry = state.host.registry();
     let store_ok = state.host.store.ping().await.is_ok();
     let tenants = registry.tenants.len();
     let ready = store_ok && tenants > 0;
@@ -39,7 +39,7 @@ async fn readyz(State(state): State<AppState>) -> Response {
 }
 
 async fn metrics(State(state): State<AppState>) -> Response {
-    let registry = &state.host.registry;
+    let registry = state.host.registry();
     let metrics = &state.host.metrics;
     metrics.tenants_loaded.set(i64::try_from(registry.tenants.len()).unwrap_or(i64::MAX));
     metrics.config_errors.set(i64::try_from(registry.errors.len()).unwrap_or(i64::MAX));

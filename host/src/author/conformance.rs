@@ -7,11 +7,12 @@
 //! |---|---|---|
 //! | `normal_customer` | every read taking a customer's document | a list (`get_customer`: their record); `list_invoices` not empty, each invoice theirs, a boleto line only with its barcode; totem invoices oldest first; contacts not empty |
 //! | `one_invoice` | `get_invoice`, `get_boleto_pdf` | exactly that invoice; a PDF |
-//! | `unknown_customer` | the same reads | `[]`; `get_customer` `404 not_found` |
+//! | `unknown_customer` | the same reads; `get_invoice` of the customer's invoice | `[]`; `get_customer` `404 not_found` |
+//! | `unknown_invoice` | `get_invoice`, `get_boleto_pdf` of an id no ERP has | `[]`; `404 not_found` |
 //! | `no_invoices` | `list_invoices`, `list_totem_invoices` | `[]` |
 //! | `company` | the same reads, with a company's CNPJ | their invoices, their record |
 //! | `catalogue` | reads without input (`list_products`, ...) | a list |
-//! | `upstream_503`, `upstream_500`, `upstream_unreachable` | every read | `upstream_unavailable`; `upstream_error` or `upstream_unavailable`; `upstream_unavailable` |
+//! | `upstream_503`, `upstream_500`, `upstream_unreachable` | every read above | `upstream_unavailable`; `upstream_error` or `upstream_unavailable`; `upstream_unavailable` |
 //!
 //! Each runs live (the ERP in `test.toml`'s `[live]`) or replayed from `fixtures/recorded.json`
 //! (what `ponte plugin record` saved), with the same checks. The upstream failures are the
@@ -29,6 +30,9 @@ use serde_json::{Value, json};
 
 use super::{Report, Session, SessionError, SessionOptions};
 use crate::capabilities::http::exchange::{Exchange, Failure};
+
+/// An invoice id no ERP has (the `unknown_invoice` scenario).
+const NO_SUCH_ID: &str = "987654321";
 
 /// The plan file in a plugin's folder.
 pub const PLAN_FILE: &str = "test.toml";
@@ -260,9 +264,11 @@ pub async fn run(session: &mut Session, roles: &Roles, mode: Mode, fixtures: &Fi
         let failure = check_normal(*function, &roles.customer, &report);
         ctx.verdict("normal_customer", report, failure);
     }
-    if served.contains(&Function::GetInvoice) || served.contains(&Function::GetBoletoPdf) {
-        ctx.one_invoice(roles, &served).await;
-    }
+    let invoice = if served.contains(&Function::GetInvoice) || served.contains(&Function::GetBoletoPdf) {
+        ctx.one_invoice(roles, &served).await
+    } else {
+        None
+    };
     for function in &customer_reads {
         let report = ctx.call("unknown_customer", *function, customer(&roles.unknown)).await;
         let failure = if *function == Function::GetCustomer {
@@ -271,6 +277,25 @@ pub async fn run(session: &mut Session, roles: &Roles, mode: Mode, fixtures: &Fi
             expect_empty(&report)
         };
         ctx.verdict("unknown_customer", report, failure);
+    }
+    if let (Some(id), true) = (&invoice, served.contains(&Function::GetInvoice)) {
+        // Their invoice id, asked for by someone else: nothing.
+        let input = json!({ "customer_bill_id": id, "customer_document_number": roles.unknown });
+        let report = ctx.call("unknown_customer", Function::GetInvoice, input).await;
+        let failure = expect_empty(&report);
+        ctx.verdict("unknown_customer", report, failure);
+    }
+    if served.contains(&Function::GetInvoice) {
+        let input = json!({ "customer_bill_id": NO_SUCH_ID, "customer_document_number": roles.customer });
+        let report = ctx.call("unknown_invoice", Function::GetInvoice, input).await;
+        let failure = expect_empty(&report);
+        ctx.verdict("unknown_invoice", report, failure);
+    }
+    if served.contains(&Function::GetBoletoPdf) {
+        let input = json!({ "boleto_id": NO_SUCH_ID, "customer_document_number": roles.customer });
+        let report = ctx.call("unknown_invoice", Function::GetBoletoPdf, input).await;
+        let failure = expect_problem(&report, &["not_found"]);
+        ctx.verdict("unknown_invoice", report, failure);
     }
     if let Some(nobody) = &roles.no_invoices {
         for function in [Function::ListInvoices, Function::ListTotemInvoices].into_iter().filter(|f| served.contains(f))
@@ -292,15 +317,27 @@ pub async fn run(session: &mut Session, roles: &Roles, mode: Mode, fixtures: &Fi
         let failure = expect_list(&report).err();
         ctx.verdict("catalogue", report, failure);
     }
+    // Every read the scenarios ran, with an input it accepts, against an upstream in trouble.
+    let mut probes: Vec<(Function, Value)> = customer_reads.iter().map(|f| (*f, customer(&roles.customer))).collect();
+    probes.extend(catalogue.iter().map(|f| (*f, json!({}))));
+    if let Some(id) = &invoice {
+        for (function, input) in [
+            (Function::GetInvoice, json!({ "customer_bill_id": id, "customer_document_number": roles.customer })),
+            (Function::GetBoletoPdf, json!({ "boleto_id": id, "customer_document_number": roles.customer })),
+        ] {
+            if served.contains(&function) {
+                probes.push((function, input));
+            }
+        }
+    }
     for (scenario, failure, codes) in [
         ("upstream_503", Failure::Status(503), &["upstream_unavailable"][..]),
         ("upstream_500", Failure::Status(500), &["upstream_error", "upstream_unavailable"][..]),
         ("upstream_unreachable", Failure::Unreachable, &["upstream_unavailable"][..]),
     ] {
-        for function in customer_reads.iter().chain(&catalogue) {
-            let input = if catalogue.contains(function) { json!({}) } else { customer(&roles.customer) };
+        for (function, input) in &probes {
             ctx.session.fail_with(failure.clone());
-            let report = ctx.session.invoke(*function, &input).await;
+            let report = ctx.session.invoke(*function, input).await;
             let verdict = expect_problem(&report, codes);
             ctx.verdict(scenario, report, verdict);
         }
@@ -347,7 +384,8 @@ impl Runner<'_> {
         self.outcomes.push(Outcome { scenario: scenario.to_owned(), function: report.function, failure, report });
     }
 
-    async fn one_invoice(&mut self, roles: &Roles, served: &[Function]) {
+    /// `get_invoice` and `get_boleto_pdf` of one of the customer's invoices; returns its id.
+    async fn one_invoice(&mut self, roles: &Roles, served: &[Function]) -> Option<String> {
         let id = match &roles.invoice {
             Some(id) => Some(id.clone()),
             None if served.contains(&Function::ListInvoices) => {
@@ -361,7 +399,7 @@ impl Runner<'_> {
             }
             None => None,
         };
-        let Some(id) = id else { return };
+        let id = id?;
         if served.contains(&Function::GetInvoice) {
             let input = json!({ "customer_bill_id": id, "customer_document_number": roles.customer });
             let report = self.call("one_invoice", Function::GetInvoice, input).await;
@@ -381,6 +419,7 @@ impl Runner<'_> {
             };
             self.verdict("one_invoice", report, failure);
         }
+        Some(id)
     }
 }
 

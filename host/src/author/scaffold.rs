@@ -27,6 +27,7 @@ pub const TEMPLATES: &[Function] = &[
     Function::ListInvoices,
     Function::ListTotemInvoices,
     Function::GetInvoice,
+    Function::GetBoletoPdf,
     Function::ListProducts,
 ];
 
@@ -200,14 +201,18 @@ fn script(name: &str, functions: &[Function]) -> String {
 // pass the ERP's values on as they come: "99,90", "10/06/2026" and "R$ 1.234,50" are fine.
 //
 // The helpers used below (`text`, `none`, `document_key`, `boleto_line`, `clean`, `shorten`,
-// `setting`) are the host's prelude: every script has them.
+// `url_encode`) are the host's prelude: every script has them.
 "#
     );
     for function in functions {
         out.push('\n');
         out.push_str(template(*function));
     }
-    let needs_customer = functions.iter().any(|f| *f != Function::ListProducts);
+    if functions.contains(&Function::ListTotemInvoices) && !functions.contains(&Function::ListInvoices) {
+        out.push('\n');
+        out.push_str(LIST_INVOICES);
+    }
+    let needs_customer = functions.iter().any(|f| !matches!(f, Function::ListProducts | Function::GetBoletoPdf));
     if needs_customer {
         out.push_str(FIND_CUSTOMER);
     }
@@ -228,6 +233,7 @@ fn template(function: Function) -> &'static str {
         Function::ListInvoices => LIST_INVOICES,
         Function::ListTotemInvoices => LIST_TOTEM_INVOICES,
         Function::GetInvoice => GET_INVOICE,
+        Function::GetBoletoPdf => GET_BOLETO_PDF,
         _ => LIST_PRODUCTS,
     }
 }
@@ -291,23 +297,9 @@ fn list_invoices(input) {
 }
 "#;
 
-const LIST_TOTEM_INVOICES: &str = r#"/// The customer's open invoices for the kiosk, the oldest due first.
+const LIST_TOTEM_INVOICES: &str = r#"/// The customer's open invoices for the kiosk (the host sorts them, the oldest due first).
 fn list_totem_invoices(input) {
-    let customer = find_customer(input.customer_document_number);
-    if none(customer) {
-        return [];
-    }
-    let answer = erp_get("/api/v1/faturas", #{ cliente_id: customer.id, situacao: "aberta" });
-    let invoices = [];
-    for row in answer.registros {
-        invoices.push(invoice(row, customer));
-    }
-    invoices.sort(|a, b| {
-        let x = iso_date(a.vencimento);
-        let y = iso_date(b.vencimento);
-        if x < y { -1 } else if x > y { 1 } else { 0 }
-    });
-    invoices
+    list_invoices(input)
 }
 "#;
 
@@ -322,6 +314,28 @@ fn get_invoice(input) {
         return [];
     }
     [invoice(row, customer)]
+}
+"#;
+
+const GET_BOLETO_PDF: &str = r#"/// The boleto's PDF, base64 (`response: "base64"` keeps a binary body intact); `not_found` when
+/// the ERP has no such boleto.
+fn get_boleto_pdf(input) {
+    let response = http(#{
+        method: "GET",
+        url: config("base_url") + "/api/v1/faturas/" + url_encode(input.boleto_id) + "/boleto",
+        headers: #{ Authorization: "Bearer " + config("token") },
+        response: "base64",
+    });
+    if response.status == 404 {
+        fail("not_found", `the ERP has no boleto ${input.boleto_id}`);
+    }
+    if response.status >= 500 {
+        fail("upstream_unavailable", `the ERP answered HTTP ${response.status} for the boleto`);
+    }
+    if response.status != 200 {
+        fail("upstream_error", `the ERP answered HTTP ${response.status} for the boleto`);
+    }
+    #{ base_64: response.body }
 }
 "#;
 
@@ -438,10 +452,19 @@ pub fn example_erp(method: &str, url: &url::Url, _body: &[u8]) -> HttpResponse {
             200,
             json!({ "registros": [{ "id": 1, "nome": "Fibra 300 Mega" }, { "id": 2, "nome": "Fibra 600 Mega" }] }),
         ),
-        path => match path.strip_prefix("/api/v1/faturas/").and_then(|id| invoices.iter().find(|i| i["id"] == id)) {
-            Some(found) => answer(200, found.clone()),
-            None => answer(404, json!({ "erro": "Registro não encontrado" })),
-        },
+        path => {
+            let id = path.strip_prefix("/api/v1/faturas/").unwrap_or_default();
+            let (id, pdf) = id.strip_suffix("/boleto").map_or((id, false), |id| (id, true));
+            match invoices.iter().find(|i| i["id"] == id) {
+                Some(_) if pdf => HttpResponse {
+                    status: 200,
+                    headers: vec![("content-type".into(), "application/pdf".into())],
+                    body: b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n".to_vec(),
+                },
+                Some(found) => answer(200, found.clone()),
+                None => answer(404, json!({ "erro": "Registro não encontrado" })),
+            }
+        }
     }
 }
 

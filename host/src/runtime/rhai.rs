@@ -474,6 +474,13 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn an_unknown_response_form_is_refused_before_sending() {
+        let script = "fn list_products(input) { http(#{ url: \"https://example.com/\", response: \"bytes\" }) }";
+        let out = run_script(script, Function::ListProducts, Duration::from_secs(2)).await;
+        assert!(matches!(&out, Err(PluginError::Failed(m)) if m.contains("`response` must be")), "{out:?}");
+    }
+
+    #[tokio::test]
     async fn scripts_cannot_use_floats_eval_or_modules() {
         for script in ["fn list_products(input) { eval(\"1\") }", "import \"x\" as y; fn list_products(input) { [] }"] {
             assert!(RhaiPlugin::compile(Arc::new(engine()), script, DEFAULT_MEMORY).is_err(), "{script}");

@@ -80,7 +80,7 @@ async fn claim(host: &Host, limit: usize) -> Vec<(crate::store::Settlement, Stri
     let now = Utc::now().timestamp_millis();
     // One lease for the claim, long enough for the slowest tenant's attempt.
     let lease =
-        host.registry.tenants.keys().map(|tenant| super::lease(host, tenant)).max().unwrap_or(options.lease_margin);
+        host.registry().tenants.keys().map(|tenant| super::lease(host, tenant)).max().unwrap_or(options.lease_margin);
     let limit = u32::try_from(limit).unwrap_or(u32::MAX);
     match host.store.settlements_claim(&token, now, now.saturating_add(millis(lease)), limit).await {
         Ok(claimed) => claimed.into_iter().map(|s| (s, token.clone())).collect(),

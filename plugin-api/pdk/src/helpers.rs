@@ -30,18 +30,12 @@ pub fn array<'a>(value: &'a serde_json::Value, key: &str) -> &'a [serde_json::Va
     value[key].as_array().map_or(&[], Vec::as_slice)
 }
 
-/// A CPF/CNPJ reduced to its characters, upper-cased (`"12.ABC.345/01DE-35"` →
-/// `"12ABC34501DE35"`), to compare an ERP's masked form with the host's normalized input.
-pub fn document_key(text: &str) -> String {
-    text.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_uppercase()).collect()
-}
-
-/// Whether a Brazilian ERP's refusal says the record doesn't exist ("Cliente não encontrado",
-/// "Contrato não localizado", "inexistente"...): for lookups, an unknown record, not an error.
-pub fn says_not_found(message: &str) -> bool {
-    let lower = message.to_lowercase();
-    ["encontrad", "localizad", "inexistente", "não existe", "nao existe"].iter().any(|w| lower.contains(w))
-}
+/// The contract's text helpers, the same the Rhai prelude offers: [`document_key`] (a CPF/CNPJ
+/// reduced to its upper-cased letters and digits, to compare an ERP's masked form with the
+/// host's normalized input), [`says_not_found`] (a Brazilian ERP's refusal saying the record
+/// doesn't exist: for lookups, an unknown record, not an error), [`clean`] (HTML stripped,
+/// entities decoded, whitespace collapsed) and [`shorten`].
+pub use ponte_contract::text::{clean, document_key, says_not_found, shorten};
 
 /// The ASCII digits of `text` (`"714.602.380-01"` → `"71460238001"`).
 pub fn only_digits(text: &str) -> String {

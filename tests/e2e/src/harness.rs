@@ -230,6 +230,7 @@ pub struct TestHostBuilder {
     options: HostOptions,
     database: Option<String>,
     backend: Backend,
+    reload: Option<Duration>,
 }
 
 /// Which store engine a [`TestHost`] runs on.
@@ -296,6 +297,7 @@ impl Default for TestHostBuilder {
             options: test_options(),
             database: None,
             backend: Backend::Sqlite,
+            reload: None,
         }
     }
 }
@@ -369,6 +371,13 @@ impl TestHostBuilder {
         self
     }
 
+    /// Watches the plugins and automations every `interval` and swaps in what changed, as
+    /// `ponte serve` does.
+    pub fn reload(mut self, interval: Duration) -> Self {
+        self.reload = Some(interval);
+        self
+    }
+
     /// Starts the simulator and the server. Without an automation for [`TENANT`], the tenant
     /// gets [`ixc_automation`].
     ///
@@ -420,7 +429,9 @@ impl TestHostBuilder {
             (None, None) => format!("sqlite://{}", dir.path().join("ponte.db").display()),
         };
         let host = ponte_host::bootstrap(&database, &sources, self.options.clone()).await.expect("bootstrap");
-        let config_errors: Vec<String> = host.registry.errors.iter().map(ToString::to_string).collect();
+        let config_errors: Vec<String> = host.registry().errors.iter().map(ToString::to_string).collect();
+        let reloader =
+            self.reload.map(|every| tokio::spawn(ponte_host::reload::watch(host.clone(), sources.clone(), every)));
 
         host.store.ensure_tenant(TENANT, TENANT).await.expect("tenant");
         let mut keys = Vec::new();
@@ -451,6 +462,7 @@ impl TestHostBuilder {
             client: reqwest::Client::new(),
             stop: Some(stop),
             server: Some(server),
+            reloader,
             dir,
             _scratch: scratch,
         }
@@ -478,6 +490,7 @@ pub struct TestHost {
     client: reqwest::Client,
     stop: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    reloader: Option<tokio::task::JoinHandle<()>>,
     dir: tempfile::TempDir,
     /// Declared last: the database outlives the server's pool.
     _scratch: Option<ScratchPostgres>,
@@ -582,6 +595,9 @@ impl TestHost {
 
     /// Stops the server and the simulator.
     pub async fn stop(mut self) {
+        if let Some(reloader) = self.reloader.take() {
+            reloader.abort();
+        }
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }

@@ -19,7 +19,9 @@
 //!
 //! `http` takes `#{method, url, headers: #{..}, query: #{..}, body, json, form: #{..},
 //! timeout_ms, response: "text" | "base64"}`: `body` is sent as is (a map or array is sent as
-//! JSON), `json` as JSON, `form` URL-encoded. A refusal or transport failure throws
+//! JSON), `json` as JSON, `form` URL-encoded; the answer's `body` is text, or base64 with
+//! `response: "base64"` (any other value is refused before sending), and its header names are
+//! lower-case. A refusal or transport failure throws
 //! `#{kind: "capability", code, message}` (`denied`, `timeout`, `unreachable`, `too_large`,
 //! `invalid`, `limit`, `rate_limited`), which a script may catch; uncaught, the host maps it to
 //! the caller's error. A host limit (`limit`: too many requests in one call, kv full;
@@ -242,7 +244,15 @@ fn http(request: Map) -> RhaiResult<Map> {
         Some(Err(_)) => return Err(runtime_error("http: `timeout_ms` must be an integer")),
         None => None,
     };
-    let as_base64 = text("response").is_some_and(|r| r == "base64");
+    let as_base64 = match text("response").as_deref() {
+        None | Some("text") => false,
+        Some("base64") => true,
+        Some(other) => {
+            return Err(runtime_error(format!(
+                "http: `response` must be \"text\" (the default) or \"base64\" (binary bodies, a PDF), not {other:?}"
+            )));
+        }
+    };
     let request = HttpRequest { method, url: url.to_string(), headers, body, timeout };
     ctx.wait(ctx.capabilities.http.request(request), |answer| match answer {
         Ok(response) => Ok(response_map(response, as_base64)),

@@ -1,0 +1,128 @@
+//! Hot reload: `ponte serve` notices changed plugins and automations and swaps them in without
+//! a restart.
+//!
+//! Every `interval` the watcher takes a fingerprint of the plugin folders and the automations
+//! folder (each file's path, size and modification time); when it changes, the whole
+//! configuration is loaded again exactly as at start ([`Registry::load`]) and swapped in at once.
+//! A call keeps the configuration it started with (it holds its connection), so calls in flight
+//! finish on the old version and the next ones run the new.
+//!
+//! A broken new version never replaces a working one: a tenant whose file now fails to load (or
+//! whose plugin now fails to compile) keeps serving its previous configuration, and the errors
+//! are logged and counted (`GET /readyz` lists the tenant under `tenants_failed`, `/metrics` has
+//! `ponte_config_errors`) until a fixed version loads. A tenant whose file was removed is
+//! removed.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use crate::invoke::Host;
+use crate::registry::{Registry, Sources};
+
+/// How deep the watcher looks inside a plugin folder (its scripts may sit in sub-folders).
+const MAX_DEPTH: usize = 4;
+/// The most files fingerprinted (a folder with more is read only this far).
+const MAX_FILES: usize = 20_000;
+
+/// Watches `sources` every `interval` and swaps in what changed, until the host's process ends.
+pub async fn watch(host: Host, sources: Sources, interval: Duration) {
+    let mut seen = fingerprint(&sources);
+    let mut ticks = tokio::time::interval(interval.max(Duration::from_millis(50)));
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ticks.tick().await;
+    loop {
+        ticks.tick().await;
+        let now = tokio::task::spawn_blocking({
+            let sources = sources.clone();
+            move || fingerprint(&sources)
+        })
+        .await
+        .unwrap_or_default();
+        if now == seen {
+            continue;
+        }
+        seen = now;
+        reload(&host, &sources).await;
+    }
+}
+
+/// Loads the configuration again and swaps it in, keeping the previous version of every tenant
+/// the new one fails for. Returns what was swapped in.
+pub async fn reload(host: &Host, sources: &Sources) -> Arc<Registry> {
+    let fresh = Registry::load(sources).await;
+    let previous = host.registry();
+    let (merged, kept) = merge(&previous, fresh);
+    for (id, tenant) in &merged.tenants {
+        if !previous.tenants.contains_key(id)
+            && let Err(e) = host.store.ensure_tenant(id, &tenant.automation.name).await
+        {
+            tracing::error!(tenant = %id, error = %e, "a reloaded tenant could not be registered in the store");
+        }
+    }
+    for tenant in &kept {
+        tracing::warn!(tenant = %tenant, "the new configuration of this tenant failed to load; it keeps serving the previous one");
+    }
+    tracing::info!(
+        plugins = merged.plugins.len(),
+        tenants = merged.tenants.len(),
+        errors = merged.errors.len(),
+        kept_previous = kept.len(),
+        "configuration reloaded"
+    );
+    let merged = Arc::new(merged);
+    host.registry.store(Arc::clone(&merged));
+    merged
+}
+
+/// `fresh`, with every tenant that loaded before and fails now put back as it was (with the
+/// plugin versions it used), and every plugin that loaded before and fails now kept under its
+/// name. Returns it and the tenants kept.
+fn merge(previous: &Registry, mut fresh: Registry) -> (Registry, Vec<String>) {
+    let mut kept = Vec::new();
+    let failed: Vec<String> = fresh.failed_tenants.keys().cloned().collect();
+    for id in failed {
+        if let Some(old) = previous.tenants.get(&id)
+            && !fresh.tenants.contains_key(&id)
+        {
+            fresh.tenants.insert(id.clone(), old.clone());
+            kept.push(id);
+        }
+    }
+    for (name, plugin) in &previous.plugins {
+        if !fresh.plugins.contains_key(name) && plugin.manifest.file.exists() {
+            fresh.plugins.insert(name.clone(), Arc::clone(plugin));
+        }
+    }
+    (fresh, kept)
+}
+
+/// Each file's size and modification time, by path, under the plugin folders and the
+/// automations folder.
+fn fingerprint(sources: &Sources) -> BTreeMap<PathBuf, (u64, Option<SystemTime>)> {
+    let mut files = BTreeMap::new();
+    for folder in sources.plugins.iter().chain(std::iter::once(&sources.automations)) {
+        walk(folder, 0, &mut files);
+    }
+    files
+}
+
+fn walk(dir: &Path, depth: usize, files: &mut BTreeMap<PathBuf, (u64, Option<SystemTime>)>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        if files.len() >= MAX_FILES {
+            return;
+        }
+        let path = entry.path();
+        let Ok(meta) = entry.metadata() else { continue };
+        if meta.is_dir() {
+            // Build output is not configuration (a Rust plugin's target/ changes constantly).
+            if depth < MAX_DEPTH && entry.file_name() != "target" {
+                walk(&path, depth + 1, files);
+            }
+        } else {
+            files.insert(path, (meta.len(), meta.modified().ok()));
+        }
+    }
+}
