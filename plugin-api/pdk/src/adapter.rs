@@ -23,46 +23,82 @@ macro_rules! adapter {
         $variant:ident => $method:ident($family:ident::$contract:ident);
     )*) => {
         /// An ERP adapter: one method per function of the contract, each taking the function's
-        /// [`Input`] and returning its [`Output`].
+        /// [`Input`] and returning its [`Output`], on the state [`new`](Adapter::new) builds.
         ///
-        /// Implement the methods your ERP can serve and list their functions in
-        /// [`FUNCTIONS`](Adapter::FUNCTIONS); every other method answers
+        /// Write the methods your ERP can serve in an `impl Adapter` block marked
+        /// [`#[adapter]`](crate::adapter): the attribute writes [`FUNCTIONS`](Adapter::FUNCTIONS)
+        /// from the methods, so the functions are written once (a method is always served; a
+        /// misspelt one is a compile error). Every other method answers
         /// [`Error::NotImplemented`]. New contract functions arrive as new methods with that
         /// default, so an adapter written against an older PDK keeps compiling (additive
         /// evolution, after Zed's `extension_api`).
         ///
-        /// Methods are associated functions, without `self`: the host makes a fresh instance
-        /// of the component for every call, so there is no state to keep between calls (use
-        /// [`kv`](crate::kv) for that).
+        /// The host makes a fresh instance of the component for every call, and
+        /// [`dispatch`] calls [`new`](Adapter::new) once per call before the method: read the
+        /// settings and build the client there. State that outlives a call goes in
+        /// [`kv`](crate::kv).
         ///
         /// ```
         /// use ponte_pdk::prelude::*;
         ///
-        /// struct Demo;
+        /// struct Demo {
+        ///     greeting: String,
+        /// }
         ///
+        /// #[ponte_pdk::adapter]
         /// impl Adapter for Demo {
-        ///     const FUNCTIONS: &'static [Function] = &[Function::GetPendingIssues];
+        ///     fn new() -> Result<Self, Error> {
+        ///         Ok(Demo { greeting: "owes nothing".into() })
+        ///     }
         ///
-        ///     fn get_pending_issues(input: CustomerInput) -> Result<Vec<String>, Error> {
-        ///         Ok(vec![format!("{} owes nothing", input.customer_document_number)])
+        ///     fn get_pending_issues(&self, input: CustomerInput) -> Result<Vec<String>, Error> {
+        ///         Ok(vec![format!("{} {}", input.customer_document_number, self.greeting)])
         ///     }
         /// }
         ///
+        /// assert_eq!(Demo::FUNCTIONS, [Function::GetPendingIssues]);
         /// let out = ponte_pdk::dispatch::<Demo>("get_pending_issues", r#"{"customer_document_number":"71460238001"}"#);
         /// assert_eq!(out.as_deref(), Ok(r#"["71460238001 owes nothing"]"#));
         /// assert_eq!(ponte_pdk::dispatch::<Demo>("list_invoices", "{}"), Err(Error::NotImplemented));
         /// ```
-        pub trait Adapter {
+        ///
+        /// A method that is no function of the contract does not compile:
+        ///
+        /// ```compile_fail
+        /// use ponte_pdk::prelude::*;
+        ///
+        /// struct Typo;
+        ///
+        /// #[ponte_pdk::adapter]
+        /// impl Adapter for Typo {
+        ///     fn new() -> Result<Self, Error> {
+        ///         Ok(Typo)
+        ///     }
+        ///
+        ///     fn list_invoice(&self, input: ListInvoicesInput) -> Result<Vec<Fatura>, Error> {
+        ///         Ok(Vec::new())
+        ///     }
+        /// }
+        /// ```
+        pub trait Adapter: Sized {
             /// The functions this adapter implements, as the WIT `adapter.functions` export
-            /// answers them. The host checks them against the manifest's `functions` at load.
+            /// answers them; [`#[adapter]`](crate::adapter) writes it from the methods. The
+            /// host checks them against the manifest's `functions` at load.
             const FUNCTIONS: &'static [Function];
+
+            /// The adapter's state for one call: its settings read, its client built.
+            ///
+            /// # Errors
+            /// A missing or malformed setting ([`config::require`](crate::config::require)),
+            /// which ends the call with that error.
+            fn new() -> Result<Self, Error>;
 
             $(
                 $(#[doc = $doc])*
                 ///
                 /// # Errors
                 /// The default answers [`Error::NotImplemented`].
-                fn $method(input: Input<$family::$contract>) -> Result<Output<$family::$contract>, Error> {
+                fn $method(&self, input: Input<$family::$contract>) -> Result<Output<$family::$contract>, Error> {
                     let _ = input;
                     Err(Error::NotImplemented)
                 }
@@ -70,15 +106,15 @@ macro_rules! adapter {
         }
 
         /// Runs contract function `function` (its wire name) of adapter `A` on `input` (JSON):
-        /// parses the input into the function's typed input, calls the method, and serializes
-        /// its result. This is what [`export!`](crate::export) wires to the WIT `adapter.call`;
+        /// parses the input into the function's typed input, builds the adapter
+        /// ([`Adapter::new`]), calls the method, and serializes its result. This is what [`export!`](crate::export) wires to the WIT `adapter.call`;
         /// it is a plain function so adapters can be tested natively.
         ///
         /// # Errors
         /// The method's error; [`Error::NotImplemented`] for a function not in
         /// [`Adapter::FUNCTIONS`] or a name this PDK's contract does not know (a newer host
-        /// calling an older plugin); [`Error::Failed`] when the input is not the function's
-        /// input or the output can't be serialized.
+        /// calling an older plugin); [`Adapter::new`]'s error; [`Error::Failed`] when the input
+        /// is not the function's input or the output can't be serialized.
         pub fn dispatch<A: Adapter>(function: &str, input: &str) -> Result<String, Error> {
             let Ok(function) = function.parse::<Function>() else {
                 return Err(Error::NotImplemented);
@@ -88,7 +124,7 @@ macro_rules! adapter {
                 return Err(Error::NotImplemented);
             }
             match function {
-                $(Function::$variant => run::<$family::$contract>(function, input, A::$method),)*
+                $(Function::$variant => run::<$family::$contract>(function, input, |input| A::new()?.$method(input)),)*
             }
         }
 
@@ -157,7 +193,7 @@ adapter! {
 fn run<C: Contract>(
     function: Function,
     input: &str,
-    method: fn(C::Input) -> Result<C::Output, Error>,
+    method: impl FnOnce(C::Input) -> Result<C::Output, Error>,
 ) -> Result<String, Error> {
     let input: C::Input = serde_json::from_str(input)
         .map_err(|e| Error::Failed(format!("`{function}`: the input is not this function's input: {e}")))?;
@@ -180,10 +216,15 @@ mod tests {
 
     struct Fake;
 
+    /// Written by hand, without `#[adapter]`: `FUNCTIONS` decides what is served.
     impl Adapter for Fake {
         const FUNCTIONS: &'static [Function] = &[Function::ListInvoices, Function::TrustUnlock, Function::GetCustomer];
 
-        fn list_invoices(input: ListInvoicesInput) -> Result<Vec<Fatura>, Error> {
+        fn new() -> Result<Self, Error> {
+            Ok(Fake)
+        }
+
+        fn list_invoices(&self, input: ListInvoicesInput) -> Result<Vec<Fatura>, Error> {
             if input.customer_document_number == "00000000191" {
                 return Ok(vec![]);
             }
@@ -208,7 +249,7 @@ mod tests {
             }])
         }
 
-        fn trust_unlock(input: TrustUnlockInput) -> Result<TrustUnlockOutput, Error> {
+        fn trust_unlock(&self, input: TrustUnlockInput) -> Result<TrustUnlockOutput, Error> {
             match input.contract_id.as_str() {
                 "204" => Ok(TrustUnlockOutput {
                     success: true,
@@ -221,12 +262,13 @@ mod tests {
         }
 
         fn create_lead(
+            &self,
             _: ponte_contract::function::orders::CreateLeadInput,
         ) -> Result<ponte_contract::function::orders::Empty, Error> {
             Ok(ponte_contract::function::orders::Empty {})
         }
 
-        fn get_customer(_: CustomerInput) -> Result<ponte_contract::function::customer::Customer, Error> {
+        fn get_customer(&self, _: CustomerInput) -> Result<ponte_contract::function::customer::Customer, Error> {
             Err(Error::UpstreamTimeout)
         }
     }

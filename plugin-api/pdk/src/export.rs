@@ -56,8 +56,11 @@ const fn parse_u16(text: &str) -> u16 {
 ///
 /// struct MyErp;
 ///
+/// #[adapter]
 /// impl Adapter for MyErp {
-///     const FUNCTIONS: &'static [Function] = &[];
+///     fn new() -> Result<Self, Error> {
+///         Ok(MyErp)
+///     }
 /// }
 ///
 /// ponte_pdk::export!(MyErp);
@@ -104,6 +107,10 @@ mod tests {
         struct Empty;
         impl Adapter for Empty {
             const FUNCTIONS: &'static [ponte_contract::Function] = &[ponte_contract::Function::ListProducts];
+
+            fn new() -> Result<Self, crate::Error> {
+                Ok(Empty)
+            }
         }
         assert!(matches!(
             <Export<Empty> as Guest>::call("list_products".into(), "{}".into()),

@@ -31,16 +31,21 @@
 //! use ponte_pdk::prelude::*;
 //! use ponte_pdk::{config, http::Request, serde_json::Value};
 //!
-//! struct Acme;
+//! struct Acme {
+//!     base: String,
+//!     token: String,
+//! }
 //!
+//! #[adapter] // FUNCTIONS from the methods: list_invoices
 //! impl Adapter for Acme {
-//!     const FUNCTIONS: &'static [Function] = &[Function::ListInvoices];
+//!     fn new() -> Result<Self, Error> {
+//!         Ok(Acme { base: config::require("base_url")?, token: config::require("token")? })
+//!     }
 //!
-//!     fn list_invoices(input: ListInvoicesInput) -> Result<Vec<Fatura>, Error> {
-//!         let base = config::require("base_url")?;
-//!         let reply = Request::get(format!("{base}/api/invoices"))
+//!     fn list_invoices(&self, input: ListInvoicesInput) -> Result<Vec<Fatura>, Error> {
+//!         let reply = Request::get(format!("{}/api/invoices", self.base))
 //!             .query("document", &input.customer_document_number)
-//!             .bearer_auth(&config::require("token")?)
+//!             .bearer_auth(&self.token)
 //!             .send()? // no answer: timeout → upstream_timeout, unreachable → upstream_unavailable
 //!             .error_for_status()?; // 5xx → upstream_unavailable, 4xx → upstream_error
 //!         let rows: Vec<Value> = reply.json()?; // not JSON → upstream_error
@@ -91,14 +96,18 @@
 //!
 //! This PDK (0.1.1) targets the WIT package `ponte:plugin@0.1.1` (`plugin-api/wit/since_v0.1.1`);
 //! components built with PDK 0.1.0 (`ponte:plugin@0.1.0`) keep loading on hosts that serve 0.1.1.
-//! It only grows: a new contract function is a new [`Adapter`] method whose default answers
-//! [`Error::NotImplemented`]. Breaking changes wait in `PENDING_CHANGES.md`; the
+//! What a component sees (the WIT) only grows: a new contract function is a new [`Adapter`]
+//! method whose default answers [`Error::NotImplemented`]. The Rust API may still change while
+//! the PDK is unreleased: methods took no `self` and `FUNCTIONS` was written by hand until
+//! [`Adapter::new`] and [`#[adapter]`](adapter) (a recompile with small edits; components built
+//! before keep loading, since the WIT did not change). Breaking changes wait in `plugin-api/pdk/PENDING_CHANGES.md`; the
 //! compatibility table is in `README.md`. [`export!`] also records [`PDK_VERSION`] in the
 //! component (custom section `ponte:pdk-version`).
 //!
 //! # Layout
 //!
-//! - [`Adapter`], [`dispatch`], [`Input`], [`Output`]: the trait and the name → method dispatch.
+//! - [`Adapter`], [`adapter`], [`dispatch`], [`Input`], [`Output`]: the trait, the attribute that
+//!   writes its `FUNCTIONS` from its methods, and the name → method dispatch.
 //! - [`export!`]: the component export.
 //! - [`Error`]: why a call failed.
 //! - [`http`], [`config`], [`kv`], [`log`], [`clock`]: the host's capabilities.
@@ -122,11 +131,16 @@ pub mod log;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod testing;
 
+// `#[adapter]` names `::ponte_pdk::...`, which must resolve inside this crate too.
+extern crate self as ponte_pdk;
+
 pub use adapter::{Adapter, Input, Output, dispatch};
 pub use error::{Error, Result};
 pub use export::PDK_VERSION;
 #[doc(hidden)]
 pub use export::{Export, PDK_VERSION_BYTES};
+pub use ponte_contract::Function;
+pub use ponte_pdk_macros::adapter;
 
 /// The contract crate: every function's input and output types, the function table.
 pub use ponte_contract as contract;
@@ -137,7 +151,7 @@ pub use serde_json;
 
 /// What most plugins need: `use ponte_pdk::prelude::*;`.
 pub mod prelude {
-    pub use crate::{Adapter, Error, Input, Output};
+    pub use crate::{Adapter, Error, Input, Output, adapter};
     pub use ponte_contract::function::catalog::*;
     pub use ponte_contract::function::customer::*;
     pub use ponte_contract::function::fiscal::*;

@@ -26,105 +26,90 @@ use ponte_pdk::prelude::*;
 
 use client::Hubsoft;
 
-struct HubsoftAdapter;
+struct HubsoftAdapter {
+    hubsoft: Hubsoft,
+}
 
+#[ponte_pdk::adapter]
 impl Adapter for HubsoftAdapter {
-    const FUNCTIONS: &'static [Function] = &[
-        Function::CreateLead,
-        Function::ListResellers,
-        Function::ListProducts,
-        Function::ListDueDates,
-        Function::ListCommercialOrigins,
-        Function::ListInvoices,
-        Function::ListTotemInvoices,
-        Function::GetInvoice,
-        Function::GetBoletoPdf,
-        Function::SettleInvoice,
-        Function::GetCustomerContacts,
-        Function::GetPendingIssues,
-        Function::GetCustomer,
-        Function::CreateTicket,
-        Function::ListFiscalNotes,
-        Function::GetFiscalNotePdf,
-        Function::ListPlans,
-        Function::ListBlockedPlans,
-        Function::TrustUnlock,
-    ];
-
-    fn create_lead(input: CreateLeadInput) -> Result<Empty, Error> {
-        lead::create_lead(&Hubsoft::from_config()?, &input)
+    fn new() -> Result<Self, Error> {
+        Ok(HubsoftAdapter { hubsoft: Hubsoft::from_config()? })
     }
 
-    fn list_resellers(_: NoInput) -> Result<Vec<Reseller>, Error> {
-        catalogues::list_resellers(&Hubsoft::from_config()?)
+    fn create_lead(&self, input: CreateLeadInput) -> Result<Empty, Error> {
+        lead::create_lead(&self.hubsoft, &input)
     }
 
-    fn list_products(_: NoInput) -> Result<Vec<Product>, Error> {
-        catalogues::list_products(&Hubsoft::from_config()?)
+    fn list_resellers(&self, _: NoInput) -> Result<Vec<Reseller>, Error> {
+        catalogues::list_resellers(&self.hubsoft)
     }
 
-    fn list_due_dates(_: NoInput) -> Result<Vec<DueDate>, Error> {
-        catalogues::list_due_dates(&Hubsoft::from_config()?)
+    fn list_products(&self, _: NoInput) -> Result<Vec<Product>, Error> {
+        catalogues::list_products(&self.hubsoft)
     }
 
-    fn list_commercial_origins(_: NoInput) -> Result<Vec<CommercialOrigin>, Error> {
-        catalogues::list_commercial_origins(&Hubsoft::from_config()?)
+    fn list_due_dates(&self, _: NoInput) -> Result<Vec<DueDate>, Error> {
+        catalogues::list_due_dates(&self.hubsoft)
     }
 
-    fn list_invoices(input: ListInvoicesInput) -> Result<Vec<Fatura>, Error> {
-        invoices::open_invoices(&Hubsoft::from_config()?, &input.customer_document_number, input.contract_id.as_ref())
+    fn list_commercial_origins(&self, _: NoInput) -> Result<Vec<CommercialOrigin>, Error> {
+        catalogues::list_commercial_origins(&self.hubsoft)
     }
 
-    fn list_totem_invoices(input: CustomerInput) -> Result<Vec<Fatura>, Error> {
-        invoices::open_invoices(&Hubsoft::from_config()?, &input.customer_document_number, None)
+    fn list_invoices(&self, input: ListInvoicesInput) -> Result<Vec<Fatura>, Error> {
+        invoices::open_invoices(&self.hubsoft, &input.customer_document_number, input.contract_id.as_ref())
     }
 
-    fn get_invoice(input: GetInvoiceInput) -> Result<Vec<Fatura>, Error> {
-        invoices::get_invoice(&Hubsoft::from_config()?, &input)
+    fn list_totem_invoices(&self, input: CustomerInput) -> Result<Vec<Fatura>, Error> {
+        invoices::open_invoices(&self.hubsoft, &input.customer_document_number, None)
     }
 
-    fn get_boleto_pdf(input: GetBoletoPdfInput) -> Result<Pdf, Error> {
-        invoices::get_boleto_pdf(&Hubsoft::from_config()?, &input)
+    fn get_invoice(&self, input: GetInvoiceInput) -> Result<Vec<Fatura>, Error> {
+        invoices::get_invoice(&self.hubsoft, &input)
     }
 
-    fn settle_invoice(input: SettleInvoiceInput) -> Result<SettleInvoiceOutput, Error> {
-        invoices::settle_invoice(&Hubsoft::from_config()?, &input)
+    fn get_boleto_pdf(&self, input: GetBoletoPdfInput) -> Result<Pdf, Error> {
+        invoices::get_boleto_pdf(&self.hubsoft, &input)
     }
 
-    fn get_customer_contacts(input: CustomerInput) -> Result<Vec<Contact>, Error> {
-        customer::get_customer_contacts(&Hubsoft::from_config()?, &input)
+    fn settle_invoice(&self, input: SettleInvoiceInput) -> Result<SettleInvoiceOutput, Error> {
+        invoices::settle_invoice(&self.hubsoft, &input)
     }
 
-    fn get_pending_issues(input: CustomerInput) -> Result<Vec<String>, Error> {
-        customer::get_pending_issues(&Hubsoft::from_config()?, &input)
+    fn get_customer_contacts(&self, input: CustomerInput) -> Result<Vec<Contact>, Error> {
+        customer::get_customer_contacts(&self.hubsoft, &input)
     }
 
-    fn get_customer(input: CustomerInput) -> Result<Customer, Error> {
-        customer::get_customer(&Hubsoft::from_config()?, &input)
+    fn get_pending_issues(&self, input: CustomerInput) -> Result<Vec<String>, Error> {
+        customer::get_pending_issues(&self.hubsoft, &input)
     }
 
-    fn create_ticket(input: CreateTicketInput) -> Result<CreateTicketOutput, Error> {
-        customer::create_ticket(&Hubsoft::from_config()?, &input)
+    fn get_customer(&self, input: CustomerInput) -> Result<Customer, Error> {
+        customer::get_customer(&self.hubsoft, &input)
     }
 
-    fn list_fiscal_notes(input: ListFiscalNotesInput) -> Result<Vec<FiscalNote>, Error> {
-        fiscal::list_fiscal_notes(&Hubsoft::from_config()?, &input)
+    fn create_ticket(&self, input: CreateTicketInput) -> Result<CreateTicketOutput, Error> {
+        customer::create_ticket(&self.hubsoft, &input)
     }
 
-    fn get_fiscal_note_pdf(input: GetFiscalNotePdfInput) -> Result<Pdf, Error> {
-        fiscal::get_fiscal_note_pdf(&Hubsoft::from_config()?, &input)
+    fn list_fiscal_notes(&self, input: ListFiscalNotesInput) -> Result<Vec<FiscalNote>, Error> {
+        fiscal::list_fiscal_notes(&self.hubsoft, &input)
     }
 
-    fn list_plans(input: CustomerInput) -> Result<Vec<Plan>, Error> {
-        customer::list_plans(&Hubsoft::from_config()?, &input, false)
+    fn get_fiscal_note_pdf(&self, input: GetFiscalNotePdfInput) -> Result<Pdf, Error> {
+        fiscal::get_fiscal_note_pdf(&self.hubsoft, &input)
     }
 
-    fn list_blocked_plans(input: CustomerInput) -> Result<Vec<Plan>, Error> {
-        customer::list_plans(&Hubsoft::from_config()?, &input, true)
+    fn list_plans(&self, input: CustomerInput) -> Result<Vec<Plan>, Error> {
+        customer::list_plans(&self.hubsoft, &input, false)
     }
 
-    fn trust_unlock(input: TrustUnlockInput) -> Result<TrustUnlockOutput, Error> {
-        customer::trust_unlock(&Hubsoft::from_config()?, &input)
+    fn list_blocked_plans(&self, input: CustomerInput) -> Result<Vec<Plan>, Error> {
+        customer::list_plans(&self.hubsoft, &input, true)
+    }
+
+    fn trust_unlock(&self, input: TrustUnlockInput) -> Result<TrustUnlockOutput, Error> {
+        customer::trust_unlock(&self.hubsoft, &input)
     }
 }
 

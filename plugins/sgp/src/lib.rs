@@ -19,75 +19,66 @@ use ponte_pdk::prelude::*;
 
 use client::Sgp;
 
-struct SgpAdapter;
+struct SgpAdapter {
+    sgp: Sgp,
+}
 
+#[ponte_pdk::adapter]
 impl Adapter for SgpAdapter {
-    const FUNCTIONS: &'static [Function] = &[
-        Function::ListProducts,
-        Function::ListInvoices,
-        Function::ListTotemInvoices,
-        Function::GetInvoice,
-        Function::GetBoletoPdf,
-        Function::SettleInvoice,
-        Function::GetCustomerContacts,
-        Function::GetPendingIssues,
-        Function::GetCustomer,
-        Function::CreateTicket,
-        Function::ListPlans,
-        Function::ListBlockedPlans,
-        Function::TrustUnlock,
-    ];
-
-    fn list_products(_: NoInput) -> Result<Vec<Product>, Error> {
-        customer::list_products(&Sgp::from_config()?)
+    fn new() -> Result<Self, Error> {
+        Ok(SgpAdapter { sgp: Sgp::from_config()? })
     }
 
-    fn list_invoices(input: ListInvoicesInput) -> Result<Vec<Fatura>, Error> {
-        invoices::open_invoices(&Sgp::from_config()?, &input.customer_document_number, input.contract_id.as_ref())
+    fn list_products(&self, _: NoInput) -> Result<Vec<Product>, Error> {
+        customer::list_products(&self.sgp)
     }
 
-    fn list_totem_invoices(input: CustomerInput) -> Result<Vec<Fatura>, Error> {
-        invoices::open_invoices(&Sgp::from_config()?, &input.customer_document_number, None)
+    fn list_invoices(&self, input: ListInvoicesInput) -> Result<Vec<Fatura>, Error> {
+        invoices::open_invoices(&self.sgp, &input.customer_document_number, input.contract_id.as_ref())
     }
 
-    fn get_invoice(input: GetInvoiceInput) -> Result<Vec<Fatura>, Error> {
-        invoices::get_invoice(&Sgp::from_config()?, &input)
+    fn list_totem_invoices(&self, input: CustomerInput) -> Result<Vec<Fatura>, Error> {
+        invoices::open_invoices(&self.sgp, &input.customer_document_number, None)
     }
 
-    fn get_boleto_pdf(input: GetBoletoPdfInput) -> Result<Pdf, Error> {
-        invoices::get_boleto_pdf(&Sgp::from_config()?, &input)
+    fn get_invoice(&self, input: GetInvoiceInput) -> Result<Vec<Fatura>, Error> {
+        invoices::get_invoice(&self.sgp, &input)
     }
 
-    fn settle_invoice(input: SettleInvoiceInput) -> Result<SettleInvoiceOutput, Error> {
-        invoices::settle_invoice(&Sgp::from_config()?, &input)
+    fn get_boleto_pdf(&self, input: GetBoletoPdfInput) -> Result<Pdf, Error> {
+        invoices::get_boleto_pdf(&self.sgp, &input)
     }
 
-    fn get_customer_contacts(input: CustomerInput) -> Result<Vec<Contact>, Error> {
-        customer::get_customer_contacts(&Sgp::from_config()?, &input)
+    fn settle_invoice(&self, input: SettleInvoiceInput) -> Result<SettleInvoiceOutput, Error> {
+        invoices::settle_invoice(&self.sgp, &input)
     }
 
-    fn get_pending_issues(input: CustomerInput) -> Result<Vec<String>, Error> {
-        customer::get_pending_issues(&Sgp::from_config()?, &input)
+    fn get_customer_contacts(&self, input: CustomerInput) -> Result<Vec<Contact>, Error> {
+        customer::get_customer_contacts(&self.sgp, &input)
     }
 
-    fn get_customer(input: CustomerInput) -> Result<Customer, Error> {
-        customer::get_customer(&Sgp::from_config()?, &input)
+    fn get_pending_issues(&self, input: CustomerInput) -> Result<Vec<String>, Error> {
+        customer::get_pending_issues(&self.sgp, &input)
     }
 
-    fn create_ticket(input: CreateTicketInput) -> Result<CreateTicketOutput, Error> {
-        customer::create_ticket(&Sgp::from_config()?, &input)
+    fn get_customer(&self, input: CustomerInput) -> Result<Customer, Error> {
+        customer::get_customer(&self.sgp, &input)
     }
 
-    fn list_plans(input: CustomerInput) -> Result<Vec<Plan>, Error> {
-        customer::list_plans(&Sgp::from_config()?, &input, false)
+    fn create_ticket(&self, input: CreateTicketInput) -> Result<CreateTicketOutput, Error> {
+        customer::create_ticket(&self.sgp, &input)
     }
 
-    fn list_blocked_plans(input: CustomerInput) -> Result<Vec<Plan>, Error> {
-        customer::list_plans(&Sgp::from_config()?, &input, true)
+    fn list_plans(&self, input: CustomerInput) -> Result<Vec<Plan>, Error> {
+        customer::list_plans(&self.sgp, &input, false)
     }
 
-    fn trust_unlock(input: TrustUnlockInput) -> Result<TrustUnlockOutput, Error> {
-        customer::trust_unlock(&Sgp::from_config()?, &input)
+    fn list_blocked_plans(&self, input: CustomerInput) -> Result<Vec<Plan>, Error> {
+        customer::list_plans(&self.sgp, &input, true)
+    }
+
+    fn trust_unlock(&self, input: TrustUnlockInput) -> Result<TrustUnlockOutput, Error> {
+        customer::trust_unlock(&self.sgp, &input)
     }
 }
 

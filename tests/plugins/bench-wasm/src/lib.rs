@@ -55,14 +55,17 @@ fn invoices(document: &str) -> Result<Vec<Fatura>, Error> {
         .collect())
 }
 
+#[ponte_pdk::adapter]
 impl Adapter for Bench {
-    const FUNCTIONS: &'static [Function] = &[Function::ListInvoices, Function::ListTotemInvoices];
+    fn new() -> Result<Self, Error> {
+        Ok(Bench)
+    }
 
-    fn list_invoices(input: ListInvoicesInput) -> Result<Vec<Fatura>, Error> {
+    fn list_invoices(&self, input: ListInvoicesInput) -> Result<Vec<Fatura>, Error> {
         invoices(&input.customer_document_number)
     }
 
-    fn list_totem_invoices(input: CustomerInput) -> Result<Vec<Fatura>, Error> {
+    fn list_totem_invoices(&self, input: CustomerInput) -> Result<Vec<Fatura>, Error> {
         invoices(&input.customer_document_number)
     }
 }

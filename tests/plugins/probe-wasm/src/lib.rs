@@ -11,23 +11,19 @@ struct Probe;
 /// Counts calls within one instance: a fresh instance per call always answers 1.
 static CALLS: AtomicU32 = AtomicU32::new(0);
 
+#[ponte_pdk::adapter]
 impl Adapter for Probe {
-    const FUNCTIONS: &'static [Function] = &[
-        Function::ListProducts,
-        Function::ListInvoices,
-        Function::GetPendingIssues,
-        Function::ListCommercialOrigins,
-        Function::GetCustomer,
-        Function::ListResellers,
-    ];
+    fn new() -> Result<Self, Error> {
+        Ok(Probe)
+    }
 
-    fn list_products(_: NoInput) -> Result<Vec<Product>, Error> {
+    fn list_products(&self, _: NoInput) -> Result<Vec<Product>, Error> {
         Ok(Vec::new())
     }
 
     /// Twenty invoices in the messy forms ERPs send, built without any upstream call: what the
     /// benchmarks measure is the runtime and the host's enforcement.
-    fn list_invoices(input: ListInvoicesInput) -> Result<Vec<Fatura>, Error> {
+    fn list_invoices(&self, input: ListInvoicesInput) -> Result<Vec<Fatura>, Error> {
         Ok((1..=20)
             .map(|i| Fatura {
                 document_number: input.customer_document_number.clone(),
@@ -51,27 +47,27 @@ impl Adapter for Probe {
             .collect())
     }
 
-    fn get_pending_issues(_: CustomerInput) -> Result<Vec<String>, Error> {
+    fn get_pending_issues(&self, _: CustomerInput) -> Result<Vec<String>, Error> {
         let n = CALLS.fetch_add(1, Ordering::SeqCst) + 1;
         Ok(vec![format!("calls in this instance: {n}")])
     }
 
     /// What this tenant's kv held before, then stores this tenant's label.
-    fn list_commercial_origins(_: NoInput) -> Result<Vec<CommercialOrigin>, Error> {
+    fn list_commercial_origins(&self, _: NoInput) -> Result<Vec<CommercialOrigin>, Error> {
         let label = ponte_pdk::config::get("label").unwrap_or_default();
         let before = ponte_pdk::kv::get("marker")?;
         ponte_pdk::kv::set("marker", &label, None)?;
         Ok(vec![CommercialOrigin { code: label, description: before.unwrap_or_else(|| "none".into()) }])
     }
 
-    fn get_customer(_: CustomerInput) -> Result<Customer, Error> {
+    fn get_customer(&self, _: CustomerInput) -> Result<Customer, Error> {
         let mut x: u64 = 0;
         loop {
             x = std::hint::black_box(x.wrapping_add(1));
         }
     }
 
-    fn list_resellers(_: NoInput) -> Result<Vec<Reseller>, Error> {
+    fn list_resellers(&self, _: NoInput) -> Result<Vec<Reseller>, Error> {
         let mut hog: Vec<Vec<u8>> = Vec::new();
         loop {
             hog.push(vec![1u8; 8 * 1024 * 1024]);
