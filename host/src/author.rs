@@ -9,7 +9,9 @@
 //! recorded live or answered from recorded fixtures.
 
 pub mod conformance;
+pub mod dev;
 pub mod scaffold;
+pub mod scrub;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -259,7 +261,7 @@ impl Session {
 /// from: every function of the manifest bound to one connection named `plugin`. Plain values
 /// go through variables, so a secret given as a plain value passes the file rule that secrets
 /// are references.
-fn automation_for(plugin: &LoadedPlugin, options: &SessionOptions) -> Result<(String, Vars), SessionError> {
+pub(crate) fn automation_for(plugin: &LoadedPlugin, options: &SessionOptions) -> Result<(String, Vars), SessionError> {
     let manifest = &plugin.manifest;
     let file = options.plugin.join("(settings)");
     let mut vars = Vars::env();

@@ -4,7 +4,10 @@
 //! revocation) from the store; later calls check the token against the copy held here. Unknown
 //! key ids are held too (as absent, apart from the keys, so made-up ids never evict a real key):
 //! the same made-up token twice reaches the store once, and the API limits how often one client
-//! address may make it read the store at all (`crate::ratelimit::AddressRates`).
+//! address may make it read the store at all (`crate::ratelimit::AddressRates`). Ids the store
+//! showed to exist are remembered apart ([`Keys::is_real_id`]), so a real key dropped from
+//! memory (a change, its age) is read again without that budget, even during a flood of made-up
+//! keys from its address.
 //!
 //! Revocation reaches every replica without a restart: a background task reads the store's
 //! [`KeysVersion`] (a fingerprint that changes whenever a key is created or revoked, by any
@@ -43,6 +46,11 @@ pub struct Keys {
     store: Store,
     held: Cache<String, Arc<Credential>>,
     absent: Cache<String, ()>,
+    /// Key ids the store has shown to exist, kept when everything else is dropped: a real key
+    /// whose credential was dropped is read again without counting against its client
+    /// address's budget for unknown keys (at most one read per id per drop: the read holds it
+    /// again).
+    real: Cache<String, ()>,
     /// Bumped whenever everything held is dropped.
     epoch: AtomicU64,
 }
@@ -55,6 +63,7 @@ impl Keys {
             store: store.clone(),
             held: Cache::builder().max_capacity(CAPACITY).time_to_live(MAX_AGE).build(),
             absent: Cache::builder().max_capacity(ABSENT_CAPACITY).time_to_live(MAX_AGE).build(),
+            real: Cache::builder().max_capacity(CAPACITY).build(),
             epoch: AtomicU64::new(0),
         });
         tokio::spawn(watch(store, Arc::downgrade(&keys)));
@@ -74,6 +83,9 @@ impl Keys {
         let epoch = self.epoch.load(Ordering::Acquire);
         let credential = self.store.credential(key_id).await?.map(Arc::new);
         let caller = credential.as_ref().and_then(|credential| credential.verify(token));
+        if credential.is_some() {
+            self.real.insert(key_id.to_owned(), ());
+        }
         if self.epoch.load(Ordering::Acquire) == epoch {
             match credential {
                 Some(credential) => self.held.insert(key_id.to_owned(), credential),
@@ -91,6 +103,12 @@ impl Keys {
             return Some(credential.verify(token));
         }
         self.absent.contains_key(key_id).then_some(None)
+    }
+
+    /// Whether `token`'s key id is one the store has shown to exist (whatever the token's secret
+    /// part): its read is no made-up key's, and needs no client-address budget.
+    pub fn is_real_id(&self, token: &str) -> bool {
+        key_id_of(token).is_some_and(|id| self.real.contains_key(id))
     }
 
     /// Revokes the key `key_id` in the store and stops accepting it here at once (other
@@ -184,6 +202,23 @@ mod tests {
         assert_eq!(keys.authenticate("not a token").await?, None);
         let key = store.create_api_key("acme", &[Scope::Totem], "kiosk").await?;
         eventually("a new key works", async || keys.authenticate(&key.token).await.ok().flatten().is_some()).await;
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn a_real_key_dropped_from_memory_is_still_known_real_and_made_up_ids_never_are() -> anyhow::Result<()> {
+        let store = Store::open("sqlite::memory:").await?;
+        store.ensure_tenant("acme", "Acme").await?;
+        let keys = Keys::spawn(store.clone());
+        let key = store.create_api_key("acme", &[Scope::App], "app").await?;
+        let made_up = "ponte_000000000000_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+        assert!(!keys.is_real_id(&key.token), "not before the store said so");
+        assert!(keys.authenticate(&key.token).await?.is_some());
+        assert_eq!(keys.authenticate(made_up).await?, None);
+        keys.forget_all();
+        assert_eq!(keys.held(&key.token), None, "dropped: only the store can tell");
+        assert!(keys.is_real_id(&key.token), "but it is a real key's id");
+        assert!(!keys.is_real_id(made_up), "a made-up id never is");
         Ok(())
     }
 }

@@ -81,6 +81,9 @@ enum Command {
     /// without a server, database or keys; print the raw and normalized results, the warnings
     /// and every upstream exchange (redacted).
     Invoke(Box<InvokeArgs>),
+    /// Serve one plugin for its author: a tenant binding its functions with the settings of its
+    /// test.toml ([live]) or --set, a fresh admin key, and a reload on every save.
+    Dev(Box<DevArgs>),
     /// Plugin authors' tools: scaffold, test, record.
     Plugin {
         #[command(subcommand)]
@@ -116,6 +119,30 @@ struct InvokeArgs {
     json: bool,
 }
 
+#[derive(Args)]
+struct DevArgs {
+    /// The plugin's folder (with its plugin.toml).
+    plugin: PathBuf,
+    /// A setting, `name=value` (repeatable), over the [live] table of the plugin's test.toml.
+    #[arg(long = "set", value_name = "NAME=VALUE")]
+    settings: Vec<String>,
+    /// A private address the ERP may live at (repeatable).
+    #[arg(long = "allow-private", value_name = "ADDRESS")]
+    allow_private: Vec<String>,
+    /// Each call's deadline.
+    #[arg(long, default_value = "20s", value_parser = humantime::parse_duration)]
+    timeout: Duration,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Where the SQLite file and the generated automation go.
+    #[arg(long, default_value = ".ponte-dev")]
+    data_dir: PathBuf,
+    /// How often the plugin's folder is looked at.
+    #[arg(long, default_value = "300ms", value_parser = humantime::parse_duration)]
+    reload_interval: Duration,
+}
+
 #[derive(Subcommand)]
 enum PluginCommand {
     /// Create a plugin folder: manifest, code for the chosen functions, test plan and recorded
@@ -148,10 +175,14 @@ enum PluginCommand {
         json: bool,
     },
     /// Run the scenarios against the live ERP of the plugin's test.toml and save every exchange
-    /// (secrets redacted) to fixtures/recorded.json, for `ponte plugin test --replay`.
+    /// to fixtures/recorded.json, for `ponte plugin test --replay`: secrets redacted, and the
+    /// customers' names, e-mails, phones and addresses replaced with made-up ones.
     Record {
         /// The plugin's folder.
         plugin: PathBuf,
+        /// Keep names, e-mails, phones and addresses as the ERP answered them.
+        #[arg(long)]
+        keep_personal_data: bool,
     },
 }
 
@@ -346,7 +377,7 @@ fn default_dir(name: &str) -> PathBuf {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // Authors' tools print their own report; the log shows only the plugin's lines and trouble.
-    let tool = matches!(cli.command, Command::Invoke(_) | Command::Plugin { .. });
+    let tool = matches!(cli.command, Command::Invoke(_) | Command::Plugin { .. } | Command::Dev(_));
     init_logging(cli.log_format, if tool { "warn,ponte::plugin=debug" } else { "info,sqlx=warn,hyper=warn" });
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
@@ -397,6 +428,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         }
         Command::Keys { command, paths } => keys(command, &paths).await,
         Command::Invoke(args) => invoke(*args).await,
+        Command::Dev(args) => dev(*args).await,
         Command::Plugin { command } => plugin(command).await,
     }
 }
@@ -411,27 +443,7 @@ async fn invoke(args: InvokeArgs) -> anyhow::Result<ExitCode> {
     };
     let input: serde_json::Value =
         serde_json::from_str(&input).map_err(|e| anyhow::anyhow!("--input is not JSON: {e}"))?;
-    let mut options = if args.replay {
-        conformance::replay_options(&args.plugin, &conformance::read_fixtures(&args.plugin)?)
-    } else {
-        match conformance::read_plan(&args.plugin).ok().filter(|plan| plan.live.is_some()) {
-            Some(plan) => conformance::live_options(&args.plugin, &plan)?,
-            None => author::SessionOptions {
-                plugin: args.plugin.clone(),
-                settings: Default::default(),
-                allow_private: Vec::new(),
-                timeout: args.timeout,
-                clock: None,
-            },
-        }
-    };
-    for setting in &args.settings {
-        let (name, value) =
-            setting.split_once('=').ok_or_else(|| anyhow::anyhow!("--set takes NAME=VALUE, got `{setting}`"))?;
-        options.settings.insert(name.trim().to_owned(), value.to_owned());
-    }
-    options.allow_private.extend(args.allow_private);
-    options.timeout = args.timeout;
+    let options = author_options(&args.plugin, &args.settings, args.allow_private.clone(), args.timeout, args.replay)?;
     let session = author::Session::start(options).await?;
     if args.replay {
         session.replay(conformance::read_fixtures(&args.plugin)?.runs.into_iter().flat_map(|r| r.exchanges).collect());
@@ -443,6 +455,52 @@ async fn invoke(args: InvokeArgs) -> anyhow::Result<ExitCode> {
         print!("{}", author::render(&report));
     }
     Ok(if report.problem.is_none() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// A session's options: the recording's with `replay`, else the [live] table of the plugin's
+/// test.toml when it has one; then `--set` values and `--allow-private` addresses on top.
+fn author_options(
+    plugin: &std::path::Path,
+    settings: &[String],
+    allow_private: Vec<String>,
+    timeout: Duration,
+    replay: bool,
+) -> anyhow::Result<ponte_host::author::SessionOptions> {
+    use ponte_host::author::{self, conformance};
+    let mut options = if replay {
+        conformance::replay_options(plugin, &conformance::read_fixtures(plugin)?)
+    } else {
+        match conformance::read_plan(plugin).ok().filter(|plan| plan.live.is_some()) {
+            Some(plan) => conformance::live_options(plugin, &plan)?,
+            None => author::SessionOptions {
+                plugin: plugin.to_owned(),
+                settings: Default::default(),
+                allow_private: Vec::new(),
+                timeout,
+                clock: None,
+            },
+        }
+    };
+    for setting in settings {
+        let (name, value) =
+            setting.split_once('=').ok_or_else(|| anyhow::anyhow!("--set takes NAME=VALUE, got `{setting}`"))?;
+        options.settings.insert(name.trim().to_owned(), value.to_owned());
+    }
+    options.allow_private.extend(allow_private);
+    options.timeout = timeout;
+    Ok(options)
+}
+
+async fn dev(args: DevArgs) -> anyhow::Result<ExitCode> {
+    let session = author_options(&args.plugin, &args.settings, args.allow_private.clone(), args.timeout, false)?;
+    let options = ponte_host::author::dev::DevOptions {
+        session,
+        listen: args.listen,
+        data_dir: args.data_dir,
+        reload_interval: args.reload_interval,
+    };
+    ponte_host::author::dev::run(options, ponte_host::server::shutdown_signal()).await?;
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn plugin(command: PluginCommand) -> anyhow::Result<ExitCode> {
@@ -476,7 +534,7 @@ async fn plugin(command: PluginCommand) -> anyhow::Result<ExitCode> {
             }
             Ok(if outcomes.iter().all(conformance::Outcome::passed) { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
-        PluginCommand::Record { plugin } => {
+        PluginCommand::Record { plugin, keep_personal_data } => {
             let plan = conformance::read_plan(&plugin)?;
             let options = conformance::live_options(&plugin, &plan)?;
             let allow_private = options.allow_private.clone();
@@ -485,9 +543,13 @@ async fn plugin(command: PluginCommand) -> anyhow::Result<ExitCode> {
                 conformance::run(&mut session, &plan.roles, conformance::Mode::Live, &Default::default()).await;
             recorded.settings = session.recordable_settings();
             recorded.allow_private = allow_private;
+            let scrubbed = if keep_personal_data { 0 } else { author::scrub::scrub(&mut recorded) };
             let path = conformance::write_fixtures(&plugin, &recorded)?;
             print!("{}", conformance::render(&outcomes));
             println!("recorded {} calls in {}", recorded.runs.len(), path.display());
+            if !keep_personal_data {
+                println!("replaced {scrubbed} names, e-mails, phones and addresses with made-up ones (CPF/CNPJ kept)");
+            }
             Ok(if outcomes.iter().all(conformance::Outcome::passed) { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
     }

@@ -111,6 +111,9 @@ async fn record_against_a_live_erp_then_replay_offline_without_the_secret() {
     assert!(text(&recorded).contains("recorded"), "{}", text(&recorded));
     let fixtures = std::fs::read_to_string(plugin.join("fixtures/recorded.json")).expect("fixtures");
     assert!(!fixtures.contains("live-token-7f3a9c") && fixtures.contains(&url), "the token never reaches a fixture");
+    for personal in ["Maria Aparecida", "maria.silva@example.com", "98765-4321", "Rua das Flores"] {
+        assert!(!fixtures.contains(personal), "{personal} reached the fixtures");
+    }
 
     // The ERP goes away: replay needs neither it nor the token.
     server.abort();
@@ -193,4 +196,100 @@ async fn the_guides_trial_adapter_passes_its_recorded_scenarios() {
     let out = text(&tested);
     assert!(tested.status.success() && out.contains(" 0 failed"), "{out}");
     assert!(out.contains("ok   one_invoice            get_boleto_pdf"), "{out}");
+}
+
+/// A child process killed when dropped, whatever the test's outcome.
+struct Killed(std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ponte_dev_serves_the_plugin_and_picks_up_every_save() {
+    use std::io::BufRead as _;
+    let dir = tempfile::tempdir().expect("temp dir");
+    assert!(new_plugin(dir.path()).await.status.success());
+    let (url, _server) = live_erp().await;
+    let data = dir.path().join(".dev");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ponte"))
+        .args([
+            "dev",
+            "acme-erp",
+            "--listen",
+            "127.0.0.1:0",
+            "--reload-interval",
+            "100ms",
+            "--allow-private",
+            "127.0.0.1",
+        ])
+        .arg("--set")
+        .arg(format!("base_url={url}"))
+        .arg("--data-dir")
+        .arg(&data)
+        .current_dir(dir.path())
+        .env("ACME_ERP_TOKEN", "live-token-7f3a9c")
+        .env_remove("RUST_LOG")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start ponte dev");
+    let stdout = child.stdout.take().expect("stdout");
+    let _child = Killed(child);
+    // The address and the key, from the first lines it prints.
+    let (address, key) = tokio::task::spawn_blocking(move || {
+        let mut address = None;
+        let mut key = None;
+        for line in std::io::BufReader::new(stdout).lines().take(10) {
+            let line = line.expect("a line");
+            if let Some(at) = line.split(" at http://").nth(1) {
+                address = at.split_whitespace().next().map(str::to_owned);
+            }
+            if let Some(k) = line.trim().strip_prefix("key ") {
+                key = Some(k.trim().to_owned());
+            }
+            if address.is_some() && key.is_some() {
+                break;
+            }
+        }
+        (address.expect("the address"), key.expect("the key"))
+    })
+    .await
+    .expect("read");
+    let client = reqwest::Client::new();
+    let call = || async {
+        let reply = client
+            .post(format!("http://{address}/v1/functions/list_invoices"))
+            .bearer_auth(&key)
+            .header("content-type", "application/json")
+            .body(r#"{"customer_document_number": "714.602.380-01"}"#)
+            .send()
+            .await
+            .expect("send");
+        let status = reply.status().as_u16();
+        let bytes = reply.bytes().await.unwrap_or_default();
+        (status, serde_json::from_slice::<serde_json::Value>(&bytes).unwrap_or_default())
+    };
+    let (status, body) = call().await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body[0]["historico"], "Fibra 300 Mega");
+
+    let script_file = dir.path().join("acme-erp/main.rhai");
+    let script = std::fs::read_to_string(&script_file).expect("script");
+    let edited = script.replace("historico: text(row.descricao),", "historico: \"edited\",");
+    assert_ne!(edited, script);
+    std::fs::write(&script_file, edited).expect("save");
+    let started = std::time::Instant::now();
+    loop {
+        let (status, body) = call().await;
+        assert_eq!(status, 200, "{body}");
+        if body[0]["historico"] == "edited" {
+            break;
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(10), "the save was never picked up: {body}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
 }

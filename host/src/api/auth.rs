@@ -31,6 +31,10 @@ async fn authenticate(host: &Host, headers: &HeaderMap, address: Option<IpAddr>)
     };
     let known = match host.keys.held(token) {
         Some(known) => known,
+        None if host.keys.is_real_id(token) => {
+            // A key the store has shown to exist, dropped from memory: read it again.
+            host.keys.authenticate(token).await.map_err(|e| Problem::store_unavailable(&e, ""))?
+        }
         None => {
             // Only the store can tell: that read is what made-up tokens would flood.
             let address = address.unwrap_or(IpAddr::V6(Ipv6Addr::UNSPECIFIED));

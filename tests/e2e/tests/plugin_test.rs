@@ -95,10 +95,13 @@ async fn the_bundled_adapters_pass_the_authors_scenarios_live_and_replayed() {
         assert!(!outcomes.is_empty(), "{folder}: no scenario ran");
         recorded.settings = session.recordable_settings();
         recorded.allow_private = vec!["127.0.0.1".into()];
+        ponte_host::author::scrub::scrub(&mut recorded);
+        let text = serde_json::to_string(&recorded).expect("json");
+        assert!(!text.contains(people::CUSTOMER_NAME), "{folder}: the customer's name left the recording");
         drop(session);
         drop(simulator);
 
-        // The simulator is gone: the recording alone answers, without any secret.
+        // The simulator is gone: the recording alone answers, without any secret or personal data.
         let mut replay = Session::start(conformance::replay_options(&plugin, &recorded))
             .await
             .unwrap_or_else(|e| panic!("{folder}: {e}"));

@@ -1,0 +1,77 @@
+//! `ponte dev`: one plugin served by a real server for its author, reloaded on every save.
+//!
+//! The plugin's folder is the only plugins folder; a tenant (`plugin-author`) binds every
+//! function of its manifest to it with the session's settings, in an automation written to the
+//! data folder; a fresh admin key is printed. The server is `ponte serve`'s, with hot reload
+//! watching the plugin's folder: edit the script, call again; a version that doesn't load is
+//! refused with its errors and the last good one keeps answering.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use ponte_contract::Scope;
+
+use super::{SessionOptions, TENANT};
+use crate::registry::Sources;
+
+/// Options of `ponte dev`.
+#[derive(Debug, Clone)]
+pub struct DevOptions {
+    /// The plugin, its settings and the calls' deadline.
+    pub session: SessionOptions,
+    /// Where the API listens.
+    pub listen: SocketAddr,
+    /// Where the SQLite file and the generated automation go.
+    pub data_dir: PathBuf,
+    /// How often the plugin's folder is looked at.
+    pub reload_interval: Duration,
+}
+
+/// Serves the plugin until `shutdown` resolves. Prints the address, the key and a first call.
+///
+/// # Errors
+/// When the plugin or its settings don't load at start, or the store or listener can't start.
+pub async fn run(
+    options: DevOptions,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let engine = std::sync::Arc::new(crate::runtime::rhai::engine());
+    let plugin = crate::registry::load_plugin(&options.session.plugin, &engine)
+        .await
+        .map_err(|e| anyhow::anyhow!(super::SessionError::Config(e)))?;
+    let (source, vars) = super::automation_for(&plugin, &options.session)?;
+    let automations = options.data_dir.join("automations");
+    std::fs::create_dir_all(&automations).with_context(|| format!("failed to create {}", automations.display()))?;
+    std::fs::write(automations.join(format!("{TENANT}.toml")), source).context("failed to write the automation")?;
+    let sources =
+        Sources { plugins: vec![options.session.plugin.clone()], automations, vars, http_limits: Default::default() };
+    let database = format!("sqlite://{}", options.data_dir.join("dev.db").display());
+    let host = crate::bootstrap(&database, &sources, Default::default()).await?;
+    if let Some(errors) = host.registry().failed_tenants.get(TENANT) {
+        let errors: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        anyhow::bail!("the plugin's settings did not load:\n{}", errors.join("\n"));
+    }
+    let key =
+        host.store.create_api_key(TENANT, &[Scope::Admin], "ponte dev").await.context("failed to create a key")?;
+    let listener = tokio::net::TcpListener::bind(options.listen)
+        .await
+        .with_context(|| format!("failed to listen on {}", options.listen))?;
+    let address = listener.local_addr()?;
+    let manifest = &plugin.manifest;
+    let first = manifest.functions.first().map_or("list_invoices", |f| f.as_str());
+    println!("ponte dev: {} {} at http://{address} (reloaded on every save)", manifest.name, manifest.version);
+    println!("  key  {}", key.token);
+    println!(
+        "  curl -s http://{address}/v1/functions/{first} -H 'Authorization: Bearer {}' -H 'Content-Type: application/json' -d '{{\"customer_document_number\": \"714.602.380-01\"}}'",
+        key.token
+    );
+    println!(
+        "  the calls' exchanges: curl -s http://{address}/v1/admin/invocations -H 'Authorization: Bearer {}'",
+        key.token
+    );
+    tokio::spawn(crate::reload::watch(host.clone(), sources, options.reload_interval));
+    crate::server::serve(listener, host, shutdown).await?;
+    Ok(())
+}

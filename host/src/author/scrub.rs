@@ -1,0 +1,203 @@
+//! Personal data out of recorded fixtures, before they are committed.
+//!
+//! Secrets never reach a recording (the connection's redactor and the credential headers see to
+//! that, [`crate::capabilities::http::exchange`]). Personal data does: the ERP answered with its
+//! customers' names, e-mails, phones and addresses. [`scrub`] finds them in the JSON the ERP
+//! answered (by field name: `nome`, `razao_social`, `email`, `celular`, `logradouro`, ... in
+//! Portuguese and English) and replaces every occurrence, everywhere in the recording (answers,
+//! requests, URLs), with a made-up value of the same kind that still normalizes (`Pessoa 3`,
+//! `pessoa3@example.com`, `(11) 90000-0003`, `Rua Exemplo 3`). The same value always becomes the
+//! same fake, so a request built from an earlier answer still matches on replay.
+//!
+//! CPF/CNPJ numbers are kept: the test customers' documents are the roles the scenarios ask
+//! for, and replay matches requests that carry them. Record against test customers.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use super::conformance::Fixtures;
+use crate::capabilities::http::exchange::{Body, Exchange};
+
+/// What kind of personal value a field holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Name,
+    Email,
+    Phone,
+    Street,
+}
+
+/// Values shorter than this are left alone (`SP`, a house number).
+const MIN_LEN: usize = 4;
+
+fn kind_of(key: &str, value: &str) -> Option<Kind> {
+    let key = key.to_lowercase();
+    let has = |words: &[&str]| words.iter().any(|w| key.contains(w));
+    if has(&["email", "e-mail", "e_mail"]) || (value.contains('@') && value.contains('.') && !value.contains(' ')) {
+        return Some(Kind::Email);
+    }
+    if has(&["fone", "phone", "celular", "telefone", "whatsapp", "movel", "móvel"]) {
+        let digits = value.chars().filter(char::is_ascii_digit).count();
+        return (8..=15).contains(&digits).then_some(Kind::Phone);
+    }
+    if has(&["logradouro", "endereco", "endereço", "street", "address", "rua", "bairro", "neighborhood", "complemento"])
+    {
+        return Some(Kind::Street);
+    }
+    if has(&["nome", "name", "razao", "razão", "fantasia", "responsavel", "responsável"]) {
+        return Some(Kind::Name);
+    }
+    None
+}
+
+fn fake(kind: Kind, n: usize) -> String {
+    match kind {
+        Kind::Name => format!("Pessoa {n}"),
+        Kind::Email => format!("pessoa{n}@example.com"),
+        Kind::Phone => format!("(11) 9{:04}-{:04}", n / 10_000, n % 10_000),
+        Kind::Street => format!("Rua Exemplo {n}"),
+    }
+}
+
+/// Collects the personal values of a JSON answer, by the field that holds them.
+fn collect(value: &Value, key: &str, found: &mut BTreeMap<String, Kind>) {
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map {
+                collect(v, k, found);
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                collect(item, key, found);
+            }
+        }
+        Value::String(text) => {
+            let text = text.trim();
+            if text.chars().count() >= MIN_LEN
+                && let Some(kind) = kind_of(key, text)
+            {
+                found.entry(text.to_owned()).or_insert(kind);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn bodies(exchange: &Exchange) -> impl Iterator<Item = &Body> {
+    std::iter::once(&exchange.request.body).chain(exchange.response.as_ref().map(|r| &r.body))
+}
+
+/// Replaces the personal data of every exchange in `fixtures`; returns how many distinct
+/// values were replaced.
+pub fn scrub(fixtures: &mut Fixtures) -> usize {
+    let mut found = BTreeMap::new();
+    for run in &fixtures.runs {
+        for exchange in &run.exchanges {
+            for body in bodies(exchange) {
+                if let Some(json) = body.body.as_deref().and_then(|t| serde_json::from_str::<Value>(t).ok()) {
+                    collect(&json, "", &mut found);
+                }
+            }
+        }
+    }
+    // Longest first, so "Maria Aparecida da Silva" goes whole before a shorter value inside it.
+    let mut replacements: Vec<(String, String)> = Vec::new();
+    let mut ordered: Vec<(&String, &Kind)> = found.iter().collect();
+    ordered.sort_by_key(|(text, _)| std::cmp::Reverse(text.len()));
+    for (n, (text, kind)) in ordered.into_iter().enumerate() {
+        let fake = fake(*kind, n + 1);
+        // As written, JSON-escaped (accents as `\u00e3`), and URL-encoded.
+        let escaped = serde_json::to_string(text).unwrap_or_default();
+        let escaped = escaped.trim_matches('"').to_owned();
+        let encoded: String = url::form_urlencoded::byte_serialize(text.as_bytes()).collect();
+        let encoded_fake: String = url::form_urlencoded::byte_serialize(fake.as_bytes()).collect();
+        replacements.push((text.clone(), fake.clone()));
+        if escaped != *text {
+            replacements.push((escaped, fake.clone()));
+        }
+        if encoded != *text {
+            replacements.push((encoded, encoded_fake));
+        }
+    }
+    let replace = |text: &mut String| {
+        for (from, to) in &replacements {
+            if text.contains(from.as_str()) {
+                *text = text.replace(from.as_str(), to);
+            }
+        }
+    };
+    for run in &mut fixtures.runs {
+        for exchange in &mut run.exchanges {
+            replace(&mut exchange.request.url);
+            for (_, value) in &mut exchange.request.headers {
+                replace(value);
+            }
+            if let Some(text) = &mut exchange.request.body.body {
+                replace(text);
+            }
+            if let Some(response) = &mut exchange.response {
+                if let Some(text) = &mut response.body.body {
+                    replace(text);
+                }
+                for (_, value) in &mut response.headers {
+                    replace(value);
+                }
+            }
+            if let Some(error) = &mut exchange.error {
+                replace(error);
+            }
+        }
+    }
+    found.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::author::conformance::RecordedRun;
+    use crate::capabilities::http::exchange::{RecordedRequest, RecordedResponse};
+
+    fn exchange(url: &str, answer: Value) -> Exchange {
+        Exchange {
+            request: RecordedRequest { method: "GET".into(), url: url.into(), headers: vec![], body: Body::default() },
+            response: Some(RecordedResponse {
+                status: 200,
+                headers: vec![],
+                body: Body { body: Some(answer.to_string()), body_base64: None },
+            }),
+            error: None,
+        }
+    }
+
+    #[test]
+    fn names_contacts_and_addresses_go_everywhere_and_documents_stay() {
+        let answer = serde_json::json!({ "registros": [{
+            "id": 101, "nome": "Maria Aparecida da Silva", "cpf_cnpj": "714.602.380-01",
+            "email": "maria.silva@example.com", "celular": "(11) 98765-4321", "uf": "SP",
+            "endereco": { "logradouro": "Rua das Flores", "numero": "100", "bairro": "Centro Histórico" }
+        }]});
+        let mut fixtures = Fixtures {
+            runs: vec![RecordedRun {
+                scenario: "normal_customer".into(),
+                function: ponte_contract::Function::GetCustomer,
+                exchanges: vec![
+                    exchange("https://erp/clientes?cpf=71460238001", answer),
+                    exchange("https://erp/contatos?nome=Maria+Aparecida+da+Silva", serde_json::json!({})),
+                ],
+            }],
+            ..Fixtures::default()
+        };
+        assert_eq!(scrub(&mut fixtures), 5);
+        let text = serde_json::to_string(&fixtures).expect("json");
+        for personal in ["Maria", "maria.silva", "98765", "Flores", "Hist"] {
+            assert!(!text.contains(personal), "{personal}: {text}");
+        }
+        for kept in ["71460238001", "714.602.380-01", "\\\"SP\\\"", "Pessoa", "@example.com", "(11) 9000"] {
+            assert!(text.contains(kept), "{kept}: {text}");
+        }
+        let url = &fixtures.runs[0].exchanges[1].request.url;
+        assert!(url.starts_with("https://erp/contatos?nome=Pessoa+"), "{url}");
+    }
+}
