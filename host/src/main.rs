@@ -100,16 +100,8 @@ struct InvokeArgs {
     /// The input: JSON, or @file with JSON.
     #[arg(long, default_value = "{}")]
     input: String,
-    /// A setting, `name=value` (repeatable); values may be `${env:NAME}` references. Settings
-    /// not given come from the [live] table of the plugin's test.toml, when there is one.
-    #[arg(long = "set", value_name = "NAME=VALUE")]
-    settings: Vec<String>,
-    /// A private address the ERP may live at (repeatable): 127.0.0.1, 10.0.0.0/8.
-    #[arg(long = "allow-private", value_name = "ADDRESS")]
-    allow_private: Vec<String>,
-    /// The call's deadline.
-    #[arg(long, default_value = "20s", value_parser = humantime::parse_duration)]
-    timeout: Duration,
+    #[command(flatten)]
+    connection: AuthorConnection,
     /// Answer the plugin's requests from the plugin's fixtures/recorded.json (its settings too)
     /// instead of the network.
     #[arg(long)]
@@ -119,19 +111,27 @@ struct InvokeArgs {
     json: bool,
 }
 
+/// How an author's tool reaches the plugin's ERP.
 #[derive(Args)]
-struct DevArgs {
-    /// The plugin's folder (with its plugin.toml).
-    plugin: PathBuf,
-    /// A setting, `name=value` (repeatable), over the [live] table of the plugin's test.toml.
+struct AuthorConnection {
+    /// A setting, `name=value` (repeatable); values may be `${env:NAME}` references. Settings
+    /// not given come from the [live] table of the plugin's test.toml, when there is one.
     #[arg(long = "set", value_name = "NAME=VALUE")]
     settings: Vec<String>,
-    /// A private address the ERP may live at (repeatable).
+    /// A private address the ERP may live at (repeatable): 127.0.0.1, 10.0.0.0/8.
     #[arg(long = "allow-private", value_name = "ADDRESS")]
     allow_private: Vec<String>,
     /// Each call's deadline.
     #[arg(long, default_value = "20s", value_parser = humantime::parse_duration)]
     timeout: Duration,
+}
+
+#[derive(Args)]
+struct DevArgs {
+    /// The plugin's folder (with its plugin.toml).
+    plugin: PathBuf,
+    #[command(flatten)]
+    connection: AuthorConnection,
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
@@ -443,7 +443,7 @@ async fn invoke(args: InvokeArgs) -> anyhow::Result<ExitCode> {
     };
     let input: serde_json::Value =
         serde_json::from_str(&input).map_err(|e| anyhow::anyhow!("--input is not JSON: {e}"))?;
-    let options = author_options(&args.plugin, &args.settings, args.allow_private.clone(), args.timeout, args.replay)?;
+    let options = author_options(&args.plugin, &args.connection, args.replay)?;
     let session = author::Session::start(options).await?;
     if args.replay {
         session.replay(conformance::read_fixtures(&args.plugin)?.runs.into_iter().flat_map(|r| r.exchanges).collect());
@@ -461,11 +461,10 @@ async fn invoke(args: InvokeArgs) -> anyhow::Result<ExitCode> {
 /// test.toml when it has one; then `--set` values and `--allow-private` addresses on top.
 fn author_options(
     plugin: &std::path::Path,
-    settings: &[String],
-    allow_private: Vec<String>,
-    timeout: Duration,
+    connection: &AuthorConnection,
     replay: bool,
 ) -> anyhow::Result<ponte_host::author::SessionOptions> {
+    let (settings, timeout) = (&connection.settings, connection.timeout);
     use ponte_host::author::{self, conformance};
     let mut options = if replay {
         conformance::replay_options(plugin, &conformance::read_fixtures(plugin)?)
@@ -486,13 +485,13 @@ fn author_options(
             setting.split_once('=').ok_or_else(|| anyhow::anyhow!("--set takes NAME=VALUE, got `{setting}`"))?;
         options.settings.insert(name.trim().to_owned(), value.to_owned());
     }
-    options.allow_private.extend(allow_private);
+    options.allow_private.extend(connection.allow_private.iter().cloned());
     options.timeout = timeout;
     Ok(options)
 }
 
 async fn dev(args: DevArgs) -> anyhow::Result<ExitCode> {
-    let session = author_options(&args.plugin, &args.settings, args.allow_private.clone(), args.timeout, false)?;
+    let session = author_options(&args.plugin, &args.connection, false)?;
     let options = ponte_host::author::dev::DevOptions {
         session,
         listen: args.listen,
