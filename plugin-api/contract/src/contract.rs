@@ -45,7 +45,7 @@ use serde::de::DeserializeOwned;
 ///
 /// Implemented by one marker type per function (`function::invoices::ListInvoices`, ...).
 /// The plugin SDK exposes `Input` and `Output` to plugin authors; the host reaches the rules
-/// through [`validate_input`] and [`enforce`].
+/// through [`validate_input`] and [`enforce()`].
 pub trait Contract {
     /// Which function this is.
     const FUNCTION: Function;
