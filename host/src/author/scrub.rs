@@ -34,7 +34,7 @@ const MIN_LEN: usize = 4;
 fn kind_of(key: &str, value: &str) -> Option<Kind> {
     let key = key.to_lowercase();
     let has = |words: &[&str]| words.iter().any(|w| key.contains(w));
-    if has(&["email", "e-mail", "e_mail"]) || (value.contains('@') && value.contains('.') && !value.contains(' ')) {
+    if has(&["email", "e-mail", "e_mail"]) || looks_like_email(value) {
         return Some(Kind::Email);
     }
     if has(&["fone", "phone", "celular", "telefone", "whatsapp", "movel", "móvel"]) {
@@ -49,6 +49,13 @@ fn kind_of(key: &str, value: &str) -> Option<Kind> {
         return Some(Kind::Name);
     }
     None
+}
+
+/// `local@domain.tld`, nothing else around it (a URL with an `@` in its path is no address).
+fn looks_like_email(value: &str) -> bool {
+    let Some((local, domain)) = value.split_once('@') else { return false };
+    let plain = |part: &str| !part.is_empty() && !part.contains(['@', '/', ':', ' ', '?', '#']);
+    plain(local) && plain(domain) && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
 }
 
 fn fake(kind: Kind, n: usize) -> String {
@@ -168,6 +175,14 @@ mod tests {
                 body: Body { body: Some(answer.to_string()), body_base64: None },
             }),
             error: None,
+        }
+    }
+
+    #[test]
+    fn only_whole_addresses_look_like_e_mails() {
+        assert!(looks_like_email("maria.silva@example.com"));
+        for not in ["https://boletos.example.com/@maria", "a@b", "@example.com", "x y@example.com", "user@.com"] {
+            assert!(!looks_like_email(not), "{not}");
         }
     }
 
