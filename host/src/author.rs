@@ -242,8 +242,14 @@ impl Session {
         });
         let deadline = Instant::now() + self.timeout;
         let capabilities = self.connection.capabilities(&self.store, info, deadline, self.clock);
+        let (http, kv) = (capabilities.http.clone(), capabilities.kv.clone());
         let call = Call { function, input: input.clone(), capabilities };
-        let raw = self.plugin.runtime.invoke(call).await.map_err(|e| {
+        let result = self.plugin.runtime.invoke(call).await;
+        // As on the server: a host limit the plugin hit decides the answer, whatever the plugin
+        // made of it.
+        let stopped = http.stopped_by().or_else(|| kv.stopped_by());
+        let result = crate::invoke::host_limit_decides(result, stopped, &http.calls(), http.upstream_retry_after());
+        let raw = result.map_err(|e| {
             let detail = self.connection.redactor.redact(&e.to_string());
             let mut problem = Problem::from(e);
             problem.detail = detail;

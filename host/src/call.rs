@@ -18,9 +18,11 @@ use serde_json::Value;
 
 use crate::cache::{Cached, ReadKey};
 use crate::coalesce::Join;
+use crate::config::automation::FunctionBinding;
 use crate::idempotency::{self, Begin};
 use crate::invoke::{Answer, Host, Origin, Outcome, Served, SharedRun, Trace};
 use crate::problem::{Problem, ProblemCode};
+use crate::registry::Connection;
 use crate::settlement;
 use crate::store::Caller;
 
@@ -87,9 +89,11 @@ impl Host {
     ) -> Result<Answer, Problem> {
         let body = if body.iter().all(u8::is_ascii_whitespace) { b"{}".as_slice() } else { body };
         let input = ponte_contract::validate_input_json(function, body).map_err(Problem::from)?;
-        let timeout = self.binding_timeout(&caller.tenant, function)?;
+        // Resolved once: a reload during the call changes nothing of it.
+        let bound = self.binding(&caller.tenant, function)?;
+        let timeout = bound.0.timeout;
         if !function.spec().is_write() {
-            return self.read(&caller.tenant, function, input, trace).await;
+            return self.read(&caller.tenant, function, &bound, input, trace).await;
         }
         let Some(key) = idempotency_key else {
             return Err(Problem::new(
@@ -120,7 +124,9 @@ impl Host {
         let result = if function == Function::SettleInvoice {
             settlement::accept(self, &caller.tenant, input, &hash, trace).await
         } else {
-            self.execute(&caller.tenant, function, input, trace).await.map(|(output, w)| Answer::ok(output, w))
+            self.execute_bound(&caller.tenant, function, &bound, input, trace)
+                .await
+                .map(|(output, w)| Answer::ok(output, w))
         };
         if trace.executed {
             let (status, body) = match &result {
@@ -137,8 +143,15 @@ impl Host {
     /// A read: from the cache when the function is cacheable and the automation sets a
     /// `cache_ttl`; else shared with an identical read already running; else the plugin runs
     /// (and its answer is cached).
-    async fn read(&self, tenant: &str, function: Function, input: Value, trace: &mut Trace) -> Result<Answer, Problem> {
-        let (binding, connection) = self.binding(tenant, function)?;
+    async fn read(
+        &self,
+        tenant: &str,
+        function: Function,
+        bound: &(FunctionBinding, Arc<Connection>),
+        input: Value,
+        trace: &mut Trace,
+    ) -> Result<Answer, Problem> {
+        let (binding, connection) = bound;
         let manifest = &connection.plugin.manifest;
         trace.plugin = Some((manifest.name.clone(), manifest.version.clone()));
         let ttl = binding.cache_ttl.filter(|ttl| !ttl.is_zero() && function.spec().cacheable);
@@ -158,7 +171,7 @@ impl Host {
         loop {
             match self.flights.join(&key) {
                 Join::Lead(leader) => {
-                    let result = self.execute(tenant, function, input, trace).await;
+                    let result = self.execute_bound(tenant, function, bound, input, trace).await;
                     if let (Ok((output, warnings)), Some(ttl), Some(stamp)) = (&result, ttl, &stamp) {
                         let cached =
                             Cached { output: output.clone(), warnings: *warnings, invocation_id: trace.id.clone() };

@@ -287,7 +287,22 @@ impl Host {
         input: Value,
         trace: &mut Trace,
     ) -> Result<(Value, usize), Problem> {
-        let (binding, connection) = self.binding(tenant_id, function)?;
+        let bound = self.binding(tenant_id, function)?;
+        self.execute_bound(tenant_id, function, &bound, input, trace).await
+    }
+
+    /// [`Host::execute`] with what serves the function already resolved: a caller's call
+    /// resolves it once, so its deadline, its idempotency lease and the plugin that runs all
+    /// come from one configuration whatever a reload swaps in meanwhile.
+    pub(crate) async fn execute_bound(
+        &self,
+        tenant_id: &str,
+        function: Function,
+        bound: &(FunctionBinding, Arc<Connection>),
+        input: Value,
+        trace: &mut Trace,
+    ) -> Result<(Value, usize), Problem> {
+        let (binding, connection) = bound;
         let manifest = &connection.plugin.manifest;
         trace.plugin = Some((manifest.name.clone(), manifest.version.clone()));
         // The deadline starts now: waiting for a slot uses the call's own time.
@@ -501,7 +516,7 @@ fn bounded_log(trace: &Trace, result: &Result<Answer, Problem>) -> (Value, Value
 /// answer is not trusted either. A plugin that calls the upstream unavailable when it answered
 /// `429` last was rate-limited, and the caller is told so (`429`, not `503`): the upstream
 /// isn't failing.
-fn host_limit_decides(
+pub(crate) fn host_limit_decides(
     result: Result<Value, PluginError>,
     stopped: Option<CapabilityError>,
     upstream: &[UpstreamCall],

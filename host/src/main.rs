@@ -121,9 +121,9 @@ struct AuthorConnection {
     /// A private address the ERP may live at (repeatable): 127.0.0.1, 10.0.0.0/8.
     #[arg(long = "allow-private", value_name = "ADDRESS")]
     allow_private: Vec<String>,
-    /// Each call's deadline.
-    #[arg(long, default_value = "20s", value_parser = humantime::parse_duration)]
-    timeout: Duration,
+    /// Each call's deadline (default: test.toml's `[live]` timeout, else 20s).
+    #[arg(long, value_parser = humantime::parse_duration)]
+    timeout: Option<Duration>,
 }
 
 #[derive(Args)]
@@ -464,18 +464,21 @@ fn author_options(
     connection: &AuthorConnection,
     replay: bool,
 ) -> anyhow::Result<ponte_host::author::SessionOptions> {
-    let (settings, timeout) = (&connection.settings, connection.timeout);
     use ponte_host::author::{self, conformance};
+    let settings = &connection.settings;
     let mut options = if replay {
         conformance::replay_options(plugin, &conformance::read_fixtures(plugin)?)
     } else {
-        match conformance::read_plan(plugin).ok().filter(|plan| plan.live.is_some()) {
+        // A plan that exists must read; one that doesn't is fine (settings from --set).
+        let plan =
+            if plugin.join(conformance::PLAN_FILE).exists() { Some(conformance::read_plan(plugin)?) } else { None };
+        match plan.filter(|plan| plan.live.is_some()) {
             Some(plan) => conformance::live_options(plugin, &plan)?,
             None => author::SessionOptions {
                 plugin: plugin.to_owned(),
                 settings: Default::default(),
                 allow_private: Vec::new(),
-                timeout,
+                timeout: Duration::from_secs(20),
                 clock: None,
             },
         }
@@ -486,7 +489,9 @@ fn author_options(
         options.settings.insert(name.trim().to_owned(), value.to_owned());
     }
     options.allow_private.extend(connection.allow_private.iter().cloned());
-    options.timeout = timeout;
+    if let Some(timeout) = connection.timeout {
+        options.timeout = timeout;
+    }
     Ok(options)
 }
 

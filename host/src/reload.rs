@@ -81,13 +81,18 @@ pub async fn reload(host: &Host, sources: &Sources) -> Arc<Registry> {
 /// name. Returns it and the tenants kept.
 fn merge(previous: &Registry, mut fresh: Registry) -> (Registry, Vec<String>) {
     let mut kept = Vec::new();
+    // A failed file is known by its name (it may not have parsed far enough to name its
+    // tenant); the tenant it served before is the one loaded from that file.
     let failed: Vec<String> = fresh.failed_tenants.keys().cloned().collect();
-    for id in failed {
-        if let Some(old) = previous.tenants.get(&id)
-            && !fresh.tenants.contains_key(&id)
+    for stem in failed {
+        let before = previous.tenants.iter().find(|(id, tenant)| {
+            **id == stem || tenant.automation.file.file_stem().and_then(|s| s.to_str()) == Some(stem.as_str())
+        });
+        if let Some((id, old)) = before
+            && !fresh.tenants.contains_key(id)
         {
             fresh.tenants.insert(id.clone(), old.clone());
-            kept.push(id);
+            kept.push(id.clone());
         }
     }
     for (name, plugin) in &previous.plugins {

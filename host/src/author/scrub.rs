@@ -31,8 +31,19 @@ enum Kind {
 /// Values shorter than this are left alone (`SP`, a house number).
 const MIN_LEN: usize = 4;
 
+/// Fields that hold machine names, not people's, whatever else their name says (`hostname`,
+/// `username`, `server_name`, `ip_address`, `boleto_url`).
+const NOT_PERSONAL: &[&str] =
+    &["host", "user", "login", "url", "uri", "link", "server", "servidor", "domain", "dominio", "ip", "token"];
+
 fn kind_of(key: &str, value: &str) -> Option<Kind> {
     let key = key.to_lowercase();
+    let tokens: Vec<&str> = key.split(|c: char| !c.is_alphanumeric()).collect();
+    if tokens.iter().any(|t| NOT_PERSONAL.contains(t))
+        || ["hostname", "username", "url"].iter().any(|w| key.contains(w))
+    {
+        return None;
+    }
     let has = |words: &[&str]| words.iter().any(|w| key.contains(w));
     if has(&["email", "e-mail", "e_mail"]) || looks_like_email(value) {
         return Some(Kind::Email);
@@ -88,8 +99,32 @@ fn collect(value: &Value, key: &str, found: &mut BTreeMap<String, Kind>) {
                 found.entry(text.to_owned()).or_insert(kind);
             }
         }
+        // A phone sent as a JSON number.
+        Value::Number(number) => {
+            let text = number.to_string();
+            if kind_of(key, &text) == Some(Kind::Phone) {
+                found.entry(text).or_insert(Kind::Phone);
+            }
+        }
         _ => {}
     }
+}
+
+/// `text` with every character past ASCII written as JSON's `\uXXXX` (surrogate pairs past the
+/// basic plane), lower-case hex.
+fn ascii_escaped(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{unit:04x}"));
+            }
+        }
+    }
+    out
 }
 
 fn bodies(exchange: &Exchange) -> impl Iterator<Item = &Body> {
@@ -114,14 +149,20 @@ pub fn scrub(fixtures: &mut Fixtures) -> usize {
     let mut ordered: Vec<(&String, &Kind)> = found.iter().collect();
     ordered.sort_by_key(|(text, _)| std::cmp::Reverse(text.len()));
     for (n, (text, kind)) in ordered.into_iter().enumerate() {
-        let fake = fake(*kind, n + 1);
-        // As written, JSON-escaped (accents as `\u00e3`), and URL-encoded.
-        let escaped = serde_json::to_string(text).unwrap_or_default();
-        let escaped = escaped.trim_matches('"').to_owned();
+        // A phone written as digits alone (a JSON number among them) stays digits alone.
+        let fake = if *kind == Kind::Phone && text.chars().all(|c| c.is_ascii_digit()) {
+            format!("119{:08}", n + 1)
+        } else {
+            fake(*kind, n + 1)
+        };
+        // As written, JSON-escaped as PHP's json_encode writes it (accents as `\u00e3`), and
+        // URL-encoded.
+        let escaped = ascii_escaped(text);
         let encoded: String = url::form_urlencoded::byte_serialize(text.as_bytes()).collect();
         let encoded_fake: String = url::form_urlencoded::byte_serialize(fake.as_bytes()).collect();
         replacements.push((text.clone(), fake.clone()));
         if escaped != *text {
+            replacements.push((escaped.to_uppercase().replace("\\U", "\\u"), fake.clone()));
             replacements.push((escaped, fake.clone()));
         }
         if encoded != *text {
@@ -137,7 +178,13 @@ pub fn scrub(fixtures: &mut Fixtures) -> usize {
     };
     for run in &mut fixtures.runs {
         for exchange in &mut run.exchanges {
-            replace(&mut exchange.request.url);
+            // The URL's path and query; never its origin (replay builds it from the settings).
+            let origin_end = exchange.request.url.find("://").map_or(0, |scheme| {
+                exchange.request.url[scheme + 3..].find('/').map_or(exchange.request.url.len(), |p| scheme + 3 + p)
+            });
+            let mut rest = exchange.request.url.split_off(origin_end);
+            replace(&mut rest);
+            exchange.request.url.push_str(&rest);
             for (_, value) in &mut exchange.request.headers {
                 replace(value);
             }
@@ -176,6 +223,39 @@ mod tests {
             }),
             error: None,
         }
+    }
+
+    #[test]
+    fn escaped_accents_machine_names_and_numeric_phones() {
+        let answer = r#"{"nome":"Jo\u00e3o Pereira","hostname":"erp.acme.example","celular":11987654321}"#;
+        let mut fixtures = Fixtures {
+            runs: vec![RecordedRun {
+                scenario: "normal_customer".into(),
+                function: ponte_contract::Function::GetCustomer,
+                exchanges: vec![Exchange {
+                    request: RecordedRequest {
+                        method: "GET".into(),
+                        url: "https://erp.acme.example/x?nome=Jo%C3%A3o+Pereira".into(),
+                        headers: vec![],
+                        body: Body::default(),
+                    },
+                    response: Some(RecordedResponse {
+                        status: 200,
+                        headers: vec![],
+                        body: Body { body: Some(answer.into()), body_base64: None },
+                    }),
+                    error: None,
+                }],
+            }],
+            ..Fixtures::default()
+        };
+        assert_eq!(scrub(&mut fixtures), 2, "the name and the phone; the host name is no person's");
+        let text = serde_json::to_string(&fixtures).expect("json");
+        assert!(!text.contains("Jo\\\\u00e3o") && !text.contains("Jo%C3%A3o") && !text.contains("98765"), "{text}");
+        assert!(text.contains("https://erp.acme.example/x?nome=Pessoa"), "{text}");
+        let body = fixtures.runs[0].exchanges[0].response.as_ref().and_then(|r| r.body.body.clone()).expect("body");
+        let answer: Value = serde_json::from_str(&body).expect("still JSON");
+        assert!(answer["celular"].is_u64(), "a numeric phone stays a number: {answer}");
     }
 
     #[test]

@@ -54,6 +54,12 @@ pub fn iso_date(text: &str) -> Option<String> {
     date::parse_date(text).ok().map(date::format_date)
 }
 
+/// The `YYYY-MM-DD` day in Brasília of an RFC 3339 instant (a payment at
+/// `2026-03-06T01:30:00Z` is booked on March 5), or `None` when it is no instant with an offset.
+pub fn brasilia_date(instant: &str) -> Option<String> {
+    date::brasilia_date(instant).ok().map(date::format_date)
+}
+
 /// A date in any form ERPs send as `dd/mm/yyyy`, or `None` when it is not a date.
 pub fn date_br(text: &str) -> Option<String> {
     date::parse_date(text).ok().map(|d| d.format("%d/%m/%Y").to_string())

@@ -4,7 +4,9 @@
 //! A connection's [`Upstream`](super::Upstream) has no tap in production (the invocation log
 //! keeps only method, URL, status and duration). With a [`Tap`] set, every request the policy
 //! lets through is kept in full, redacted (the connection's secrets in every form the redactor
-//! knows, and credential headers whatever they hold), and may be answered by the tap instead of
+//! knows, in text and binary bodies alike, and credential headers whatever they hold; a token
+//! the upstream mints and returns in a JSON body is no configured secret and is kept), and may
+//! be answered by the tap instead of
 //! the network: from recorded exchanges, matched on method and URL in order, or with a failure.
 
 use std::sync::{Arc, Mutex};
@@ -18,9 +20,21 @@ use crate::capabilities::CapabilityError;
 use crate::secret::{REDACTED, Redactor};
 
 /// Headers whose values are credentials, redacted whatever they hold (a session token the
-/// upstream minted is no configured secret, yet must not land in a fixture).
-const CREDENTIAL_HEADERS: &[&str] =
-    &["authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "x-auth-token", "x-access-token"];
+/// upstream minted is no configured secret, yet must not land in a fixture from a header).
+const CREDENTIAL_HEADERS: &[&str] = &[
+    "authorization",
+    "proxy-authorization",
+    "cookie",
+    "set-cookie",
+    "x-api-key",
+    "x-api-token",
+    "api-key",
+    "apikey",
+    "token",
+    "x-token",
+    "x-auth-token",
+    "x-access-token",
+];
 
 /// One request and what came of it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -79,7 +93,15 @@ impl Body {
         match std::str::from_utf8(bytes) {
             Ok("") => Body::default(),
             Ok(text) => Body { body: Some(redactor.redact(text)), body_base64: None },
-            Err(_) => Body { body: None, body_base64: Some(STANDARD.encode(bytes)) },
+            // Not UTF-8 (a PDF, a Latin-1 answer of a PHP ERP): redacted through its Latin-1
+            // view, where every byte is one character, so the bytes that are no secret are kept
+            // exactly.
+            Err(_) => {
+                let latin1: String = bytes.iter().map(|&b| char::from(b)).collect();
+                let redacted = redactor.redact(&latin1);
+                let bytes: Vec<u8> = redacted.chars().map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?')).collect();
+                Body { body: None, body_base64: Some(STANDARD.encode(bytes)) }
+            }
         }
     }
 
@@ -300,14 +322,18 @@ mod tests {
         let response = HttpResponse {
             status: 200,
             headers: vec![("set-cookie".into(), "session=abc".into())],
-            body: vec![0xff, 0x00],
+            body: [b"\xff\x00 s3cr3t-token ".as_slice(), &[0xe3]].concat(),
         };
         let exchange = Exchange::new("POST", &url, &request, Ok(&response), &redactor);
         let text = serde_json::to_string(&exchange).expect("json");
         assert!(!text.contains("s3cr3t") && !text.contains("whatever") && !text.contains("abc"), "{text}");
         let back: Exchange = serde_json::from_str(&text).expect("round trip");
         assert_eq!(back, exchange);
-        assert_eq!(back.response.expect("response").body.bytes(), Ok(vec![0xff, 0x00]));
+        assert_eq!(
+            back.response.expect("response").body.bytes(),
+            Ok([b"\xff\x00 *** ".as_slice(), &[0xe3]].concat()),
+            "a binary body keeps its bytes, not the secret"
+        );
     }
 
     #[test]

@@ -17,13 +17,15 @@
 //! | `says_not_found(message)` | whether an ERP's message says a record does not exist |
 //! | `boleto_line(barcode)` | the 47/48-digit line of a 44-digit barcode (throws if it is none) |
 //! | `brasilia_date(instant)` | the `YYYY-MM-DD` day in Brasília of an RFC 3339 instant |
-//! | `only_digits(s)`, `format_document(doc)`, `date_br(date)`, `iso_date(text)`, `money(value)` | the contract's normalizers, for building ERP requests |
+//! | `only_digits(s)`, `format_document(doc)`, `date_br(date)`, `iso_date(text)`, `money(value)` | the contract's normalizers, for building ERP requests (`money` reads a JSON integer as reais) |
 //! | `base64_encode(s)`, `base64_decode(s)`, `basic_auth(user, password)`, `url_encode(s)` | encodings |
 //!
 //! A script that defines a function of the same name and arity keeps its own: script functions
 //! are found first, so scripts written before a helper joined the prelude run unchanged.
 //!
-//! Every helper's result is bounded by the engine's string limit before it is built.
+//! The helpers that build text out of many values (`join`, `text` of an array or map) refuse
+//! past the engine's string limit before building it; the others make at most a few times their
+//! input (base64 a third more), which the engine's limit bounds.
 
 use std::fmt::Write as _;
 
