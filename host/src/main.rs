@@ -443,10 +443,11 @@ async fn invoke(args: InvokeArgs) -> anyhow::Result<ExitCode> {
     };
     let input: serde_json::Value =
         serde_json::from_str(&input).map_err(|e| anyhow::anyhow!("--input is not JSON: {e}"))?;
-    let options = author_options(&args.plugin, &args.connection, args.replay)?;
+    let fixtures = if args.replay { Some(conformance::read_fixtures(&args.plugin)?) } else { None };
+    let options = author_options(&args.plugin, &args.connection, fixtures.as_ref())?;
     let session = author::Session::start(options).await?;
-    if args.replay {
-        session.replay(conformance::read_fixtures(&args.plugin)?.runs.into_iter().flat_map(|r| r.exchanges).collect());
+    if let Some(fixtures) = fixtures {
+        session.replay(fixtures.runs.into_iter().flat_map(|r| r.exchanges).collect());
     }
     let report = session.invoke(function, &input).await;
     if args.json {
@@ -457,17 +458,17 @@ async fn invoke(args: InvokeArgs) -> anyhow::Result<ExitCode> {
     Ok(if report.problem.is_none() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
-/// A session's options: the recording's with `replay`, else the [live] table of the plugin's
+/// A session's options: the recording's when replaying `fixtures`, else the [live] table of the plugin's
 /// test.toml when it has one; then `--set` values and `--allow-private` addresses on top.
 fn author_options(
     plugin: &std::path::Path,
     connection: &AuthorConnection,
-    replay: bool,
+    fixtures: Option<&ponte_host::author::conformance::Fixtures>,
 ) -> anyhow::Result<ponte_host::author::SessionOptions> {
     use ponte_host::author::{self, conformance};
     let settings = &connection.settings;
-    let mut options = if replay {
-        conformance::replay_options(plugin, &conformance::read_fixtures(plugin)?)
+    let mut options = if let Some(fixtures) = fixtures {
+        conformance::replay_options(plugin, fixtures)
     } else {
         // A plan that exists must read; one that doesn't is fine (settings from --set).
         let plan =
@@ -496,7 +497,7 @@ fn author_options(
 }
 
 async fn dev(args: DevArgs) -> anyhow::Result<ExitCode> {
-    let session = author_options(&args.plugin, &args.connection, false)?;
+    let session = author_options(&args.plugin, &args.connection, None)?;
     let options = ponte_host::author::dev::DevOptions {
         session,
         listen: args.listen,

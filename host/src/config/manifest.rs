@@ -537,6 +537,28 @@ secret = true
     }
 
     #[test]
+    fn script_files_must_be_rhai_files_inside_the_folder_and_listed_once() {
+        let m =
+            parse(&file(), &GOOD.replace("runtime = \"rhai\"", "runtime = \"rhai\"\nscripts = [\"lib/http.rhai\"]"))
+                .expect("valid");
+        assert_eq!(m.scripts, [PathBuf::from("plugins/ixc/lib/http.rhai")]);
+        for (scripts, words) in [
+            ("[\"../x.rhai\"]", "inside the plugin's folder"),
+            ("[\"notes.txt\"]", "`.rhai` file"),
+            ("[\"a.rhai\", \"a.rhai\"]", "listed twice"),
+            ("[\"main.rhai\"]", "listed twice"),
+        ] {
+            let text = GOOD.replace("runtime = \"rhai\"", &format!("runtime = \"rhai\"\nscripts = {scripts}"));
+            let errors = parse(&file(), &text).expect_err(scripts);
+            let said = errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n");
+            assert!(said.contains("`scripts`") && said.contains(words), "{scripts}: {said}");
+        }
+        let wasm = GOOD.replace("runtime = \"rhai\"", "runtime = \"wasm\"\nscripts = [\"a.rhai\"]");
+        let said = parse(&file(), &wasm).expect_err("wasm").iter().map(ToString::to_string).collect::<String>();
+        assert!(said.contains("only a Rhai plugin has script files"), "{said}");
+    }
+
+    #[test]
     fn limits_and_rate_limits_are_checked() {
         let m = parse(&file(), GOOD).expect("valid");
         assert_eq!((m.memory, m.rate_limit), (DEFAULT_MEMORY, None));

@@ -54,45 +54,37 @@ const ENTITIES: &[(&str, char)] = &[
 /// assert_eq!(clean("1 < 2"), "1 < 2");
 /// ```
 pub fn clean(input: &str) -> String {
-    let mut out = String::with_capacity(input.len());
-    let mut rest = input;
-    while let Some(at) = rest.find(['<', '&']) {
+    collapse_whitespace(&decode_entities(&strip_tags(input)))
+}
+
+/// `text` with every tag replaced by a space; a `<` that opens none is kept.
+fn strip_tags(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('<') {
         out.push_str(&rest[..at]);
-        let tail = &rest[at..];
-        if let Some(after) = tail.strip_prefix('<') {
-            let opens_tag = after.starts_with(|c: char| c.is_ascii_alphabetic() || c == '/' || c == '!');
-            match after.find('>') {
-                Some(end) if opens_tag => {
-                    out.push(' ');
-                    rest = &after[end + 1..];
-                }
-                Some(_) => {
-                    out.push('<');
-                    rest = after;
-                }
-                None => {
-                    // No `>` anywhere after: no later `<` opens a tag either (one scan, not one
-                    // per `<`); entities are still decoded.
-                    out.push('<');
-                    out.push_str(&decode_entities(after));
-                    return collapse_whitespace(&out);
-                }
+        let after = &rest[at + 1..];
+        let opens_tag = after.starts_with(|c: char| c.is_ascii_alphabetic() || c == '/' || c == '!');
+        match after.find('>') {
+            Some(end) if opens_tag => {
+                out.push(' ');
+                rest = &after[end + 1..];
             }
-        } else {
-            match entity(tail) {
-                Some((decoded, length)) => {
-                    out.push(decoded);
-                    rest = &tail[length..];
-                }
-                None => {
-                    out.push('&');
-                    rest = &tail[1..];
-                }
+            Some(_) => {
+                out.push('<');
+                rest = after;
+            }
+            None => {
+                // No `>` anywhere after: no later `<` opens a tag either (one scan, not one
+                // per `<`).
+                out.push('<');
+                rest = after;
+                break;
             }
         }
     }
     out.push_str(rest);
-    collapse_whitespace(&out)
+    out
 }
 
 /// `text` with its entities decoded and nothing else touched.
@@ -212,13 +204,23 @@ const NOT_FOUND_PHRASES: &[&str] = &[
 /// assert!(!says_not_found("Token inválido"));
 /// ```
 pub fn says_not_found(message: &str) -> bool {
-    let folded: String = clean(message).chars().map(fold).collect();
+    let folded = fold(&clean(message));
     NOT_FOUND_PHRASES.iter().any(|phrase| folded.contains(phrase))
 }
 
-/// A character lower-cased and without its accent (Portuguese letters).
-fn fold(c: char) -> char {
-    match c.to_lowercase().next().unwrap_or(c) {
+/// Text lower-cased and without the accents of Portuguese letters, to compare an ERP's words
+/// however it wrote them.
+///
+/// ```
+/// assert_eq!(ponte_contract::text::fold("Indicação de AMIGO"), "indicacao de amigo");
+/// ```
+pub fn fold(text: &str) -> String {
+    text.to_lowercase().chars().map(fold_char).collect()
+}
+
+/// A lower-case character without its accent.
+fn fold_char(c: char) -> char {
+    match c {
         'á' | 'à' | 'â' | 'ã' | 'ä' => 'a',
         'é' | 'è' | 'ê' | 'ë' => 'e',
         'í' | 'ì' | 'î' | 'ï' => 'i',

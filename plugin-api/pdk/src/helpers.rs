@@ -34,8 +34,9 @@ pub fn array<'a>(value: &'a serde_json::Value, key: &str) -> &'a [serde_json::Va
 /// reduced to its upper-cased letters and digits, to compare an ERP's masked form with the
 /// host's normalized input), [`says_not_found`] (a Brazilian ERP's refusal saying the record
 /// doesn't exist: for lookups, an unknown record, not an error), [`clean`] (HTML stripped,
-/// entities decoded, whitespace collapsed) and [`shorten`].
-pub use ponte_contract::text::{clean, document_key, says_not_found, shorten};
+/// entities decoded, whitespace collapsed), [`fold`] (lower case without accents) and
+/// [`shorten`].
+pub use ponte_contract::text::{clean, document_key, fold, says_not_found, shorten};
 
 /// The ASCII digits of `text` (`"714.602.380-01"` → `"71460238001"`).
 pub fn only_digits(text: &str) -> String {

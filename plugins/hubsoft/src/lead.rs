@@ -53,19 +53,7 @@ pub(crate) fn pick(value: &Value, keys: &[&str]) -> String {
 
 /// Lower case without accents, to match an origin's name.
 fn fold(text: &str) -> String {
-    text.trim()
-        .to_lowercase()
-        .chars()
-        .map(|c| match c {
-            'á' | 'à' | 'â' | 'ã' | 'ä' => 'a',
-            'é' | 'è' | 'ê' | 'ë' => 'e',
-            'í' | 'ì' | 'î' | 'ï' => 'i',
-            'ó' | 'ò' | 'ô' | 'õ' | 'ö' => 'o',
-            'ú' | 'ù' | 'û' | 'ü' => 'u',
-            'ç' => 'c',
-            other => other,
-        })
-        .collect()
+    ponte_pdk::helpers::fold(text.trim())
 }
 
 /// `pf` or `pj`: the lead's own, else from the document (14 characters: a CNPJ).
