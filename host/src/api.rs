@@ -2,7 +2,9 @@
 //!
 //! - `functions`: `POST /v1/functions/{function}` and `GET /v1/functions`.
 //! - `ops`: `/healthz`, `/readyz`, `/metrics`, `/openapi.json`.
-//! - `admin`: operator endpoints (admin scope): the invocation log.
+//! - `admin`: operator endpoints (admin scope): the invocation log and the audit trail.
+//! - `tenants`: tenants, connections and automations as data (admin scope), with revisions.
+//! - `keys`: API keys created, listed and revoked (admin scope).
 //! - `settlements`: `GET /v1/settlements/{id}` for callers, and the parked-settlement endpoints
 //!   for operators.
 //! - `auth`: API keys to callers.
@@ -16,7 +18,9 @@ mod auth;
 mod functions;
 pub mod openapi;
 mod ops;
+mod keys;
 mod settlements;
+mod tenants;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -54,6 +58,8 @@ pub fn router(host: Host) -> Router {
         .merge(ops::router())
         .merge(admin::router())
         .merge(settlements::router())
+        .merge(tenants::router())
+        .merge(keys::router())
         .fallback(|| async {
             Problem::new(ProblemCode::NoSuchEndpoint, "no such endpoint").with_invocation(&invocation_id())
         })
@@ -113,3 +119,66 @@ async fn backstop(request: Request, next: Next) -> Response {
 }
 
 pub(crate) use crate::problem::new_invocation_id as invocation_id;
+
+/// Records an operator's action in the audit trail. The action has happened: a store that
+/// can't take the record is logged loudly, and the caller still gets the action's answer.
+pub(crate) async fn audit(
+    state: &AppState,
+    caller: &crate::store::Caller,
+    tenant: Option<&str>,
+    action: &'static str,
+    target: &str,
+    before: Option<serde_json::Value>,
+    after: Option<serde_json::Value>,
+) {
+    let event = crate::store::NewAuditEvent {
+        actor: caller.key_id.clone(),
+        tenant: tenant.map(str::to_owned),
+        action,
+        target: target.to_owned(),
+        before,
+        after,
+    };
+    if let Err(e) = state.host.store.record_audit(&event).await {
+        tracing::error!(error = %e, action, target, key = %caller.key_id, "an operator action could not be recorded in the audit trail");
+    }
+}
+
+/// Whether a request says its body is JSON (`application/json` or `application/*+json`).
+fn is_json(headers: &axum::http::HeaderMap) -> bool {
+    use axum::http::header;
+    headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).and_then(|v| v.split(';').next()).is_some_and(
+        |mime| {
+            let mime = mime.trim().to_ascii_lowercase();
+            mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+        },
+    )
+}
+
+/// The operator endpoints' JSON body: `Content-Type: application/json` (else `415
+/// unsupported_media_type`), parsed into `T` (else `400 invalid_input` saying where and why).
+pub(crate) struct JsonBody<T>(pub T);
+
+impl<T, S> axum::extract::FromRequest<S> for JsonBody<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = Problem;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Problem> {
+        let json = is_json(request.headers());
+        let bytes = axum::body::Bytes::from_request(request, state)
+            .await
+            .map_err(|_| Problem::new(ProblemCode::InvalidInput, "the body could not be read"))?;
+        if !json {
+            return Err(Problem::new(
+                ProblemCode::UnsupportedMediaType,
+                "send the body as `Content-Type: application/json`",
+            ));
+        }
+        serde_json::from_slice(&bytes)
+            .map(JsonBody)
+            .map_err(|e| Problem::new(ProblemCode::InvalidInput, format!("the body is not what this endpoint takes: {e}")))
+    }
+}

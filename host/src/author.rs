@@ -63,6 +63,8 @@ pub struct Session {
     timeout: Duration,
     clock: Clock,
     tap: Arc<Tap>,
+    /// Seals the plugin's kv values in the session's in-memory store, as on the server.
+    keyring: Arc<crate::secret::keyring::Keyring>,
 }
 
 /// Why a session could not start.
@@ -156,7 +158,8 @@ impl Session {
         let store = Store::open("sqlite::memory:").await.map_err(|e| SessionError::Store(e.to_string()))?;
         store.ensure_tenant(TENANT, "plugin author").await.map_err(|e| SessionError::Store(e.to_string()))?;
         let clock = options.clock.map_or_else(Clock::system, Clock::fixed);
-        Ok(Session { plugin, connection, store, timeout: options.timeout, clock, tap })
+        let keyring = Arc::new(crate::secret::keyring::Keyring::ephemeral());
+        Ok(Session { plugin, connection, store, timeout: options.timeout, clock, tap, keyring })
     }
 
     /// The plugin's manifest.
@@ -241,7 +244,7 @@ impl Session {
             plugin_version: manifest.version.clone(),
         });
         let deadline = Instant::now() + self.timeout;
-        let capabilities = self.connection.capabilities(&self.store, info, deadline, self.clock);
+        let capabilities = self.connection.capabilities(&self.store, info, deadline, self.clock, &self.keyring);
         let (http, kv) = (capabilities.http.clone(), capabilities.kv.clone());
         let call = Call { function, input: input.clone(), capabilities };
         let result = self.plugin.runtime.invoke(call).await;

@@ -139,7 +139,7 @@ pub(crate) async fn test_capabilities_with(
         deadline,
         http: http::HttpCapability::new(upstream, deadline, Arc::clone(&redactor)),
         config,
-        kv: kv::KvCapability::new(store, "t", "c", &info.id, deadline),
+        kv: kv::KvCapability::new(store, std::sync::Arc::new(crate::secret::keyring::Keyring::ephemeral()), "t", "c", &info.id, deadline),
         log: log::LogCapability::new(info, Arc::clone(&redactor)),
         clock: clock::Clock::system(),
         redactor,

@@ -7,6 +7,7 @@
 //! from loading.
 
 pub mod automation;
+pub mod document;
 pub mod manifest;
 pub mod vars;
 

@@ -84,7 +84,9 @@ pub async fn bootstrap(
     options: invoke::HostOptions,
 ) -> anyhow::Result<invoke::Host> {
     let store = store::Store::open(database_url).await.context("failed to open the store")?;
-    let registry = registry::Registry::load(sources).await;
+    let mut registry = registry::Registry::load(sources).await;
+    let stored = store.current_tenant_revisions().await.context("failed to read the tenants defined through the admin API")?;
+    registry.load_stored(stored, &options.keyring);
     for (id, tenant) in &registry.tenants {
         store.ensure_tenant(id, &tenant.automation.name).await.context("failed to register a tenant")?;
     }

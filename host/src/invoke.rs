@@ -68,6 +68,8 @@ pub struct Host {
     pub cache: ReadCache,
     /// Reads running now, which identical reads wait for instead of running again.
     pub flights: Arc<Flights<ReadKey, Arc<SharedRun>>>,
+    /// Held by whoever loads configuration again ([`crate::reload`]): one reload at a time.
+    pub reload_lock: Arc<tokio::sync::Mutex<()>>,
 }
 
 /// A plugin run's result as the callers that shared it see it.
@@ -89,6 +91,7 @@ impl Host {
             keys: Keys::spawn(store.clone()),
             cache: ReadCache::memory(options.cache_memory_bytes),
             flights: Arc::new(Flights::default()),
+            reload_lock: Arc::new(tokio::sync::Mutex::new(())),
             store,
             registry: Arc::new(arc_swap::ArcSwap::from_pointee(registry)),
             metrics,
@@ -346,7 +349,7 @@ impl Host {
             plugin: manifest.name.clone(),
             plugin_version: manifest.version.clone(),
         });
-        let capabilities = connection.capabilities(&self.store, info, deadline, self.clock);
+        let capabilities = connection.capabilities(&self.store, info, deadline, self.clock, &self.options.keyring);
         let http = capabilities.http.clone();
         trace.executed = true;
         let kv = capabilities.kv.clone();

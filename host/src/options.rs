@@ -42,6 +42,13 @@ pub struct HostOptions {
     pub cache_memory_bytes: u64,
     /// The Redis that holds the read cache for every replica (`None`: in memory).
     pub redis: Option<RedisOptions>,
+    /// The keys that seal secrets at rest (tenants' secret settings given through the admin
+    /// API, plugins' kv values). The default is a random key that dies with the process: right
+    /// for tests, never for a store that outlives it (`ponte serve` always sets one).
+    pub keyring: std::sync::Arc<crate::secret::keyring::Keyring>,
+    /// How often the store's configuration version is compared, to load tenants another
+    /// replica changed through the admin API (default 500 ms).
+    pub config_poll: Duration,
 }
 
 /// Where the shared read cache lives.
@@ -67,6 +74,8 @@ impl Default for HostOptions {
             invocation_log_queue: DEFAULT_INVOCATION_LOG_QUEUE,
             cache_memory_bytes: DEFAULT_CACHE_MEMORY_BYTES,
             redis: None,
+            keyring: std::sync::Arc::new(crate::secret::keyring::Keyring::ephemeral()),
+            config_poll: Duration::from_millis(500),
         }
     }
 }

@@ -61,6 +61,10 @@ problem_codes! {
     IdempotencyConflict = "idempotency_conflict", 409, "The idempotency key was used with another body";
     IdempotencyInProgress = "idempotency_in_progress", 409, "A call with this idempotency key is still running";
     SettlementNotParked = "settlement_not_parked", 409, "Only a parked settlement can be retried or resolved";
+    UnknownTenant = "unknown_tenant", 404, "No such tenant";
+    InvalidConfiguration = "invalid_configuration", 422, "The configuration is invalid";
+    RevisionConflict = "revision_conflict", 409, "The tenant was changed meanwhile";
+    TenantReadOnly = "tenant_read_only", 409, "The tenant is defined by a file";
     PayloadTooLarge = "payload_too_large", 413, "The body is too large";
     UnsupportedMediaType = "unsupported_media_type", 415, "The body must be application/json";
     IdempotencyKeyRequired = "idempotency_key_required", 428, "This function requires an Idempotency-Key header";
@@ -99,12 +103,14 @@ pub struct Problem {
     pub invocation_id: Option<String>,
     /// When to try again (`Retry-After`), for `429` and `503` problems that know it.
     pub retry_after: Option<std::time::Duration>,
+    /// Every error found, for `invalid_configuration`: `(field, message)`.
+    pub errors: Vec<(String, String)>,
 }
 
 impl Problem {
     /// A problem with a detail.
     pub fn new(code: ProblemCode, detail: impl Into<String>) -> Self {
-        Problem { code, detail: detail.into(), field: None, invocation_id: None, retry_after: None }
+        Problem { code, detail: detail.into(), field: None, invocation_id: None, retry_after: None, errors: Vec::new() }
     }
 
     /// Says when to try again (whole seconds, at least one).
@@ -127,6 +133,18 @@ impl Problem {
         Problem::new(ProblemCode::Internal, detail)
     }
 
+    /// `422 invalid_configuration` listing every error, each with its field (the first also as
+    /// `field`).
+    pub fn invalid_configuration(errors: Vec<(String, String)>) -> Problem {
+        let detail = match errors.as_slice() {
+            [] => "the configuration is invalid".to_owned(),
+            [(field, message)] => format!("`{field}`: {message}"),
+            [(field, message), rest @ ..] => format!("`{field}`: {message} (and {} more)", rest.len()),
+        };
+        let field = errors.first().map(|(field, _)| field.clone());
+        Problem { field, errors, ..Problem::new(ProblemCode::InvalidConfiguration, detail) }
+    }
+
     /// Attaches the invocation id.
     #[must_use]
     pub fn with_invocation(mut self, id: &str) -> Self {
@@ -146,6 +164,13 @@ impl Problem {
         if let Some(field) = &self.field {
             body["field"] = serde_json::Value::from(field.as_str());
         }
+        if !self.errors.is_empty() {
+            body["errors"] = self
+                .errors
+                .iter()
+                .map(|(field, message)| serde_json::json!({"field": field, "message": message}))
+                .collect();
+        }
         if let Some(id) = &self.invocation_id {
             body["invocation_id"] = serde_json::Value::from(id.as_str());
         }
@@ -159,7 +184,7 @@ impl From<ponte_contract::InputError> for Problem {
             ponte_contract::InputErrorCode::InvalidInput => ProblemCode::InvalidInput,
             ponte_contract::InputErrorCode::InvalidDocument => ProblemCode::InvalidDocument,
         };
-        Problem { code, detail: e.to_string(), field: Some(e.field), invocation_id: None, retry_after: None }
+        Problem { code, detail: e.to_string(), field: Some(e.field), invocation_id: None, retry_after: None, errors: Vec::new() }
     }
 }
 

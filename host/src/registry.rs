@@ -14,6 +14,7 @@ use ponte_contract::Function;
 use crate::capabilities::config::ConfigCapability;
 use crate::capabilities::http::{EgressPolicy, HostPattern, HttpLimits, Upstream};
 use crate::config::automation::{self, Automation, FunctionBinding};
+use crate::config::document::{self, TenantDocument};
 use crate::config::manifest::{self, Manifest, RuntimeKind};
 use crate::config::vars::Vars;
 use crate::config::{ConfigError, manifest::template_setting};
@@ -21,6 +22,8 @@ use crate::runtime::Plugin;
 use crate::runtime::rhai::RhaiPlugin;
 use crate::runtime::wasm::WasmRuntime;
 use crate::secret::Redactor;
+use crate::secret::keyring::Keyring;
+use crate::store::TenantRevision;
 
 /// A plugin ready to run.
 pub struct LoadedPlugin {
@@ -46,20 +49,22 @@ pub struct Connection {
 
 impl Connection {
     /// The capabilities of one call through this connection: its HTTP policy and limits, its
-    /// settings, its kv namespace, its redactor, bounded by `deadline`.
+    /// settings, its kv namespace (values sealed with `keyring`), its redactor, bounded by
+    /// `deadline`.
     pub fn capabilities(
         &self,
         store: &crate::store::Store,
         info: Arc<crate::capabilities::InvocationInfo>,
         deadline: std::time::Instant,
         clock: crate::capabilities::clock::Clock,
+        keyring: &Arc<Keyring>,
     ) -> crate::capabilities::Capabilities {
         use crate::capabilities::{Capabilities, http::HttpCapability, kv::KvCapability, log::LogCapability};
         Capabilities {
             deadline,
             http: HttpCapability::new(Arc::clone(&self.upstream), deadline, Arc::clone(&self.redactor)),
             config: self.config.clone(),
-            kv: KvCapability::new(store.clone(), &info.tenant, &self.name, &info.id, deadline),
+            kv: KvCapability::new(store.clone(), Arc::clone(keyring), &info.tenant, &self.name, &info.id, deadline),
             log: LogCapability::new(Arc::clone(&info), Arc::clone(&self.redactor)),
             clock,
             redactor: Arc::clone(&self.redactor),
@@ -71,8 +76,10 @@ impl Connection {
 /// A tenant's loaded automation.
 #[derive(Clone)]
 pub struct Tenant {
-    /// The validated file.
+    /// The validated file, or document.
     pub automation: Automation,
+    /// The revision served, for a tenant defined through the admin API (`None`: from a file).
+    pub revision: Option<u64>,
     /// Connections by name.
     pub connections: BTreeMap<String, Arc<Connection>>,
 }
@@ -111,12 +118,15 @@ pub struct Registry {
     pub failed_tenants: BTreeMap<String, Vec<ConfigError>>,
     /// Every error found.
     pub errors: Vec<ConfigError>,
+    /// The limits every connection's outbound HTTP was built with (tenants added later get the
+    /// same).
+    pub http_limits: HttpLimits,
 }
 
 impl Registry {
     /// Loads plugins and automations.
     pub async fn load(sources: &Sources) -> Registry {
-        let mut registry = Registry::default();
+        let mut registry = Registry { http_limits: sources.http_limits, ..Registry::default() };
         let engine = Arc::new(crate::runtime::rhai::engine());
         let mut plugin_dirs = Vec::new();
         for folder in &sources.plugins {
@@ -142,8 +152,7 @@ impl Registry {
                 Err(errors) => registry.errors.extend(errors),
             }
         }
-        let manifests: BTreeMap<String, Manifest> =
-            registry.plugins.iter().map(|(name, p)| (name.clone(), p.manifest.clone())).collect();
+        let manifests = registry.manifests();
         for file in sorted_entries(&sources.automations, &mut registry.errors, |p| {
             p.extension().is_some_and(|e| e == "toml") && p.is_file()
         }) {
@@ -168,6 +177,76 @@ impl Registry {
             tracing::error!(target: "ponte::config", "{error}");
         }
         registry
+    }
+}
+
+impl Registry {
+    /// The manifests of the loaded plugins, by name.
+    pub fn manifests(&self) -> BTreeMap<String, Manifest> {
+        self.plugins.iter().map(|(name, p)| (name.clone(), p.manifest.clone())).collect()
+    }
+
+    /// Adds the tenants defined through the admin API: the newest revision of each (a removed
+    /// one is left out). A tenant a file also defines is served from the file, and the clash is
+    /// an error.
+    pub fn load_stored(&mut self, revisions: Vec<TenantRevision>, keyring: &Keyring) {
+        let manifests = self.manifests();
+        for revision in revisions {
+            let id = revision.tenant.clone();
+            let Some(text) = &revision.document else { continue };
+            if self.tenants.get(&id).is_some_and(|t| t.revision.is_none()) {
+                let e = ConfigError::file(
+                    &document::origin(&id),
+                    "a file defines this tenant too; the file's configuration serves",
+                );
+                tracing::error!(target: "ponte::config", "{e}");
+                self.errors.push(e);
+                continue;
+            }
+            let result = serde_json::from_str::<TenantDocument>(text)
+                .map_err(|e| vec![ConfigError::file(&document::origin(&id), format!("the stored document is unreadable: {e}"))])
+                .and_then(|doc| document::load(&id, &doc, &manifests, keyring))
+                .and_then(|automation| build_tenant(automation, &self.plugins, self.http_limits));
+            match result {
+                Ok(mut tenant) => {
+                    tenant.revision = Some(revision.revision);
+                    self.tenants.insert(id, tenant);
+                }
+                Err(errors) => {
+                    for e in &errors {
+                        tracing::error!(target: "ponte::config", "{e}");
+                    }
+                    self.errors.extend(errors.iter().cloned());
+                    self.failed_tenants.insert(id, errors);
+                }
+            }
+        }
+    }
+
+    /// This registry without the tenants defined through the admin API (and their errors):
+    /// what the store's tenants are loaded again on top of.
+    pub fn without_stored(&self) -> Registry {
+        Registry {
+            plugins: self.plugins.clone(),
+            tenants: self.tenants.iter().filter(|(_, t)| t.revision.is_none()).map(|(k, t)| (k.clone(), t.clone())).collect(),
+            failed_tenants: self
+                .failed_tenants
+                .iter()
+                .filter(|(_, errors)| !errors.iter().any(|e| document::is_stored(&e.file)))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            errors: self.errors.iter().filter(|e| !document::is_stored(&e.file)).cloned().collect(),
+            http_limits: self.http_limits,
+        }
+    }
+
+    /// Builds `automation`'s connections as a load would, without adding it: what the admin API
+    /// checks before it stores a change.
+    ///
+    /// # Errors
+    /// What building its connections found.
+    pub fn check(&self, automation: Automation) -> Result<(), Vec<ConfigError>> {
+        build_tenant(automation, &self.plugins, self.http_limits).map(|_| ())
     }
 }
 
@@ -259,7 +338,7 @@ pub(crate) fn build_tenant(
             Arc::new(Connection { name: name.clone(), plugin: Arc::clone(plugin), config, redactor, upstream }),
         );
     }
-    if errors.is_empty() { Ok(Tenant { automation, connections }) } else { Err(errors) }
+    if errors.is_empty() { Ok(Tenant { automation, revision: None, connections }) } else { Err(errors) }
 }
 
 /// A manifest host pattern with its `{setting}` replaced by that setting's origin; `None` when

@@ -48,10 +48,69 @@ pub async fn watch(host: Host, sources: Sources, interval: Duration) {
     }
 }
 
-/// Loads the configuration again and swaps it in, keeping the previous version of every tenant
-/// the new one fails for. Returns what was swapped in.
+/// Loads the configuration again (the files, then the tenants defined through the admin API)
+/// and swaps it in, keeping the previous version of every tenant the new one fails for. Returns
+/// what was swapped in.
 pub async fn reload(host: &Host, sources: &Sources) -> Arc<Registry> {
-    let fresh = Registry::load(sources).await;
+    let _one_at_a_time = host.reload_lock.lock().await;
+    let mut fresh = Registry::load(sources).await;
+    match host.store.current_tenant_revisions().await {
+        Ok(revisions) => fresh.load_stored(revisions, &host.options.keyring),
+        Err(e) => {
+            // Keep the stored tenants as they are rather than drop them for a store hiccup.
+            tracing::error!(error = %e, "the tenants defined through the admin API could not be read; they keep their configuration");
+            for (id, tenant) in host.registry().tenants.iter().filter(|(_, t)| t.revision.is_some()) {
+                fresh.tenants.entry(id.clone()).or_insert_with(|| tenant.clone());
+            }
+        }
+    }
+    swap_in(host, fresh).await
+}
+
+/// Loads the tenants defined through the admin API again (the files' stay as they are) and
+/// swaps them in: after a change through the API, on this replica at once and on the others
+/// when their [`watch_store`] notices it.
+///
+/// # Errors
+/// When the store can't be read (nothing changes then).
+pub async fn reload_stored(host: &Host) -> Result<Arc<Registry>, crate::store::StoreError> {
+    let _one_at_a_time = host.reload_lock.lock().await;
+    let revisions = host.store.current_tenant_revisions().await?;
+    let mut fresh = host.registry().without_stored();
+    fresh.load_stored(revisions, &host.options.keyring);
+    Ok(swap_in(host, fresh).await)
+}
+
+/// Watches the store's configuration version every `interval` and loads the tenants defined
+/// through the admin API again when another replica (or this one) changed one, until `stop`.
+pub async fn watch_store(host: Host, interval: Duration, stop: tokio_util::sync::CancellationToken) {
+    let mut seen = host.store.config_version().await.ok();
+    let mut ticks = tokio::time::interval(interval.max(Duration::from_millis(50)));
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            () = stop.cancelled() => return,
+            _ = ticks.tick() => {}
+        }
+        let now = match host.store.config_version().await {
+            Ok(now) => now,
+            Err(e) => {
+                tracing::warn!(error = %e, "the configuration version could not be read");
+                continue;
+            }
+        };
+        if seen == Some(now) {
+            continue;
+        }
+        match reload_stored(&host).await {
+            Ok(_) => seen = Some(now),
+            Err(e) => tracing::warn!(error = %e, "the tenants defined through the admin API could not be reloaded"),
+        }
+    }
+}
+
+/// Merges `fresh` with what serves now, registers new tenants in the store, and swaps it in.
+async fn swap_in(host: &Host, fresh: Registry) -> Arc<Registry> {
     let previous = host.registry();
     let (merged, kept) = merge(&previous, fresh);
     for (id, tenant) in &merged.tenants {

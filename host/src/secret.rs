@@ -5,6 +5,8 @@
 //! everything a plugin says (log lines, error messages) and everything the host records about
 //! upstream calls goes through the connection's [`Redactor`] first.
 
+pub mod keyring;
+
 use std::fmt;
 
 use base64::Engine as _;

@@ -29,6 +29,9 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let stop_worker = CancellationToken::new();
     let worker = tokio::spawn(crate::settlement::worker::run(host.clone(), stop_worker.clone()));
+    // Tenants changed through the admin API on another replica sharing the store.
+    let store_watch =
+        tokio::spawn(crate::reload::watch_store(host.clone(), host.options.config_poll, stop_worker.clone()));
     let options = host.options.listener;
     let host_log = host.invocation_log.clone();
     let app = crate::api::router(host);
@@ -37,6 +40,7 @@ pub async fn serve(
     if let Err(e) = worker.await {
         tracing::error!(error = %e, "the settlement worker panicked");
     }
+    let _ = store_watch.await;
     // The last calls' rows reach the store before the process goes.
     host_log.flush().await;
     served

@@ -14,6 +14,8 @@
 //! - `store/kv_locks.rs`: `kv_locks`, named locks plugins hold while they refresh a session.
 //! - `store/idempotency.rs`: `idempotency`, the first answer of each writing call per key.
 //! - `store/settlements.rs`: `settlements`, the durable queue of payments to post.
+//! - `store/revisions.rs`: `tenant_revisions` (tenants defined through the admin API, every
+//!   version kept) and `audit_events` (operators' actions).
 //! - `store/quotas.rs`: `quota_usage`, units of upstream quotas used per connection and period.
 //! - `store/scratch.rs`: [`scratch::ScratchPostgres`], throwaway PostgreSQL databases for tests.
 //! - `migrations/{sqlite,postgres}/*.sql` (beside the crate's `Cargo.toml`): the schema, one twin
@@ -29,6 +31,8 @@
 //! | `kv_locks`    | `(namespace, name)`  | the invocation holding it, lease expiry                  |
 //! | `idempotency` | `(tenant, function, key)` | request hash, state, lease, the answer, expiry      |
 //! | `settlements` | `id` (UUID v7 text)  | one payment to post: input, state, attempts, lease, result |
+//! | `tenant_revisions` | `(tenant, revision)` | a tenant's document (secrets sealed), who, what, when |
+//! | `audit_events` | `id` (UUID v7 text) | who, when, action, target, before and after without secrets |
 //! | `quota_usage` | `(tenant, connection, quota, period)` | units used                      |
 //!
 //! # Portability
@@ -117,12 +121,14 @@ mod invocations;
 mod kv;
 mod kv_locks;
 mod quotas;
+mod revisions;
 mod settlements;
 mod tenants;
 
-pub use api_keys::{ApiKeyInfo, Caller, Credential, KeysVersion, NewApiKey, key_id_of};
+pub use api_keys::{ApiKeyInfo, Caller, Credential, KeysVersion, NewApiKey, PLATFORM_TENANT, key_id_of};
 pub use idempotency::{IdempotencyKey, IdempotencyRecord, StoredAnswer};
 pub use invocations::{InvocationRecord, MAX_INVOCATION_BATCH, MAX_INVOCATIONS_PAGE};
+pub use revisions::{AuditEvent, MAX_AUDIT_PAGE, NewAuditEvent, TenantRevision};
 pub use settlements::{Failure, Inserted, NewSettlement, Settlement, SettlementState};
 pub use tenants::Tenant;
 

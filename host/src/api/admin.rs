@@ -1,4 +1,4 @@
-//! Operator endpoints (admin scope): the tenant's invocation log.
+//! Operator endpoints (admin scope): the tenant's invocation log, and the audit trail.
 
 use axum::Router;
 use axum::extract::rejection::QueryRejection;
@@ -12,7 +12,10 @@ use super::auth::Admin;
 use crate::problem::{Problem, ProblemCode};
 
 pub(super) fn router() -> Router<AppState> {
-    Router::new().route("/v1/admin/invocations", get(invocations)).route("/v1/admin/invocations/{id}", get(invocation))
+    Router::new()
+        .route("/v1/admin/invocations", get(invocations))
+        .route("/v1/admin/invocations/{id}", get(invocation))
+        .route("/v1/admin/audit", get(audit))
 }
 
 #[derive(Deserialize)]
@@ -50,4 +53,30 @@ async fn invocation(
         Some(record) if record.tenant == caller.tenant => Ok(axum::Json(record).into_response()),
         _ => Err(Problem::new(ProblemCode::NotFound, "no such invocation")),
     }
+}
+
+#[derive(Deserialize)]
+struct AuditQuery {
+    tenant: Option<String>,
+    limit: Option<u32>,
+}
+
+/// `GET /v1/admin/audit?tenant=acme&limit=100`: operators' actions, newest first: a tenant
+/// key's own tenant's; a platform key's of every tenant (and the platform's own) or of `tenant`.
+async fn audit(
+    State(state): State<AppState>,
+    Admin(caller): Admin,
+    query: Result<Query<AuditQuery>, QueryRejection>,
+) -> Result<Response, Problem> {
+    let Ok(Query(query)) = query else {
+        return Err(Problem::new(ProblemCode::InvalidInput, "the query takes `tenant` and `limit` (a positive integer)"));
+    };
+    let tenant = if caller.is_platform() { query.tenant } else { Some(caller.tenant.clone()) };
+    let events = state
+        .host
+        .store
+        .audit_events(tenant.as_deref(), query.limit.unwrap_or(100))
+        .await
+        .map_err(|e| Problem::store_unavailable(&e, ""))?;
+    Ok(axum::Json(serde_json::json!({ "events": events })).into_response())
 }

@@ -44,7 +44,7 @@ async fn call(
         }
         Err(_) => return Err(Problem::new(ProblemCode::InvalidInput, "the body could not be read")),
     };
-    if !body.is_empty() && !is_json(&headers) {
+    if !body.is_empty() && !super::is_json(&headers) {
         return Err(Problem::new(
             ProblemCode::UnsupportedMediaType,
             "send the body as `Content-Type: application/json`",
@@ -83,15 +83,6 @@ fn idempotency_key(function: Function, headers: &HeaderMap) -> Result<&str, Prob
             Err(Problem::new(ProblemCode::InvalidInput, "`Idempotency-Key` must be 1 to 255 visible ASCII characters"))
         }
     }
-}
-
-fn is_json(headers: &HeaderMap) -> bool {
-    headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).and_then(|v| v.split(';').next()).is_some_and(
-        |mime| {
-            let mime = mime.trim().to_ascii_lowercase();
-            mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
-        },
-    )
 }
 
 /// `GET /v1/functions`: what this key may call for its tenant, and which plugin serves it.

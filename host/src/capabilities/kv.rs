@@ -13,6 +13,13 @@
 //! [`FIRST_POLL`] and backing off to [`MAX_POLL`]: a refresh takes an upstream round trip, so a
 //! few milliseconds of extra wait are nothing, and no host-to-host signalling is needed.
 //!
+//! # At rest
+//! Every value is stored sealed (AES-256-GCM under the operator's keys, for its namespace and
+//! key: [`crate::secret::keyring`]): the sessions and tokens plugins cache are credentials. A
+//! value written before sealing existed is read as it is; one that no longer opens (its key
+//! retired) reads as absent, so the plugin logs in again. The connection's byte cap counts the
+//! stored (sealed) size.
+//!
 //! The protocol plugins run on top (double-checked: read, lock, read again, produce, store,
 //! unlock) is `ponte_contract::single_flight`, shared by the PDK and the Rhai runtime.
 
@@ -21,6 +28,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use crate::capabilities::CapabilityError;
+use crate::secret::keyring::Keyring;
 use crate::store::Store;
 
 /// Longest key accepted.
@@ -43,6 +51,7 @@ pub const MAX_POLL: Duration = Duration::from_millis(100);
 pub struct KvCapability {
     store: Store,
     namespace: String,
+    keyring: Arc<Keyring>,
     locks: Arc<HeldLocks>,
     /// The host limit that refused a write of this call, if one did.
     stopped: Arc<Mutex<Option<CapabilityError>>>,
@@ -67,7 +76,14 @@ struct HeldLocks {
 
 impl KvCapability {
     /// The kv of `tenant`'s `connection` for the invocation `invocation`, ending at `deadline`.
-    pub fn new(store: Store, tenant: &str, connection: &str, invocation: &str, deadline: Instant) -> Self {
+    pub fn new(
+        store: Store,
+        keyring: Arc<Keyring>,
+        tenant: &str,
+        connection: &str,
+        invocation: &str,
+        deadline: Instant,
+    ) -> Self {
         let namespace = format!("{tenant}/{connection}");
         let locks = Arc::new(HeldLocks {
             store: store.clone(),
@@ -78,7 +94,7 @@ impl KvCapability {
             touched: Mutex::new(HashSet::new()),
             runtime: tokio::runtime::Handle::try_current().ok(),
         });
-        KvCapability { store, namespace, locks, stopped: Arc::new(Mutex::new(None)) }
+        KvCapability { store, namespace, keyring, locks, stopped: Arc::new(Mutex::new(None)) }
     }
 
     /// The host limit that refused one of this call's writes (`Limit`), if any.
@@ -92,7 +108,24 @@ impl KvCapability {
     /// [`CapabilityError::Invalid`] for a bad key, [`CapabilityError::Storage`] if the store fails.
     pub async fn get(&self, key: &str) -> Result<Option<String>, CapabilityError> {
         check_key(key)?;
-        self.store.kv_get(&self.namespace, key).await.map_err(|_| CapabilityError::Storage)
+        let stored = self.store.kv_get(&self.namespace, key).await.map_err(|_| CapabilityError::Storage)?;
+        Ok(stored.and_then(|value| {
+            if !Keyring::is_sealed(&value) {
+                return Some(value);
+            }
+            match self.keyring.open(&self.place(key), &value) {
+                Ok(plain) => Some(plain),
+                Err(e) => {
+                    tracing::warn!(namespace = %self.namespace, error = %e, "a kv value does not open; read as absent");
+                    None
+                }
+            }
+        }))
+    }
+
+    /// Where a key's value is sealed.
+    fn place(&self, key: &str) -> String {
+        format!("kv/{}/{key}", self.namespace)
     }
 
     /// Sets a value, optionally expiring.
@@ -107,8 +140,9 @@ impl KvCapability {
         if value.len() > MAX_VALUE_LEN {
             return Err(CapabilityError::Invalid(format!("kv value larger than {MAX_VALUE_LEN} bytes")));
         }
+        let sealed = self.keyring.seal(&self.place(key), value);
         let (entries, bytes) = self.store.kv_usage(&self.namespace, key).await.map_err(|_| CapabilityError::Storage)?;
-        let adding = (key.len() + value.len()) as u64;
+        let adding = (key.len() + sealed.len()) as u64;
         if entries + 1 > MAX_ENTRIES || bytes + adding > MAX_BYTES {
             let error = CapabilityError::Limit(format!(
                 "the connection's kv is full ({MAX_ENTRIES} entries or {} MiB at most)",
@@ -117,7 +151,7 @@ impl KvCapability {
             self.stopped.lock().unwrap_or_else(PoisonError::into_inner).get_or_insert_with(|| error.clone());
             return Err(error);
         }
-        self.store.kv_set(&self.namespace, key, value, ttl).await.map_err(|_| CapabilityError::Storage)
+        self.store.kv_set(&self.namespace, key, &sealed, ttl).await.map_err(|_| CapabilityError::Storage)
     }
 
     /// Deletes a value.
@@ -225,10 +259,14 @@ fn check_key(key: &str) -> Result<(), CapabilityError> {
 mod tests {
     use super::*;
 
+    fn ring() -> Arc<Keyring> {
+        Arc::new(Keyring::ephemeral())
+    }
+
     const SECOND: Duration = Duration::from_secs(1);
 
     fn call(store: &Store, invocation: &str) -> KvCapability {
-        KvCapability::new(store.clone(), "acme", "erp", invocation, Instant::now() + 10 * SECOND)
+        KvCapability::new(store.clone(), ring(), "acme", "erp", invocation, Instant::now() + 10 * SECOND)
     }
 
     #[tokio::test]
@@ -283,7 +321,7 @@ mod tests {
         let holder = call(&store, "call-1b");
         assert!(holder.lock("login", 2 * SECOND).await?);
         let short =
-            KvCapability::new(store.clone(), "acme", "erp", "call-2", Instant::now() + Duration::from_millis(80));
+            KvCapability::new(store.clone(), ring(), "acme", "erp", "call-2", Instant::now() + Duration::from_millis(80));
         let started = Instant::now();
         assert!(!short.lock("login", 60 * SECOND).await?);
         assert!(started.elapsed() < 2 * SECOND, "gave up at its deadline, not after a minute");
@@ -296,6 +334,27 @@ mod tests {
         let kv = call(&store, "call-1");
         assert!(matches!(kv.lock("", SECOND).await, Err(CapabilityError::Invalid(_))));
         assert!(matches!(kv.unlock(&"k".repeat(MAX_KEY_LEN + 1)).await, Err(CapabilityError::Invalid(_))));
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn values_are_sealed_at_rest_and_plain_old_ones_still_read() -> anyhow::Result<()> {
+        let store = Store::open("sqlite::memory:").await?;
+        let keyring = ring();
+        let kv = KvCapability::new(store.clone(), Arc::clone(&keyring), "acme", "erp", "call-1", Instant::now() + 10 * SECOND);
+        kv.set("token", "eyJ-the-erp-token", None).await?;
+        let row = store.kv_get("acme/erp", "token").await?.expect("stored");
+        assert!(Keyring::is_sealed(&row) && !row.contains("eyJ"), "{row}");
+        assert_eq!(kv.get("token").await?.as_deref(), Some("eyJ-the-erp-token"));
+        // A row copied to another key does not open there.
+        store.kv_set("acme/erp", "copied", &row, None).await?;
+        assert_eq!(kv.get("copied").await?, None);
+        // Written before values were sealed: read as it is.
+        store.kv_set("acme/erp", "legacy", "plain-session", None).await?;
+        assert_eq!(kv.get("legacy").await?.as_deref(), Some("plain-session"));
+        // Under a key this host doesn't hold: absent, so the plugin logs in again.
+        let stranger = KvCapability::new(store.clone(), ring(), "acme", "erp", "call-2", Instant::now() + 10 * SECOND);
+        assert_eq!(stranger.get("token").await?, None);
         Ok(())
     }
 }

@@ -142,6 +142,21 @@ pub fn parse(
     manifests: &BTreeMap<String, Manifest>,
     vars: &Vars,
 ) -> Result<Automation, Vec<ConfigError>> {
+    parse_with_secrets(file, source, manifests, vars, BTreeMap::new())
+}
+
+/// [`parse`], with `${secret:NAME}` references also resolved from `given` (the secrets of a
+/// tenant defined through the admin API, opened from the store).
+///
+/// # Errors
+/// Every problem found.
+pub fn parse_with_secrets(
+    file: &Path,
+    source: &str,
+    manifests: &BTreeMap<String, Manifest>,
+    vars: &Vars,
+    given: BTreeMap<String, String>,
+) -> Result<Automation, Vec<ConfigError>> {
     let raw: RawAutomation = toml::from_str(source).map_err(|e| vec![ConfigError::toml(file, source, &e)])?;
     let mut errors = Vec::new();
     let at = |span: std::ops::Range<usize>, field: &str, message: String| {
@@ -164,7 +179,7 @@ pub fn parse(
         }
     };
 
-    let secrets = match &raw.secrets_file {
+    let mut secrets = match &raw.secrets_file {
         None => BTreeMap::new(),
         Some(path) => {
             let full = file.parent().unwrap_or(Path::new(".")).join(path.get_ref());
@@ -180,6 +195,8 @@ pub fn parse(
             }
         }
     };
+
+    secrets.extend(given);
 
     let mut allow_private = Vec::new();
     for entry in &raw.allow_private {

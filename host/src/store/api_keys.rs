@@ -80,6 +80,11 @@ pub struct ApiKeyInfo {
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
+/// The tenant id of the platform's operators' keys: an `admin` key bound to it manages every
+/// tenant (creates them, reads their logs and audit trail). No automation can use it (a
+/// tenant id has no `*`).
+pub const PLATFORM_TENANT: &str = "*";
+
 /// Who is calling: what [`Store::authenticate`] answers for a valid, unrevoked token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Caller {
@@ -92,6 +97,11 @@ pub struct Caller {
 }
 
 impl Caller {
+    /// Whether this is a platform operator's key ([`PLATFORM_TENANT`]).
+    pub fn is_platform(&self) -> bool {
+        self.tenant == PLATFORM_TENANT
+    }
+
     /// Whether the caller's key carries `scope` itself. No scope implies another: an `admin` key
     /// without `app` doesn't have `app`; which functions a scope reaches is the contract's
     /// `FunctionSpec::allows`.

@@ -1,0 +1,38 @@
+-- Tenants as data (the admin API) and the audit trail of operator actions. The same
+-- portability rules as 0001.
+
+-- Every version of a tenant defined through the admin API; the newest is the one served. A row
+-- is never changed except to re-seal its secrets under a new key (`ponte secrets rotate`).
+CREATE TABLE tenant_revisions (
+    tenant_id   TEXT    NOT NULL,
+    -- 1, 2, 3... per tenant.
+    revision    INTEGER  NOT NULL,
+    -- The tenant's document (JSON, the shape of an automation file) with every secret setting
+    -- sealed (AES-256-GCM); NULL: the tenant was removed at this revision.
+    document    TEXT,
+    -- Who: the API key id, or `cli`.
+    actor       TEXT    NOT NULL,
+    -- What changed, in a line (never a secret's value).
+    summary     TEXT    NOT NULL,
+    created_at  INTEGER  NOT NULL,
+    PRIMARY KEY (tenant_id, revision)
+);
+
+CREATE TABLE audit_events (
+    -- UUID v7 text (sorts by time).
+    id          TEXT    NOT NULL PRIMARY KEY,
+    at          INTEGER  NOT NULL,
+    actor       TEXT    NOT NULL,
+    -- The tenant concerned; NULL for platform-wide actions.
+    tenant_id   TEXT,
+    -- e.g. `tenant.changed`, `api_key.revoked`, `settlement.retried`.
+    action      TEXT    NOT NULL,
+    -- What was acted on (a tenant id, a key id, a settlement id).
+    target      TEXT    NOT NULL,
+    -- JSON, secrets left out; NULL when there is nothing before (creation) or after (removal).
+    before_json TEXT,
+    after_json  TEXT
+);
+
+CREATE INDEX audit_events_at ON audit_events (at);
+CREATE INDEX audit_events_tenant_at ON audit_events (tenant_id, at);
