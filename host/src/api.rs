@@ -16,9 +16,9 @@
 mod admin;
 mod auth;
 mod functions;
+mod keys;
 pub mod openapi;
 mod ops;
-mod keys;
 mod settlements;
 mod tenants;
 
@@ -177,8 +177,8 @@ where
                 "send the body as `Content-Type: application/json`",
             ));
         }
-        serde_json::from_slice(&bytes)
-            .map(JsonBody)
-            .map_err(|e| Problem::new(ProblemCode::InvalidInput, format!("the body is not what this endpoint takes: {e}")))
+        serde_json::from_slice(&bytes).map(JsonBody).map_err(|e| {
+            Problem::new(ProblemCode::InvalidInput, format!("the body is not what this endpoint takes: {e}"))
+        })
     }
 }

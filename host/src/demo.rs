@@ -47,7 +47,9 @@ pub async fn run(options: DemoOptions) -> anyhow::Result<()> {
         vars: services.vars.clone(),
         http_limits: Default::default(),
     };
-    let host = crate::bootstrap(&database, &sources, Default::default()).await?;
+    let keyring = crate::secret::keyring::Keyring::for_database(&database, None).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let host_options = crate::invoke::HostOptions { keyring: std::sync::Arc::new(keyring), ..Default::default() };
+    let host = crate::bootstrap(&database, &sources, host_options).await?;
     if !host.registry().tenants.contains_key(DEMO_TENANT) {
         anyhow::bail!("the demo tenant did not load; see the configuration errors above");
     }
@@ -60,6 +62,16 @@ pub async fn run(options: DemoOptions) -> anyhow::Result<()> {
             .context("failed to create a demo key")?;
         keys.push((scope, key.token));
     }
+    host.store
+        .ensure_tenant(crate::store::PLATFORM_TENANT, "Platform operators")
+        .await
+        .context("failed to register the platform")?;
+    let platform = host
+        .store
+        .create_api_key(crate::store::PLATFORM_TENANT, &[Scope::Admin], "ponte demo")
+        .await
+        .context("failed to create a demo key")?;
+    keys.push((Scope::Admin, platform.token));
     let mixed_key = if host.registry().tenants.contains_key(MIXED_TENANT) {
         let key = host.store.create_api_key(MIXED_TENANT, &[Scope::App], "ponte demo").await;
         Some(key.context("failed to create a demo key")?.token)
@@ -131,6 +143,8 @@ impl DemoServices {
 
 fn print_banner(addr: SocketAddr, sim_url: &str, keys: &[(Scope, String)], mixed_key: Option<&str>) {
     let key = |scope: Scope| keys.iter().find(|(s, _)| *s == scope).map(|(_, k)| k.as_str()).unwrap_or("");
+    // The last admin key is the platform operator's.
+    let platform = keys.iter().rev().find(|(s, _)| *s == Scope::Admin).map(|(_, k)| k.as_str()).unwrap_or("");
     let base = format!("http://{addr}");
     let cpf = ixc::data::CUSTOMER_CPF;
     let blocked = ixc::data::BLOCKED_CUSTOMER_CPF;
@@ -143,6 +157,7 @@ Ponte demo: tenant `{DEMO_TENANT}` on the IXC adapter, against a simulated IXC a
   app key    {app}
   totem key  {totem}
   admin key  {admin}
+  platform key {platform}   (every tenant: /v1/admin/tenants, /v1/admin/audit)
 
 Try:
   curl -s {base}/v1/functions -H 'Authorization: Bearer {app}'
@@ -153,6 +168,8 @@ Try:
   curl -s {base}/v1/functions/settle_invoice -H 'Authorization: Bearer {totem}' -H 'Idempotency-Key: demo-payment-1' -H 'Content-Type: application/json' -d '{{"boleto_id": "{open}", "customer_document_number": "{cpf}", "transaction": {{"id": "E18236120202605151200demo0001", "amount": "99.90", "paid_at": "2026-05-15T12:00:00-03:00", "method": "pix"}}}}'
   curl -s '{base}/v1/admin/settlements?limit=5' -H 'Authorization: Bearer {admin}'
   curl -s '{base}/v1/admin/invocations?limit=5' -H 'Authorization: Bearer {admin}'
+  curl -s {base}/v1/admin/tenants -H 'Authorization: Bearer {platform}'
+  curl -s '{base}/v1/admin/audit?limit=5' -H 'Authorization: Bearer {platform}'
 
 Ctrl-C stops.
 "#,

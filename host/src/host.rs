@@ -9,10 +9,13 @@
 //! - [`runtime`]: the `Plugin` abstraction and its runtimes (Rhai today, WebAssembly next).
 //! - [`capabilities`]: what plugins may ask of the host (http, config, kv, log, clock), written
 //!   once for every runtime.
-//! - [`config`]: plugin manifests and tenants' automation files, validated with file and line.
+//! - [`config`]: plugin manifests and tenants' automation files, validated with file and line,
+//!   and tenants' documents given through the admin API, validated the same way.
 //! - [`registry`]: everything loaded: plugins compiled, tenants' connections ready.
-//! - [`reload`]: changed plugins and automations swapped in without a restart; a broken new
-//!   version refused while the old one serves.
+//! - [`reload`]: changed plugins and automations swapped in without a restart (files, and
+//!   tenants changed through the admin API on any replica); a broken new version refused while
+//!   the old one serves.
+//! - [`reseal`]: every stored secret re-sealed under a new key (`ponte secrets rotate`).
 //! - [`cache`], [`coalesce`]: the read cache (in memory, or Redis shared by replicas) and
 //!   identical concurrent reads sharing one plugin run.
 //! - [`keys`]: API keys checked in memory, dropped when any replica creates or revokes one.
@@ -25,10 +28,11 @@
 //! - [`settlement`]: the durable queue that posts payments exactly once, and its worker.
 //! - [`breaker`]: circuit breakers per tenant connection.
 //! - [`store`]: the one place with SQL (SQLite by default, PostgreSQL to scale out): API keys,
-//!   the invocation log, kv, idempotency records, the settlement queue.
+//!   the invocation log, kv, idempotency records, the settlement queue, tenants' revisions and
+//!   the audit trail.
 //! - [`options`]: every tunable, with production defaults.
-//! - [`metrics`], [`problem`], [`secret`]: Prometheus metrics, caller-facing errors, secrets
-//!   and their redaction.
+//! - [`metrics`], [`problem`], [`secret`]: Prometheus metrics, caller-facing errors, secrets,
+//!   their redaction, and their sealing at rest (`secret::keyring`).
 //! - [`server`]: serving on a bound listener with graceful shutdown.
 //! - [`demo`]: `ponte demo`, the whole product on one machine with a simulated ERP.
 //! - [`author`]: plugin authors' tools (`ponte invoke`, `ponte plugin new|test|record`): one
@@ -65,6 +69,7 @@ pub mod quota;
 pub mod ratelimit;
 pub mod registry;
 pub mod reload;
+pub mod reseal;
 pub mod runtime;
 pub mod secret;
 pub mod server;
@@ -85,7 +90,8 @@ pub async fn bootstrap(
 ) -> anyhow::Result<invoke::Host> {
     let store = store::Store::open(database_url).await.context("failed to open the store")?;
     let mut registry = registry::Registry::load(sources).await;
-    let stored = store.current_tenant_revisions().await.context("failed to read the tenants defined through the admin API")?;
+    let stored =
+        store.current_tenant_revisions().await.context("failed to read the tenants defined through the admin API")?;
     registry.load_stored(stored, &options.keyring);
     for (id, tenant) in &registry.tenants {
         store.ensure_tenant(id, &tenant.automation.name).await.context("failed to register a tenant")?;

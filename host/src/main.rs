@@ -17,6 +17,7 @@ use ponte_host::ratelimit::KeyRate;
 use ponte_host::registry::{Registry, Sources};
 use ponte_host::server::ListenerOptions;
 use ponte_host::settlement::SettlementOptions;
+use ponte_host::store::PLATFORM_TENANT;
 
 /// Ponte: normalized ERP functions for internet providers' apps, websites and kiosks.
 #[derive(Parser)]
@@ -69,6 +70,13 @@ enum Command {
     Keys {
         #[command(subcommand)]
         command: KeysCommand,
+        #[command(flatten)]
+        paths: Paths,
+    },
+    /// Keys that seal secrets at rest: make one, rotate, re-seal.
+    Secrets {
+        #[command(subcommand)]
+        command: SecretsCommand,
         #[command(flatten)]
         paths: Paths,
     },
@@ -192,14 +200,35 @@ enum ScaffoldRuntime {
 }
 
 #[derive(Subcommand)]
+enum SecretsCommand {
+    /// Print a fresh key (base64), for PONTE_SECRET_KEY or a key file.
+    NewKey,
+    /// Put a new key first in the key file and re-seal every stored secret under it. The old
+    /// keys stay in the file (a replica may still meet values sealed under them) until
+    /// --retire, once the report says nothing was skipped.
+    Rotate {
+        /// Also remove the old keys from the file after re-sealing.
+        #[arg(long)]
+        retire: bool,
+    },
+    /// Re-seal every stored secret under the first key (after putting a new key first in
+    /// PONTE_SECRET_KEY by hand).
+    Reseal,
+}
+
+#[derive(Subcommand)]
 enum KeysCommand {
     /// Create a key (printed once; only its hash is stored).
     Create {
-        /// The tenant (an automation file's tenant).
+        /// The tenant (an automation file's, or one created through the admin API).
+        #[arg(long, required_unless_present = "platform", conflicts_with = "platform")]
+        tenant: Option<String>,
+        /// A platform operator's key (scope admin): it manages every tenant through the admin
+        /// API (creates them, reads their logs and audit trail).
         #[arg(long)]
-        tenant: String,
-        /// Scopes: app, totem, admin (comma-separated or repeated).
-        #[arg(long = "scope", value_delimiter = ',', required = true)]
+        platform: bool,
+        /// Scopes: app, totem, admin (comma-separated or repeated); a platform key is admin.
+        #[arg(long = "scope", value_delimiter = ',', required_unless_present = "platform")]
         scopes: Vec<String>,
         /// A label for operators.
         #[arg(long, default_value = "")]
@@ -221,6 +250,10 @@ enum KeysCommand {
 /// Retries, leases and retention (production defaults; tests and chaos runs shorten them).
 #[derive(Args)]
 struct Tuning {
+    /// How often the store is asked whether a tenant changed through the admin API on another
+    /// replica.
+    #[arg(long, default_value = "500ms", value_parser = humantime::parse_duration, env = "PONTE_CONFIG_POLL")]
+    config_poll: Duration,
     /// How long an Idempotency-Key's answer is kept.
     #[arg(long, default_value = "24h", value_parser = humantime::parse_duration, env = "PONTE_IDEMPOTENCY_RETENTION")]
     idempotency_retention: Duration,
@@ -328,6 +361,8 @@ impl Tuning {
                 url: ponte_host::secret::Secret::new(url.clone()),
                 prefix: self.redis_prefix.clone(),
             }),
+            config_poll: self.config_poll,
+            keyring: defaults.keyring,
         }
     }
 
@@ -350,9 +385,19 @@ struct Paths {
     /// The automations folder.
     #[arg(long, default_value_os_t = default_dir("automations"), env = "PONTE_AUTOMATIONS")]
     automations: PathBuf,
+    /// The key file that seals secrets at rest (one base64 key per line, the first sealing;
+    /// created when missing). Default: `PONTE_SECRET_KEY`, else `<database>.key` beside a
+    /// SQLite file; a PostgreSQL store needs one of the two.
+    #[arg(long, env = "PONTE_SECRET_KEY_FILE")]
+    secret_key_file: Option<PathBuf>,
 }
 
 impl Paths {
+    fn keyring(&self) -> anyhow::Result<ponte_host::secret::keyring::Keyring> {
+        ponte_host::secret::keyring::Keyring::for_database(&self.database, self.secret_key_file.as_deref())
+            .map_err(|e| anyhow::anyhow!("{e}"))
+    }
+
     fn sources(&self) -> Sources {
         Sources {
             plugins: self.plugins.clone(),
@@ -399,7 +444,9 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Serve { listen, reload_interval, paths, tuning } => {
             let sources = tuning.sources(&paths);
-            let host = ponte_host::bootstrap(&paths.database, &sources, tuning.options()).await?;
+            let mut options = tuning.options();
+            options.keyring = std::sync::Arc::new(paths.keyring()?);
+            let host = ponte_host::bootstrap(&paths.database, &sources, options).await?;
             if !reload_interval.is_zero() {
                 tokio::spawn(ponte_host::reload::watch(host.clone(), sources, reload_interval));
             }
@@ -427,6 +474,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             Ok(if registry.errors.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
         Command::Keys { command, paths } => keys(command, &paths).await,
+        Command::Secrets { command, paths } => secrets(command, &paths).await,
         Command::Invoke(args) => invoke(*args).await,
         Command::Dev(args) => dev(*args).await,
         Command::Plugin { command } => plugin(command).await,
@@ -563,8 +611,8 @@ async fn plugin(command: PluginCommand) -> anyhow::Result<ExitCode> {
 async fn keys(command: KeysCommand, paths: &Paths) -> anyhow::Result<ExitCode> {
     let store = ponte_host::store::Store::open(&paths.database).await.context("failed to open the store")?;
     match command {
-        KeysCommand::Create { tenant, scopes, label } => {
-            let scopes = scopes
+        KeysCommand::Create { tenant, platform, scopes, label } => {
+            let mut scopes = scopes
                 .iter()
                 .map(|s| {
                     s.trim()
@@ -572,23 +620,44 @@ async fn keys(command: KeysCommand, paths: &Paths) -> anyhow::Result<ExitCode> {
                         .map_err(|_| anyhow::anyhow!("unknown scope `{s}` (expected app, totem or admin)"))
                 })
                 .collect::<anyhow::Result<Vec<Scope>>>()?;
-            let registry = Registry::load(&paths.sources()).await;
-            let name = match registry.tenants.get(&tenant) {
-                Some(t) => t.automation.name.clone(),
-                None if registry.failed_tenants.contains_key(&tenant) => {
-                    tracing::warn!("tenant `{tenant}`'s automation has errors; creating the key anyway");
-                    tenant.clone()
+            let (tenant, name) = match tenant {
+                _ if platform => {
+                    if scopes.iter().any(|s| *s != Scope::Admin) {
+                        anyhow::bail!("a platform key has the admin scope only");
+                    }
+                    scopes = vec![Scope::Admin];
+                    (PLATFORM_TENANT.to_owned(), "Platform operators".to_owned())
                 }
-                None => {
-                    anyhow::bail!("no automation file defines tenant `{tenant}` in {}", paths.automations.display())
+                None => anyhow::bail!("name the key's --tenant, or make a --platform key"),
+                Some(tenant) => {
+                    let registry = Registry::load(&paths.sources()).await;
+                    let stored = store.tenants().await?;
+                    let name = match registry.tenants.get(&tenant) {
+                        Some(t) => t.automation.name.clone(),
+                        None if registry.failed_tenants.contains_key(&tenant) => {
+                            tracing::warn!("tenant `{tenant}`'s automation has errors; creating the key anyway");
+                            tenant.clone()
+                        }
+                        None => match stored.iter().find(|t| t.id == tenant && t.id != PLATFORM_TENANT) {
+                            Some(t) => t.name.clone(),
+                            None => anyhow::bail!(
+                                "no automation file in {} nor the admin API defines tenant `{tenant}`",
+                                paths.automations.display()
+                            ),
+                        },
+                    };
+                    (tenant, name)
                 }
             };
             store.ensure_tenant(&tenant, &name).await?;
             let key = store.create_api_key(&tenant, &scopes, &label).await?;
+            let after = serde_json::json!({"id": key.id, "tenant": key.tenant, "scopes": key.scopes, "label": label});
+            store.record_audit(&cli_audit(&tenant, "api_key.created", &key.id, None, Some(after))).await?;
             println!("{}", key.token);
             eprintln!(
-                "key {} for tenant {tenant} ({}); store it now: it is not shown again",
+                "key {} for {} ({}); store it now: it is not shown again",
                 key.id,
+                if platform { "the platform".to_owned() } else { format!("tenant {tenant}") },
                 scope_list(&key.scopes)
             );
         }
@@ -600,7 +669,12 @@ async fn keys(command: KeysCommand, paths: &Paths) -> anyhow::Result<ExitCode> {
             }
         }
         KeysCommand::Revoke { id } => {
+            let known = store.list_api_keys(None).await?.into_iter().find(|k| k.id == id);
             if store.revoke_api_key(&id).await? {
+                if let Some(key) = known {
+                    let before = serde_json::json!({"id": key.id, "tenant": key.tenant, "scopes": key.scopes, "label": key.label});
+                    store.record_audit(&cli_audit(&key.tenant, "api_key.revoked", &id, Some(before), None)).await?;
+                }
                 println!("revoked {id}");
             } else {
                 anyhow::bail!("no active key with id `{id}`");
@@ -608,6 +682,67 @@ async fn keys(command: KeysCommand, paths: &Paths) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+async fn secrets(command: SecretsCommand, paths: &Paths) -> anyhow::Result<ExitCode> {
+    use ponte_host::secret::keyring::new_key;
+    if let SecretsCommand::NewKey = command {
+        println!("{}", new_key());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let store = ponte_host::store::Store::open(&paths.database).await.context("failed to open the store")?;
+    let keyring = paths.keyring()?;
+    let retire = match command {
+        SecretsCommand::Rotate { retire } => {
+            let id = keyring.add_sealing_key().map_err(|e| anyhow::anyhow!("{e}"))?;
+            eprintln!("new sealing key {id} is first in the key file");
+            retire
+        }
+        SecretsCommand::Reseal | SecretsCommand::NewKey => false,
+    };
+    let report = ponte_host::reseal::reseal_all(&store, &keyring).await?;
+    println!(
+        "re-sealed under {}: {} tenant revisions, {} kv values; {} skipped",
+        keyring.sealing_key_id(),
+        report.revisions,
+        report.kv_values,
+        report.skipped
+    );
+    store
+        .record_audit(&cli_audit(
+            PLATFORM_TENANT,
+            "secrets.resealed",
+            &keyring.sealing_key_id(),
+            None,
+            Some(serde_json::to_value(&report)?),
+        ))
+        .await?;
+    if retire {
+        if report.skipped > 0 {
+            anyhow::bail!("{} values did not re-seal; the old keys are kept", report.skipped);
+        }
+        let retired = keyring.retire_old_keys().map_err(|e| anyhow::anyhow!("{e}"))?;
+        println!("retired keys: {}", retired.join(", "));
+    }
+    Ok(if report.skipped == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// An operator's action from the command line, for the audit trail.
+fn cli_audit(
+    tenant: &str,
+    action: &'static str,
+    target: &str,
+    before: Option<serde_json::Value>,
+    after: Option<serde_json::Value>,
+) -> ponte_host::store::NewAuditEvent {
+    ponte_host::store::NewAuditEvent {
+        actor: "cli".into(),
+        tenant: (tenant != PLATFORM_TENANT).then(|| tenant.to_owned()),
+        action,
+        target: target.to_owned(),
+        before,
+        after,
+    }
 }
 
 fn scope_list(scopes: &[Scope]) -> String {

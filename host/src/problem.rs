@@ -184,7 +184,14 @@ impl From<ponte_contract::InputError> for Problem {
             ponte_contract::InputErrorCode::InvalidInput => ProblemCode::InvalidInput,
             ponte_contract::InputErrorCode::InvalidDocument => ProblemCode::InvalidDocument,
         };
-        Problem { code, detail: e.to_string(), field: Some(e.field), invocation_id: None, retry_after: None, errors: Vec::new() }
+        Problem {
+            code,
+            detail: e.to_string(),
+            field: Some(e.field),
+            invocation_id: None,
+            retry_after: None,
+            errors: Vec::new(),
+        }
     }
 }
 

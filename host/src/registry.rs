@@ -204,7 +204,9 @@ impl Registry {
                 continue;
             }
             let result = serde_json::from_str::<TenantDocument>(text)
-                .map_err(|e| vec![ConfigError::file(&document::origin(&id), format!("the stored document is unreadable: {e}"))])
+                .map_err(|e| {
+                    vec![ConfigError::file(&document::origin(&id), format!("the stored document is unreadable: {e}"))]
+                })
                 .and_then(|doc| document::load(&id, &doc, &manifests, keyring))
                 .and_then(|automation| build_tenant(automation, &self.plugins, self.http_limits));
             match result {
@@ -228,7 +230,12 @@ impl Registry {
     pub fn without_stored(&self) -> Registry {
         Registry {
             plugins: self.plugins.clone(),
-            tenants: self.tenants.iter().filter(|(_, t)| t.revision.is_none()).map(|(k, t)| (k.clone(), t.clone())).collect(),
+            tenants: self
+                .tenants
+                .iter()
+                .filter(|(_, t)| t.revision.is_none())
+                .map(|(k, t)| (k.clone(), t.clone()))
+                .collect(),
             failed_tenants: self
                 .failed_tenants
                 .iter()

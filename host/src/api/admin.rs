@@ -69,7 +69,10 @@ async fn audit(
     query: Result<Query<AuditQuery>, QueryRejection>,
 ) -> Result<Response, Problem> {
     let Ok(Query(query)) = query else {
-        return Err(Problem::new(ProblemCode::InvalidInput, "the query takes `tenant` and `limit` (a positive integer)"));
+        return Err(Problem::new(
+            ProblemCode::InvalidInput,
+            "the query takes `tenant` and `limit` (a positive integer)",
+        ));
     };
     let tenant = if caller.is_platform() { query.tenant } else { Some(caller.tenant.clone()) };
     let events = state

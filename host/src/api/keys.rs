@@ -21,9 +21,7 @@ use crate::problem::{Problem, ProblemCode};
 use crate::store::{Caller, StoreError};
 
 pub(super) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/admin/keys", get(list).post(create))
-        .route("/v1/admin/keys/{id}", delete(revoke))
+    Router::new().route("/v1/admin/keys", get(list).post(create)).route("/v1/admin/keys/{id}", delete(revoke))
 }
 
 #[derive(Deserialize)]
@@ -40,9 +38,10 @@ fn tenant_of(caller: &Caller, named: Option<&str>) -> Result<String, Problem> {
             problem.field = Some("tenant".into());
             Err(problem)
         }
-        (false, Some(tenant)) if tenant != caller.tenant => {
-            Err(Problem::new(ProblemCode::UnknownTenant, format!("no tenant `{}`", tenant.chars().take(64).collect::<String>())))
-        }
+        (false, Some(tenant)) if tenant != caller.tenant => Err(Problem::new(
+            ProblemCode::UnknownTenant,
+            format!("no tenant `{}`", tenant.chars().take(64).collect::<String>()),
+        )),
         (false, _) => Ok(caller.tenant.clone()),
     }
 }
@@ -61,7 +60,8 @@ async fn list(
         (true, None) => None,
         (_, named) => Some(tenant_of(&caller, named.or(Some(caller.tenant.as_str())))?),
     };
-    let keys = state.host.store.list_api_keys(tenant.as_deref()).await.map_err(|e| Problem::store_unavailable(&e, ""))?;
+    let keys =
+        state.host.store.list_api_keys(tenant.as_deref()).await.map_err(|e| Problem::store_unavailable(&e, ""))?;
     Ok(axum::Json(json!({ "keys": keys })).into_response())
 }
 
@@ -83,9 +83,19 @@ async fn create(
 ) -> Result<Response, Problem> {
     let tenant = tenant_of(&caller, body.tenant.as_deref())?;
     let known = state.host.registry().tenants.contains_key(&tenant)
-        || state.host.store.tenants().await.map_err(|e| Problem::store_unavailable(&e, ""))?.iter().any(|t| t.id == tenant);
+        || state
+            .host
+            .store
+            .tenants()
+            .await
+            .map_err(|e| Problem::store_unavailable(&e, ""))?
+            .iter()
+            .any(|t| t.id == tenant);
     if !known || tenant == crate::store::PLATFORM_TENANT {
-        return Err(Problem::new(ProblemCode::UnknownTenant, format!("no tenant `{}`", tenant.chars().take(64).collect::<String>())));
+        return Err(Problem::new(
+            ProblemCode::UnknownTenant,
+            format!("no tenant `{}`", tenant.chars().take(64).collect::<String>()),
+        ));
     }
     if body.label.len() > 200 {
         let mut problem = Problem::new(ProblemCode::InvalidInput, "a label is at most 200 bytes");
@@ -95,7 +105,10 @@ async fn create(
     let key = match state.host.store.create_api_key(&tenant, &body.scopes, &body.label).await {
         Ok(key) => key,
         Err(StoreError::Invalid(what)) => {
-            let mut problem = Problem::new(ProblemCode::InvalidInput, format!("invalid {what}: give at least one of app, totem, admin"));
+            let mut problem = Problem::new(
+                ProblemCode::InvalidInput,
+                format!("invalid {what}: give at least one of app, totem, admin"),
+            );
             problem.field = Some(if what == "scopes" { "scopes".into() } else { what.to_owned() });
             return Err(problem);
         }
@@ -115,7 +128,11 @@ async fn create(
 
 /// `DELETE /v1/admin/keys/{id}`: `204`; the key stops working on this replica at once and on
 /// the others within a second.
-async fn revoke(State(state): State<AppState>, Admin(caller): Admin, Path(id): Path<String>) -> Result<Response, Problem> {
+async fn revoke(
+    State(state): State<AppState>,
+    Admin(caller): Admin,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
     let keys = state.host.store.list_api_keys(None).await.map_err(|e| Problem::store_unavailable(&e, ""))?;
     let Some(key) = keys.into_iter().find(|k| k.id == id && (caller.is_platform() || k.tenant == caller.tenant)) else {
         return Err(Problem::new(ProblemCode::NotFound, "no such key"));

@@ -90,8 +90,16 @@ async fn retry(
     };
     tracing::info!(settlement_id = %id, key = %caller.key_id, "parked settlement requeued by an operator");
     let after = serde_json::to_value(view(&settlement)).ok();
-    super::audit(&state, &caller, Some(&caller.tenant), "settlement.retried", &id, Some(serde_json::json!({"status": "parked"})), after)
-        .await;
+    super::audit(
+        &state,
+        &caller,
+        Some(&caller.tenant),
+        "settlement.retried",
+        &id,
+        Some(serde_json::json!({"status": "parked"})),
+        after,
+    )
+    .await;
     state.host.metrics.settlement(&caller.tenant, "requeued");
     state.host.settlement_wake.notify_one();
     Ok(axum::Json(view(&settlement)).into_response())
@@ -129,8 +137,16 @@ async fn resolve(
     };
     tracing::info!(settlement_id = %id, key = %caller.key_id, "parked settlement resolved by an operator");
     let after = serde_json::to_value(view(&settlement)).ok();
-    super::audit(&state, &caller, Some(&caller.tenant), "settlement.resolved", &id, Some(serde_json::json!({"status": "parked"})), after)
-        .await;
+    super::audit(
+        &state,
+        &caller,
+        Some(&caller.tenant),
+        "settlement.resolved",
+        &id,
+        Some(serde_json::json!({"status": "parked"})),
+        after,
+    )
+    .await;
     state.host.metrics.settlement(&caller.tenant, "resolved");
     Ok(axum::Json(view(&settlement)).into_response())
 }

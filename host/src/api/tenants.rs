@@ -70,9 +70,7 @@ fn reach(caller: &Caller, tenant: &str) -> Result<(), Problem> {
 }
 
 fn config_problem(errors: Vec<ConfigError>) -> Problem {
-    Problem::invalid_configuration(
-        errors.into_iter().map(|e| (e.field.unwrap_or_default(), e.message)).collect(),
-    )
+    Problem::invalid_configuration(errors.into_iter().map(|e| (e.field.unwrap_or_default(), e.message)).collect())
 }
 
 /// Where a tenant is defined, as listed.
@@ -81,7 +79,11 @@ fn source(registry: &Registry, tenant: &str, stored: Option<&TenantRevision>) ->
         Some(t) if t.revision.is_none() => Some("file"),
         Some(_) => Some("api"),
         None if stored.is_some_and(|r| r.document.is_some()) => Some("api"),
-        None if registry.failed_tenants.get(tenant).is_some_and(|e| e.iter().all(|e| !document::is_stored(&e.file))) => {
+        None if registry
+            .failed_tenants
+            .get(tenant)
+            .is_some_and(|e| e.iter().all(|e| !document::is_stored(&e.file))) =>
+        {
             Some("file")
         }
         None => None,
@@ -137,7 +139,8 @@ fn file_view(registry: &Registry, tenant: &str) -> Value {
                 .filter(|(_, v)| !matches!(v, SettingValue::Secret(_)))
                 .map(|(k, v)| (k.clone(), Value::from(v.expose())))
                 .collect();
-            let secrets: Vec<&String> = c.settings.iter().filter(|(_, v)| matches!(v, SettingValue::Secret(_))).map(|(k, _)| k).collect();
+            let secrets: Vec<&String> =
+                c.settings.iter().filter(|(_, v)| matches!(v, SettingValue::Secret(_))).map(|(k, _)| k).collect();
             (name.clone(), json!({"plugin": c.plugin, "settings": settings, "secrets_set": secrets}))
         })
         .collect();
@@ -145,7 +148,8 @@ fn file_view(registry: &Registry, tenant: &str) -> Value {
         .functions
         .iter()
         .map(|(f, b)| {
-            let mut binding = json!({"use": b.connection, "timeout": humantime::format_duration(b.timeout).to_string()});
+            let mut binding =
+                json!({"use": b.connection, "timeout": humantime::format_duration(b.timeout).to_string()});
             if let Some(ttl) = b.cache_ttl {
                 binding["cache_ttl"] = Value::from(humantime::format_duration(ttl).to_string());
             }
@@ -208,7 +212,10 @@ async fn create(
     let id = match body.as_object_mut().and_then(|o| o.remove("id")) {
         Some(Value::String(id)) => id,
         _ => {
-            let mut problem = Problem::new(ProblemCode::InvalidInput, "give the new tenant's `id` (lower-case letters, digits and `-`)");
+            let mut problem = Problem::new(
+                ProblemCode::InvalidInput,
+                "give the new tenant's `id` (lower-case letters, digits and `-`)",
+            );
             problem.field = Some("id".into());
             return Err(problem);
         }
@@ -332,7 +339,9 @@ async fn rollback(
         .tenant_revision(&tenant, Some(body.revision))
         .await
         .map_err(|e| Problem::store_unavailable(&e, ""))?
-        .ok_or_else(|| Problem::new(ProblemCode::NotFound, format!("tenant `{tenant}` has no revision {}", body.revision)))?;
+        .ok_or_else(|| {
+            Problem::new(ProblemCode::NotFound, format!("tenant `{tenant}` has no revision {}", body.revision))
+        })?;
     commit(&state, &caller, &tenant, &headers, stored, Change::Rollback(target)).await
 }
 
@@ -385,9 +394,8 @@ async fn revision(
     Path((tenant, number)): Path<(String, String)>,
 ) -> Result<Response, Problem> {
     reach(&caller, &tenant)?;
-    let number: u64 = number
-        .parse()
-        .map_err(|_| Problem::new(ProblemCode::NotFound, "a revision is a positive integer"))?;
+    let number: u64 =
+        number.parse().map_err(|_| Problem::new(ProblemCode::NotFound, "a revision is a positive integer"))?;
     if !crate::config::automation::valid_tenant(&tenant) {
         return Err(unknown_tenant(&tenant));
     }
@@ -521,11 +529,12 @@ async fn commit(
         ));
     }
     tracing::info!(tenant = %tenant, revision = number, key = %caller.key_id, change = %summary_line, "tenant configuration changed through the admin API");
-    crate::reload::reload_stored(host).await.map_err(|e| {
-        Problem::store_unavailable(&e, "the change is stored and every replica will load it shortly")
-    })?;
+    crate::reload::reload_stored(host)
+        .await
+        .map_err(|e| Problem::store_unavailable(&e, "the change is stored and every replica will load it shortly"))?;
     let registry = host.registry();
-    let written = host.store.tenant_revision(tenant, Some(number)).await.map_err(|e| Problem::store_unavailable(&e, ""))?;
+    let written =
+        host.store.tenant_revision(tenant, Some(number)).await.map_err(|e| Problem::store_unavailable(&e, ""))?;
     let mut view = summary(&registry, tenant, written.as_ref());
     if let Some(doc) = &next {
         view["document"] = document::public(doc);

@@ -125,7 +125,7 @@ impl KvCapability {
 
     /// Where a key's value is sealed.
     fn place(&self, key: &str) -> String {
-        format!("kv/{}/{key}", self.namespace)
+        sealing_place(&self.namespace, key)
     }
 
     /// Sets a value, optionally expiring.
@@ -248,6 +248,12 @@ impl Drop for HeldLocks {
     }
 }
 
+/// Where the kv value of `namespace`/`key` is sealed (its associated data): a sealed value
+/// opens only under the key it was written to.
+pub fn sealing_place(namespace: &str, key: &str) -> String {
+    format!("kv/{namespace}/{key}")
+}
+
 fn check_key(key: &str) -> Result<(), CapabilityError> {
     if key.is_empty() || key.len() > MAX_KEY_LEN || key.chars().any(char::is_control) {
         return Err(CapabilityError::Invalid(format!("kv keys are 1 to {MAX_KEY_LEN} printable characters")));
@@ -320,8 +326,14 @@ mod tests {
         // call-1's capability was dropped at once above; take the lock again for a live holder.
         let holder = call(&store, "call-1b");
         assert!(holder.lock("login", 2 * SECOND).await?);
-        let short =
-            KvCapability::new(store.clone(), ring(), "acme", "erp", "call-2", Instant::now() + Duration::from_millis(80));
+        let short = KvCapability::new(
+            store.clone(),
+            ring(),
+            "acme",
+            "erp",
+            "call-2",
+            Instant::now() + Duration::from_millis(80),
+        );
         let started = Instant::now();
         assert!(!short.lock("login", 60 * SECOND).await?);
         assert!(started.elapsed() < 2 * SECOND, "gave up at its deadline, not after a minute");
@@ -341,7 +353,14 @@ mod tests {
     async fn values_are_sealed_at_rest_and_plain_old_ones_still_read() -> anyhow::Result<()> {
         let store = Store::open("sqlite::memory:").await?;
         let keyring = ring();
-        let kv = KvCapability::new(store.clone(), Arc::clone(&keyring), "acme", "erp", "call-1", Instant::now() + 10 * SECOND);
+        let kv = KvCapability::new(
+            store.clone(),
+            Arc::clone(&keyring),
+            "acme",
+            "erp",
+            "call-1",
+            Instant::now() + 10 * SECOND,
+        );
         kv.set("token", "eyJ-the-erp-token", None).await?;
         let row = store.kv_get("acme/erp", "token").await?.expect("stored");
         assert!(Keyring::is_sealed(&row) && !row.contains("eyJ"), "{row}");

@@ -145,7 +145,11 @@ pub fn prepare(
     for (name, conn) in input.connections {
         let field = format!("connections.{name}");
         if !valid_connection(&name) {
-            errors.push(error(tenant, field.clone(), "a connection's name uses lower-case letters, digits, `-` and `_`"));
+            errors.push(error(
+                tenant,
+                field.clone(),
+                "a connection's name uses lower-case letters, digits, `-` and `_`",
+            ));
             continue;
         }
         let manifest = manifests.get(&conn.plugin);

@@ -164,6 +164,34 @@ impl Keyring {
         Keyring::from_file(path)
     }
 
+    /// The keyring a server over `database` uses: the key file named (created when missing),
+    /// else the keys of [`KEY_ENV`], else, for a SQLite file, `<file>.key` beside it (created
+    /// when missing) and, for an in-memory SQLite, a key that dies with the process.
+    ///
+    /// # Errors
+    /// Unusable keys, or a PostgreSQL store with no key given: replicas sharing it must share
+    /// the key.
+    pub fn for_database(database: &str, key_file: Option<&Path>) -> Result<Keyring, KeyringError> {
+        if let Some(file) = key_file {
+            return Keyring::open_or_create(file);
+        }
+        if let Ok(text) = std::env::var(KEY_ENV)
+            && !text.trim().is_empty()
+        {
+            return Keyring::from_text(&text);
+        }
+        let Some(rest) = database.strip_prefix("sqlite://").or_else(|| database.strip_prefix("sqlite:")) else {
+            return Err(KeyringError::Keys(format!(
+                "a shared store needs the key that seals secrets: set {KEY_FILE_ENV} (a file every replica reads) or {KEY_ENV}; `ponte secrets new-key` makes one"
+            )));
+        };
+        let path = rest.split('?').next().unwrap_or_default();
+        if path.is_empty() || path == ":memory:" || database.contains("mode=memory") {
+            return Ok(Keyring::ephemeral());
+        }
+        Keyring::open_or_create(Path::new(&format!("{path}.key")))
+    }
+
     /// The keys' ids, the sealing one first.
     pub fn key_ids(&self) -> Vec<String> {
         self.keys.read().unwrap_or_else(std::sync::PoisonError::into_inner).iter().map(|k| k.id.clone()).collect()
@@ -246,7 +274,10 @@ impl Keyring {
             }
             *last = Instant::now();
         }
-        match std::fs::read_to_string(file).map_err(|e| KeyringError::Keys(e.to_string())).and_then(|t| parse_keys(&t, '\n')) {
+        match std::fs::read_to_string(file)
+            .map_err(|e| KeyringError::Keys(e.to_string()))
+            .and_then(|t| parse_keys(&t, '\n'))
+        {
             Ok(keys) => *self.keys.write().unwrap_or_else(std::sync::PoisonError::into_inner) = keys,
             Err(e) => tracing::warn!(file = %file.display(), error = %e, "the secret key file could not be read again"),
         }
@@ -276,7 +307,8 @@ impl Keyring {
     /// # Errors
     /// When the keyring has no file, or it can't be written.
     pub fn retire_old_keys(&self) -> Result<Vec<String>, KeyringError> {
-        let file = self.file.as_ref().ok_or_else(|| KeyringError::Keys(format!("remove the old keys from {KEY_ENV}")))?;
+        let file =
+            self.file.as_ref().ok_or_else(|| KeyringError::Keys(format!("remove the old keys from {KEY_ENV}")))?;
         let encoded = self.encoded();
         write_key_file(file, &encoded[..1])?;
         let mut keys = self.keys.write().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -285,7 +317,12 @@ impl Keyring {
     }
 
     fn encoded(&self) -> Vec<String> {
-        self.keys.read().unwrap_or_else(std::sync::PoisonError::into_inner).iter().map(|k| STANDARD.encode(k.bytes)).collect()
+        self.keys
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+            .map(|k| STANDARD.encode(k.bytes))
+            .collect()
     }
 }
 
@@ -373,6 +410,25 @@ mod tests {
         assert_eq!(ring.retire_old_keys()?, [old_id]);
         assert!(matches!(Keyring::from_file(&path)?.open("p", &old), Err(KeyringError::UnknownKey(_))));
         assert!(!std::fs::read_to_string(&path)?.contains(&STANDARD.encode([0u8; 4])));
+        Ok(())
+    }
+
+    #[test]
+    fn a_sqlite_store_gets_a_key_file_beside_it_and_postgres_needs_one_given() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let db = dir.path().join("ponte.db");
+        let ring = Keyring::for_database(&format!("sqlite://{}?mode=rwc", db.display()), None)?;
+        assert!(dir.path().join("ponte.db.key").is_file());
+        let again = Keyring::for_database(&format!("sqlite://{}", db.display()), None)?;
+        assert_eq!(again.key_ids(), ring.key_ids(), "the same file, the same key");
+        assert_eq!(Keyring::for_database("sqlite::memory:", None)?.key_ids().len(), 1);
+        if std::env::var(KEY_ENV).is_err() {
+            let error = Keyring::for_database("postgres://postgres@127.0.0.1/ponte", None).expect_err("needs a key");
+            assert!(error.to_string().contains(KEY_FILE_ENV), "{error}");
+        }
+        let named = dir.path().join("shared.key");
+        let ring = Keyring::for_database("postgres://postgres@127.0.0.1/ponte", Some(&named))?;
+        assert_eq!(Keyring::from_file(&named)?.key_ids(), ring.key_ids());
         Ok(())
     }
 

@@ -164,6 +164,40 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Every sealed kv value (namespace, key, value), for re-sealing under a new key.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn kv_sealed_entries(&self) -> Result<Vec<(String, String, String)>> {
+        let rows: Vec<(String, String, String)> = with_pool!(self, |pool| {
+            sqlx::query_as("SELECT namespace, key, value FROM kv WHERE value LIKE 'sealed:%' ORDER BY namespace, key")
+                .fetch_all(pool)
+                .await
+        })?;
+        Ok(rows)
+    }
+
+    /// Replaces a kv value only if it is still `expected` (its expiry kept); whether it did.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn kv_replace_value(&self, namespace: &str, key: &str, expected: &str, value: &str) -> Result<bool> {
+        check_names(namespace, key)?;
+        let done = with_pool!(self, |pool| {
+            sqlx::query("UPDATE kv SET value = $1 WHERE namespace = $2 AND key = $3 AND value = $4")
+                .bind(value)
+                .bind(namespace)
+                .bind(key)
+                .bind(expected)
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected())
+        })?;
+        Ok(done == 1)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -142,9 +142,8 @@ impl Store {
     /// # Errors
     /// Database errors.
     pub async fn config_version(&self) -> Result<u64> {
-        let (count,): (i64,) = with_pool!(self, |pool| {
-            sqlx::query_as("SELECT COUNT(*) FROM tenant_revisions").fetch_one(pool).await
-        })?;
+        let (count,): (i64,) =
+            with_pool!(self, |pool| { sqlx::query_as("SELECT COUNT(*) FROM tenant_revisions").fetch_one(pool).await })?;
         Ok(u64::try_from(count).unwrap_or(0))
     }
 
@@ -170,7 +169,8 @@ impl Store {
         let row = match revision {
             Some(n) => {
                 let n = to_i64(n, "revision")?;
-                let sql = format!("SELECT {REVISION_COLUMNS} FROM tenant_revisions WHERE tenant_id = $1 AND revision = $2");
+                let sql =
+                    format!("SELECT {REVISION_COLUMNS} FROM tenant_revisions WHERE tenant_id = $1 AND revision = $2");
                 with_pool!(self, |pool| sqlx::query_as::<_, RevisionRow>(&sql)
                     .bind(tenant)
                     .bind(n)
@@ -197,8 +197,11 @@ impl Store {
         let sql = format!(
             "SELECT {REVISION_COLUMNS} FROM tenant_revisions WHERE tenant_id = $1 ORDER BY revision DESC LIMIT $2"
         );
-        let rows =
-            with_pool!(self, |pool| sqlx::query_as::<_, RevisionRow>(&sql).bind(tenant).bind(limit).fetch_all(pool).await)?;
+        let rows = with_pool!(self, |pool| sqlx::query_as::<_, RevisionRow>(&sql)
+            .bind(tenant)
+            .bind(limit)
+            .fetch_all(pool)
+            .await)?;
         rows.into_iter().map(TenantRevision::try_from).collect()
     }
 
@@ -266,17 +269,25 @@ impl Store {
     ///
     /// # Errors
     /// Database errors.
-    pub async fn reseal_tenant_revision(&self, tenant: &str, revision: u64, expected: &str, document: &str) -> Result<bool> {
+    pub async fn reseal_tenant_revision(
+        &self,
+        tenant: &str,
+        revision: u64,
+        expected: &str,
+        document: &str,
+    ) -> Result<bool> {
         let revision = to_i64(revision, "revision")?;
         let done = with_pool!(self, |pool| {
-            sqlx::query("UPDATE tenant_revisions SET document = $1 WHERE tenant_id = $2 AND revision = $3 AND document = $4")
-                .bind(document)
-                .bind(tenant)
-                .bind(revision)
-                .bind(expected)
-                .execute(pool)
-                .await
-                .map(|done| done.rows_affected())
+            sqlx::query(
+                "UPDATE tenant_revisions SET document = $1 WHERE tenant_id = $2 AND revision = $3 AND document = $4",
+            )
+            .bind(document)
+            .bind(tenant)
+            .bind(revision)
+            .bind(expected)
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected())
         })?;
         Ok(done == 1)
     }
@@ -329,7 +340,11 @@ impl Store {
         let rows = match tenant {
             Some(tenant) => {
                 let sql = format!("SELECT {columns} FROM audit_events WHERE tenant_id = $1 ORDER BY id DESC LIMIT $2");
-                with_pool!(self, |pool| sqlx::query_as::<_, AuditRow>(&sql).bind(tenant).bind(limit).fetch_all(pool).await)?
+                with_pool!(self, |pool| sqlx::query_as::<_, AuditRow>(&sql)
+                    .bind(tenant)
+                    .bind(limit)
+                    .fetch_all(pool)
+                    .await)?
             }
             None => {
                 let sql = format!("SELECT {columns} FROM audit_events ORDER BY id DESC LIMIT $1");
@@ -371,8 +386,16 @@ mod tests {
 
     async fn revisions_are_kept_and_the_newest_serves(store: Store) -> anyhow::Result<()> {
         assert_eq!(store.config_version().await?, 0);
-        assert!(store.put_tenant_revision("acme", 1, Some("{\"v\":1}"), "created", &audit("acme", "tenant.created")).await?);
-        assert!(store.put_tenant_revision("acme", 2, Some("{\"v\":2}"), "changed", &audit("acme", "tenant.changed")).await?);
+        assert!(
+            store
+                .put_tenant_revision("acme", 1, Some("{\"v\":1}"), "created", &audit("acme", "tenant.created"))
+                .await?
+        );
+        assert!(
+            store
+                .put_tenant_revision("acme", 2, Some("{\"v\":2}"), "changed", &audit("acme", "tenant.changed"))
+                .await?
+        );
         assert!(store.put_tenant_revision("zeta", 1, Some("{}"), "created", &audit("zeta", "tenant.created")).await?);
         assert!(store.put_tenant_revision("zeta", 2, None, "removed", &audit("zeta", "tenant.removed")).await?);
         assert_eq!(store.config_version().await?, 4);
@@ -391,8 +414,14 @@ mod tests {
     }
 
     async fn a_revision_taken_first_is_not_overwritten_and_leaves_no_audit(store: Store) -> anyhow::Result<()> {
-        assert!(store.put_tenant_revision("acme", 1, Some("{\"a\":1}"), "first", &audit("acme", "tenant.created")).await?);
-        assert!(!store.put_tenant_revision("acme", 1, Some("{\"b\":1}"), "second", &audit("acme", "tenant.created")).await?);
+        assert!(
+            store.put_tenant_revision("acme", 1, Some("{\"a\":1}"), "first", &audit("acme", "tenant.created")).await?
+        );
+        assert!(
+            !store
+                .put_tenant_revision("acme", 1, Some("{\"b\":1}"), "second", &audit("acme", "tenant.created"))
+                .await?
+        );
         let kept = store.tenant_revision("acme", Some(1)).await?.expect("kept");
         assert_eq!(kept.document.as_deref(), Some("{\"a\":1}"));
         assert_eq!(store.audit_events(Some("acme"), 10).await?.len(), 1, "the refused write left no event");

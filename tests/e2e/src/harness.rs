@@ -23,6 +23,7 @@ use ponte_host::config::vars::Vars;
 use ponte_host::invoke::{Host, HostOptions};
 use ponte_host::registry::Sources;
 use ponte_host::settlement::SettlementOptions;
+use ponte_host::store::PLATFORM_TENANT;
 use ponte_host::store::scratch::ScratchPostgres;
 use serde_json::Value;
 use tokio::sync::oneshot;
@@ -439,6 +440,9 @@ impl TestHostBuilder {
             let key = host.store.create_api_key(TENANT, &[scope], "test").await.expect("create key");
             keys.push(key.token);
         }
+        host.store.ensure_tenant(PLATFORM_TENANT, "Platform operators").await.expect("platform");
+        let platform_key =
+            host.store.create_api_key(PLATFORM_TENANT, &[Scope::Admin], "test").await.expect("create key").token;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind server");
         let base_url = format!("http://{}", listener.local_addr().expect("addr"));
         let (stop, stopped) = oneshot::channel::<()>();
@@ -455,6 +459,7 @@ impl TestHostBuilder {
             app_key,
             totem_key,
             admin_key,
+            platform_key,
             sim,
             extra_sims,
             host,
@@ -479,6 +484,8 @@ pub struct TestHost {
     pub totem_key: String,
     /// Scope `admin`.
     pub admin_key: String,
+    /// A platform operator's key (tenant `*`, scope `admin`): every tenant.
+    pub platform_key: String,
     /// The simulator (IXC unless the builder chose another).
     pub sim: Simulator,
     /// The builder's [`TestHostBuilder::extra_sim`]s, in order.
