@@ -67,3 +67,60 @@ pub async fn reseal_all(store: &Store, keyring: &Keyring) -> Result<ResealReport
     }
     Ok(report)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::path::Path;
+
+    use super::*;
+    use crate::config::manifest::{self, Manifest};
+    use crate::store::NewAuditEvent;
+
+    fn manifests() -> BTreeMap<String, Manifest> {
+        let m = manifest::parse(
+            Path::new("plugins/erp/plugin.toml"),
+            "name = \"erp\"\nversion = \"0.1.0\"\nruntime = \"rhai\"\nfunctions = [\"list_invoices\"]\n[settings.token]\nsecret = true\n",
+        )
+        .expect("manifest");
+        BTreeMap::from([("erp".to_owned(), m)])
+    }
+
+    #[tokio::test]
+    async fn every_stored_secret_moves_to_the_new_key_and_still_opens() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let keyring = Keyring::open_or_create(&dir.path().join("ponte.key"))?;
+        let store = Store::open("sqlite::memory:").await?;
+        let input: TenantDocument = serde_json::from_value(serde_json::json!({
+            "name": "Acme", "connections": {"erp": {"plugin": "erp", "secrets": {"token": "s3cr3t-token"}}},
+            "functions": {"list_invoices": "erp"}
+        }))?;
+        let (doc, _) = document::prepare("acme", input, None, &manifests(), &keyring).expect("valid");
+        let event = NewAuditEvent {
+            actor: "cli".into(),
+            tenant: Some("acme".into()),
+            action: "tenant.created",
+            target: "acme".into(),
+            before: None,
+            after: None,
+        };
+        store.put_tenant_revision("acme", 1, Some(&serde_json::to_string(&doc)?), "created", &event).await?;
+        let place = crate::capabilities::kv::sealing_place("acme/erp", "session");
+        store.kv_set("acme/erp", "session", &keyring.seal(&place, "cookie-value"), None).await?;
+        store.kv_set("acme/erp", "plain", "not sealed", None).await?;
+        assert_eq!(reseal_all(&store, &keyring).await?, ResealReport::default(), "nothing stale yet");
+
+        keyring.add_sealing_key()?;
+        let report = reseal_all(&store, &keyring).await?;
+        assert_eq!(report, ResealReport { revisions: 1, kv_values: 1, skipped: 0 });
+        keyring.retire_old_keys()?;
+        let stored: TenantDocument =
+            serde_json::from_str(&store.tenant_revision("acme", Some(1)).await?.and_then(|r| r.document).unwrap_or_default())?;
+        let automation = document::load("acme", &stored, &manifests(), &keyring).expect("opens under the new key");
+        assert_eq!(automation.connections["erp"].settings["token"].expose(), "s3cr3t-token");
+        let session = store.kv_get("acme/erp", "session").await?.unwrap_or_default();
+        assert_eq!(keyring.open(&place, &session)?, "cookie-value");
+        assert_eq!(store.kv_get("acme/erp", "plain").await?.as_deref(), Some("not sealed"));
+        Ok(())
+    }
+}
