@@ -114,8 +114,9 @@ mod tests {
         let report = reseal_all(&store, &keyring).await?;
         assert_eq!(report, ResealReport { revisions: 1, kv_values: 1, skipped: 0 });
         keyring.retire_old_keys()?;
-        let stored: TenantDocument =
-            serde_json::from_str(&store.tenant_revision("acme", Some(1)).await?.and_then(|r| r.document).unwrap_or_default())?;
+        let stored: TenantDocument = serde_json::from_str(
+            &store.tenant_revision("acme", Some(1)).await?.and_then(|r| r.document).unwrap_or_default(),
+        )?;
         let automation = document::load("acme", &stored, &manifests(), &keyring).expect("opens under the new key");
         assert_eq!(automation.connections["erp"].settings["token"].expose(), "s3cr3t-token");
         let session = store.kv_get("acme/erp", "session").await?.unwrap_or_default();

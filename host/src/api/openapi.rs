@@ -179,6 +179,7 @@ pub fn document() -> Value {
             "settlement_id": {"type": "string"}
         }}),
     );
+    admin_paths(&mut paths, &mut definitions);
     for (path, summary) in [
         ("/healthz", "Liveness."),
         ("/readyz", "Readiness: the store answers and automations are loaded."),
@@ -200,6 +201,200 @@ pub fn document() -> Value {
             "securitySchemes": {"apiKey": {"type": "http", "scheme": "bearer", "description": "An API key bound to one tenant and its scopes (app, totem, admin)."}},
         },
     })
+}
+
+/// A response of problems: `codes` joined under their (shared) status.
+fn problems(codes: &[&str]) -> Value {
+    let listed: Vec<String> = codes.iter().map(|c| format!("`{c}`")).collect();
+    json!({"description": listed.join("; "), "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}})
+}
+
+/// The operator endpoints: tenants as data, API keys, the audit trail, the invocation log.
+fn admin_paths(paths: &mut serde_json::Map<String, Value>, definitions: &mut serde_json::Map<String, Value>) {
+    let duration = json!({"type": "string", "description": "A duration: `500ms`, `10s`, `5m`.", "examples": ["10s"]});
+    let text_map = json!({"type": "object", "additionalProperties": {"type": "string"}});
+    definitions.insert(
+        "TenantDocument".into(),
+        json!({
+            "type": "object",
+            "description": "A tenant's configuration: an automation file's structure in JSON. Values are literal (`${env:..}` references are refused). A setting the plugin's manifest marks secret may be given under `settings` or `secrets`; it is stored sealed and never returned.",
+            "required": ["name"],
+            "additionalProperties": false,
+            "properties": {
+                "name": {"type": "string", "minLength": 1, "maxLength": 256},
+                "allow_private": {"type": "array", "items": {"type": "string"}, "description": "Internal addresses the tenant's ERPs may live at: `127.0.0.1`, `10.0.0.0/8`."},
+                "connections": {"type": "object", "additionalProperties": {"$ref": "#/components/schemas/ConnectionDocument"}},
+                "functions": {"type": "object", "additionalProperties": {"$ref": "#/components/schemas/BindingDocument"}, "description": "Which connection serves each contract function."}
+            }
+        }),
+    );
+    definitions.insert(
+        "ConnectionDocument".into(),
+        json!({
+            "type": "object",
+            "required": ["plugin"],
+            "additionalProperties": false,
+            "properties": {
+                "plugin": {"type": "string"},
+                "timeout": duration,
+                "settings": text_map,
+                "secrets": {"type": "object", "additionalProperties": {"type": ["string", "null"]}, "description": "Secret settings in clear (write-only). Left out: the stored value is kept; `null`: removed."}
+            }
+        }),
+    );
+    definitions.insert(
+        "BindingDocument".into(),
+        json!({"oneOf": [
+            {"type": "string", "description": "The connection's name."},
+            {"type": "object", "required": ["use"], "additionalProperties": false, "properties": {
+                "use": {"type": "string"}, "timeout": duration, "cache_ttl": duration
+            }}
+        ]}),
+    );
+    definitions.insert(
+        "Tenant".into(),
+        json!({
+            "type": "object",
+            "required": ["id", "source", "status"],
+            "properties": {
+                "id": {"type": "string"},
+                "name": {"type": ["string", "null"]},
+                "source": {"type": ["string", "null"], "enum": ["file", "api", null], "description": "`file`: an automation file defines it (read-only here); `api`: the admin API."},
+                "revision": {"type": ["integer", "null"], "description": "The newest stored revision (also the `ETag`)."},
+                "serving_revision": {"type": ["integer", "null"]},
+                "status": {"type": "string", "enum": ["serving", "failed"]},
+                "functions": {"type": "array", "items": {"type": "string"}},
+                "errors": {"type": "array", "items": {"type": "object"}},
+                "document": {"description": "The document without secrets' values: each connection lists `secrets_set`."}
+            }
+        }),
+    );
+    let tenant_ok = json!({"description": "The tenant.", "headers": {"ETag": {"description": "The revision, quoted: send it back as `If-Match`.", "schema": {"type": "string"}}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Tenant"}}}});
+    let tenant_param = json!({"name": "tenant", "in": "path", "required": true, "schema": {"type": "string"}});
+    let if_match = json!({"name": "If-Match", "in": "header", "required": false, "description": "The revision this change was made from; another one meanwhile is `409 revision_conflict`.", "schema": {"type": "string"}});
+    let body = |schema: Value| json!({"required": true, "content": {"application/json": {"schema": schema}}});
+    let common = |mut responses: serde_json::Map<String, Value>| {
+        responses.insert("401".into(), problems(&["unauthorized"]));
+        responses.insert("403".into(), problems(&["forbidden"]));
+        responses.insert("429".into(), problems(&["rate_limited"]));
+        responses.insert("500".into(), problems(&["internal"]));
+        Value::Object(responses)
+    };
+    let write_responses = |ok: (&str, Value)| {
+        let mut r = serde_json::Map::new();
+        r.insert(ok.0.into(), ok.1);
+        r.insert("400".into(), problems(&["invalid_input"]));
+        r.insert("404".into(), problems(&["unknown_tenant", "not_found"]));
+        r.insert("409".into(), problems(&["revision_conflict", "tenant_read_only"]));
+        r.insert("413".into(), problems(&["payload_too_large"]));
+        r.insert("415".into(), problems(&["unsupported_media_type"]));
+        r.insert("422".into(), problems(&["invalid_configuration"]));
+        common(r)
+    };
+    let read_responses = |ok: Value| {
+        let mut r = serde_json::Map::new();
+        r.insert("200".into(), ok);
+        r.insert("400".into(), problems(&["invalid_input"]));
+        r.insert("404".into(), problems(&["unknown_tenant", "not_found"]));
+        common(r)
+    };
+    let new_tenant = json!({"allOf": [{"$ref": "#/components/schemas/TenantDocument"}], "required": ["id"], "properties": {"id": {"type": "string", "pattern": "^[a-z0-9-]{1,64}$"}}});
+    paths.insert(
+        "/v1/admin/tenants".into(),
+        json!({
+            "get": {"operationId": "list_tenants", "summary": "Every tenant the key reaches (a platform key: all), with where it is defined and whether it loads (admin).", "tags": ["tenants"],
+                    "responses": read_responses(json!({"description": "Tenants.", "content": {"application/json": {"schema": {"type": "object", "properties": {"tenants": {"type": "array", "items": {"$ref": "#/components/schemas/Tenant"}}}}}}}))},
+            "post": {"operationId": "create_tenant", "summary": "Create a tenant (platform key): revision 1, served at once.", "tags": ["tenants"],
+                     "requestBody": body(new_tenant), "responses": write_responses(("201", tenant_ok.clone()))}
+        }),
+    );
+    paths.insert(
+        "/v1/admin/tenants/{tenant}".into(),
+        json!({
+            "get": {"operationId": "get_tenant", "summary": "A tenant and its document (secrets by name only).", "tags": ["tenants"], "parameters": [tenant_param],
+                    "responses": read_responses(tenant_ok.clone())},
+            "put": {"operationId": "replace_tenant", "summary": "Replace a tenant's document (creating it takes a platform key); secrets left out are kept.", "tags": ["tenants"],
+                    "parameters": [tenant_param, if_match], "requestBody": body(json!({"$ref": "#/components/schemas/TenantDocument"})), "responses": write_responses(("200", tenant_ok.clone()))},
+            "delete": {"operationId": "remove_tenant", "summary": "Remove a tenant (platform key); its history stays and a rollback brings it back.", "tags": ["tenants"],
+                       "parameters": [tenant_param, if_match], "responses": write_responses(("204", json!({"description": "Removed."})))}
+        }),
+    );
+    for (part, schema, what) in [
+        ("connections/{name}", "ConnectionDocument", "a connection"),
+        ("functions/{function}", "BindingDocument", "a function's automation"),
+    ] {
+        let name = if part.starts_with("connections") { "name" } else { "function" };
+        let param = json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}});
+        paths.insert(
+            format!("/v1/admin/tenants/{{tenant}}/{part}"),
+            json!({
+                "put": {"operationId": format!("put_{}", if name == "name" { "connection" } else { "automation" }), "summary": format!("Set {what}: a new revision."), "tags": ["tenants"],
+                        "parameters": [tenant_param, param, if_match], "requestBody": body(json!({"$ref": format!("#/components/schemas/{schema}")})), "responses": write_responses(("200", tenant_ok.clone()))},
+                "delete": {"operationId": format!("delete_{}", if name == "name" { "connection" } else { "automation" }), "summary": format!("Remove {what}: a new revision."), "tags": ["tenants"],
+                           "parameters": [tenant_param, param, if_match], "responses": write_responses(("200", tenant_ok.clone()))}
+            }),
+        );
+    }
+    let revision_item = json!({"type": "object", "properties": {"revision": {"type": "integer"}, "created_at": {"type": "string"}, "actor": {"type": "string"}, "summary": {"type": "string"}, "removed": {"type": "boolean"}, "document": {}}});
+    paths.insert(
+        "/v1/admin/tenants/{tenant}/revisions".into(),
+        json!({"get": {"operationId": "list_revisions", "summary": "A tenant's revisions, newest first: who, when, what changed.", "tags": ["tenants"],
+            "parameters": [tenant_param, {"name": "limit", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": 500}}],
+            "responses": read_responses(json!({"description": "Revisions.", "content": {"application/json": {"schema": {"type": "object", "properties": {"revisions": {"type": "array", "items": revision_item}}}}}}))}}),
+    );
+    paths.insert(
+        "/v1/admin/tenants/{tenant}/revisions/{revision}".into(),
+        json!({"get": {"operationId": "get_revision", "summary": "One revision, with its document (secrets by name only).", "tags": ["tenants"],
+            "parameters": [tenant_param, {"name": "revision", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}}],
+            "responses": read_responses(json!({"description": "The revision.", "content": {"application/json": {"schema": revision_item}}}))}}),
+    );
+    paths.insert(
+        "/v1/admin/tenants/{tenant}/rollback".into(),
+        json!({"post": {"operationId": "rollback_tenant", "summary": "A new revision equal to an earlier one (checked against today's plugins).", "tags": ["tenants"],
+            "parameters": [tenant_param, if_match],
+            "requestBody": body(json!({"type": "object", "required": ["revision"], "additionalProperties": false, "properties": {"revision": {"type": "integer", "minimum": 1}}})),
+            "responses": write_responses(("200", tenant_ok))}}),
+    );
+    let key_info = json!({"type": "object", "properties": {"id": {"type": "string"}, "tenant": {"type": "string"}, "scopes": {"type": "array", "items": {"type": "string", "enum": ["app", "totem", "admin"]}}, "label": {"type": "string"}, "created_at": {"type": "string"}, "revoked_at": {"type": ["string", "null"]}}});
+    paths.insert(
+        "/v1/admin/keys".into(),
+        json!({
+            "get": {"operationId": "list_keys", "summary": "API keys (never a token): the tenant's, or a platform key's choice of `tenant` (all without).", "tags": ["keys"],
+                    "parameters": [{"name": "tenant", "in": "query", "required": false, "schema": {"type": "string"}}],
+                    "responses": read_responses(json!({"description": "Keys.", "content": {"application/json": {"schema": {"type": "object", "properties": {"keys": {"type": "array", "items": key_info}}}}}}))},
+            "post": {"operationId": "create_key", "summary": "Create a key; the token is in this answer only.", "tags": ["keys"],
+                     "requestBody": body(json!({"type": "object", "required": ["scopes"], "additionalProperties": false, "properties": {
+                         "tenant": {"type": "string", "description": "Required with a platform key; a tenant's key makes keys for its own tenant."},
+                         "scopes": {"type": "array", "minItems": 1, "items": {"type": "string", "enum": ["app", "totem", "admin"]}},
+                         "label": {"type": "string", "maxLength": 200}}})),
+                     "responses": write_responses(("201", json!({"description": "The key, with its token (shown once).", "content": {"application/json": {"schema": {"type": "object", "required": ["id", "token"], "properties": {"id": {"type": "string"}, "token": {"type": "string"}}}}}})))}
+        }),
+    );
+    paths.insert(
+        "/v1/admin/keys/{id}".into(),
+        json!({"delete": {"operationId": "revoke_key", "summary": "Revoke a key: refused at once on this replica, within a second on the others.", "tags": ["keys"],
+            "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+            "responses": common(serde_json::Map::from_iter([("204".to_owned(), json!({"description": "Revoked."})), ("404".to_owned(), problems(&["not_found"]))]))}}),
+    );
+    paths.insert(
+        "/v1/admin/audit".into(),
+        json!({"get": {"operationId": "list_audit_events", "summary": "Operators' actions, newest first: who, when, what, before and after without secrets. A tenant's key sees its tenant's; a platform key all, or `tenant`'s.", "tags": ["operations"],
+            "parameters": [{"name": "tenant", "in": "query", "required": false, "schema": {"type": "string"}}, {"name": "limit", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": 500}}],
+            "responses": read_responses(json!({"description": "Events.", "content": {"application/json": {"schema": {"type": "object", "properties": {"events": {"type": "array", "items": {"type": "object", "properties": {
+                "id": {"type": "string"}, "at": {"type": "string"}, "actor": {"type": "string"}, "tenant": {"type": ["string", "null"]}, "action": {"type": "string"}, "target": {"type": "string"}, "before": {}, "after": {}}}}}}}}}))}}),
+    );
+    paths.insert(
+        "/v1/admin/invocations".into(),
+        json!({"get": {"operationId": "list_invocations", "summary": "The tenant's newest calls, with their upstream requests (redacted).", "tags": ["operations"],
+            "parameters": [{"name": "limit", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": 1000}}],
+            "responses": read_responses(json!({"description": "Invocations.", "content": {"application/json": {"schema": {"type": "array", "items": {"type": "object"}}}}}))}}),
+    );
+    paths.insert(
+        "/v1/admin/invocations/{id}".into(),
+        json!({"get": {"operationId": "get_invocation", "summary": "One call.", "tags": ["operations"],
+            "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+            "responses": read_responses(json!({"description": "The invocation.", "content": {"application/json": {"schema": {"type": "object"}}}}))}}),
+    );
 }
 
 fn problem_ref(code: &str) -> Value {
@@ -240,7 +435,8 @@ fn problem_schema() -> Value {
             "status": {"type": "integer"},
             "detail": {"type": "string"},
             "code": {"type": "string", "enum": codes},
-            "field": {"type": "string", "description": "The input field at fault (invalid_input, invalid_document)."},
+            "field": {"type": "string", "description": "The input field at fault (invalid_input, invalid_document, invalid_configuration)."},
+            "errors": {"type": "array", "description": "Every error found (invalid_configuration).", "items": {"type": "object", "required": ["field", "message"], "properties": {"field": {"type": "string"}, "message": {"type": "string"}}}},
             "invocation_id": {"type": "string", "description": "Finds the call in the invocation log."}
         }
     })
@@ -272,6 +468,24 @@ mod tests {
         for action in ["retry", "resolve"] {
             assert!(doc["paths"][format!("/v1/admin/settlements/{{id}}/{action}")]["post"].is_object(), "{action}");
         }
+        for (path, method) in [
+            ("/v1/admin/tenants", "post"),
+            ("/v1/admin/tenants/{tenant}", "put"),
+            ("/v1/admin/tenants/{tenant}/connections/{name}", "delete"),
+            ("/v1/admin/tenants/{tenant}/functions/{function}", "put"),
+            ("/v1/admin/tenants/{tenant}/rollback", "post"),
+            ("/v1/admin/keys", "post"),
+            ("/v1/admin/keys/{id}", "delete"),
+            ("/v1/admin/audit", "get"),
+        ] {
+            let op = &doc["paths"][path][method];
+            assert!(op.is_object(), "{method} {path}");
+            assert!(op["responses"]["401"].is_object() && op["responses"]["403"].is_object(), "{method} {path}");
+        }
+        assert_eq!(
+            doc["paths"]["/v1/admin/tenants/{tenant}"]["put"]["responses"]["422"]["description"],
+            "`invalid_configuration`"
+        );
     }
 
     #[test]
