@@ -60,6 +60,7 @@ pub fn router(host: Host) -> Router {
         .merge(settlements::router())
         .merge(tenants::router())
         .merge(keys::router())
+        .merge(crate::console::router())
         .fallback(|| async {
             Problem::new(ProblemCode::NoSuchEndpoint, "no such endpoint").with_invocation(&invocation_id())
         })
@@ -119,30 +120,7 @@ async fn backstop(request: Request, next: Next) -> Response {
 }
 
 pub(crate) use crate::problem::new_invocation_id as invocation_id;
-
-/// Records an operator's action in the audit trail. The action has happened: a store that
-/// can't take the record is logged loudly, and the caller still gets the action's answer.
-pub(crate) async fn audit(
-    state: &AppState,
-    caller: &crate::store::Caller,
-    tenant: Option<&str>,
-    action: &'static str,
-    target: &str,
-    before: Option<serde_json::Value>,
-    after: Option<serde_json::Value>,
-) {
-    let event = crate::store::NewAuditEvent {
-        actor: caller.key_id.clone(),
-        tenant: tenant.map(str::to_owned),
-        action,
-        target: target.to_owned(),
-        before,
-        after,
-    };
-    if let Err(e) = state.host.store.record_audit(&event).await {
-        tracing::error!(error = %e, action, target, key = %caller.key_id, "an operator action could not be recorded in the audit trail");
-    }
-}
+pub(crate) use auth::authenticate_token as authenticate;
 
 /// Whether a request says its body is JSON (`application/json` or `application/*+json`).
 fn is_json(headers: &axum::http::HeaderMap) -> bool {

@@ -2,6 +2,10 @@
 //!
 //! # Layout
 //! - [`api`]: the HTTP API (axum): routes, caller auth and scopes, problems, OpenAPI.
+//! - [`console`]: the operators' console at `/console` (server-rendered, htmx), signed in with
+//!   an admin key.
+//! - [`operator`]: what operators do (tenants as data, keys, parked settlements), shared by the
+//!   admin API and the console, each action audited.
 //! - [`call`]: a caller's call: scope, input, then a read (cache, coalescing) or a write
 //!   (idempotency, the settlement queue).
 //! - [`invoke`]: the pipeline every plugin call shares (callers' and the settlement worker's):
@@ -56,6 +60,7 @@ pub mod call;
 pub mod capabilities;
 pub mod coalesce;
 pub mod config;
+pub mod console;
 pub mod demo;
 pub mod digest;
 pub mod idempotency;
@@ -63,6 +68,7 @@ pub mod invocation_log;
 pub mod invoke;
 pub mod keys;
 pub mod metrics;
+pub mod operator;
 pub mod options;
 pub mod problem;
 pub mod quota;

@@ -12,6 +12,7 @@
 //! - `store/invocations.rs`: `invocations`, one row per call for audit and debugging.
 //! - `store/kv.rs`: `kv`, namespaced strings with an optional expiry.
 //! - `store/kv_locks.rs`: `kv_locks`, named locks plugins hold while they refresh a session.
+//! - `store/console_sessions.rs`: `console_sessions`, who is signed in to the console.
 //! - `store/idempotency.rs`: `idempotency`, the first answer of each writing call per key.
 //! - `store/settlements.rs`: `settlements`, the durable queue of payments to post.
 //! - `store/revisions.rs`: `tenant_revisions` (tenants defined through the admin API, every
@@ -33,6 +34,7 @@
 //! | `settlements` | `id` (UUID v7 text)  | one payment to post: input, state, attempts, lease, result |
 //! | `tenant_revisions` | `(tenant, revision)` | a tenant's document (secrets sealed), who, what, when |
 //! | `audit_events` | `id` (UUID v7 text) | who, when, action, target, before and after without secrets |
+//! | `console_sessions` | `id_sha256` | the admin key, the form token, expiry |
 //! | `quota_usage` | `(tenant, connection, quota, period)` | units used                      |
 //!
 //! # Portability
@@ -116,6 +118,7 @@ macro_rules! store_tests {
 }
 
 mod api_keys;
+mod console_sessions;
 mod idempotency;
 mod invocations;
 mod kv;
@@ -126,8 +129,9 @@ mod settlements;
 mod tenants;
 
 pub use api_keys::{ApiKeyInfo, Caller, Credential, KeysVersion, NewApiKey, PLATFORM_TENANT, key_id_of};
+pub use console_sessions::ConsoleSession;
 pub use idempotency::{IdempotencyKey, IdempotencyRecord, StoredAnswer};
-pub use invocations::{InvocationRecord, MAX_INVOCATION_BATCH, MAX_INVOCATIONS_PAGE};
+pub use invocations::{InvocationFilter, InvocationRecord, MAX_INVOCATION_BATCH, MAX_INVOCATIONS_PAGE};
 pub use revisions::{AuditEvent, MAX_AUDIT_PAGE, NewAuditEvent, TenantRevision};
 pub use settlements::{Failure, Inserted, NewSettlement, Settlement, SettlementState};
 pub use tenants::Tenant;

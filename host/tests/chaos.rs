@@ -65,6 +65,9 @@ impl Replica {
         command
             .args(["serve", "--listen", &format!("127.0.0.1:{}", self.port)])
             .env("DATABASE_URL", &self.database)
+            // Replicas sharing a store share the key that seals its secrets (a file beside the
+            // replicas' logs, created by the first to start).
+            .env("PONTE_SECRET_KEY_FILE", self.dir.join("secret.key"))
             .env("PONTE_PLUGINS", repo().join("plugins"))
             .env("PONTE_AUTOMATIONS", self.dir.join("automations"))
             .env("IXC_URL", &self.sim_url)

@@ -36,3 +36,15 @@ CREATE TABLE audit_events (
 
 CREATE INDEX audit_events_at ON audit_events (at);
 CREATE INDEX audit_events_tenant_at ON audit_events (tenant_id, at);
+
+-- Signed-in sessions of the console (/console): the SHA-256 of the session cookie's value, the
+-- admin key it was opened with, the form token (CSRF), and when it ends.
+CREATE TABLE console_sessions (
+    id_sha256   TEXT    NOT NULL PRIMARY KEY,
+    key_id      TEXT    NOT NULL,
+    csrf        TEXT    NOT NULL,
+    created_at  BIGINT  NOT NULL,
+    expires_at  BIGINT  NOT NULL
+);
+
+CREATE INDEX console_sessions_expires ON console_sessions (expires_at);

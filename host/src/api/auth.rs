@@ -29,6 +29,18 @@ async fn authenticate(host: &Host, headers: &HeaderMap, address: Option<IpAddr>)
     let Some(token) = header.strip_prefix("Bearer ").map(str::trim).filter(|t| !t.is_empty()) else {
         return Err(Problem::new(ProblemCode::Unauthorized, "send the API key as `Authorization: Bearer <key>`"));
     };
+    authenticate_token(host, token, address).await
+}
+
+/// Authenticates a key given some other way than the header (the console's sign-in form),
+/// with the same rates and limits.
+///
+/// # Errors
+/// As [`authenticate`]; an empty token is `401`.
+pub(crate) async fn authenticate_token(host: &Host, token: &str, address: Option<IpAddr>) -> Result<Caller, Problem> {
+    if token.is_empty() {
+        return Err(Problem::new(ProblemCode::Unauthorized, "give an API key"));
+    }
     let known = match host.keys.held(token) {
         Some(known) => known,
         None if host.keys.is_real_id(token) => {

@@ -19,9 +19,10 @@ use serde::Deserialize;
 use super::AppState;
 use super::auth::Admin;
 use crate::invoke::Host;
+use crate::operator;
 use crate::problem::{Problem, ProblemCode};
 use crate::settlement::view;
-use crate::store::{Caller, Settlement, SettlementState, StoreError};
+use crate::store::{Caller, SettlementState, StoreError};
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -85,24 +86,7 @@ async fn retry(
     Admin(caller): Admin,
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
-    let Some(settlement) = state.host.store.settlement_requeue(&caller.tenant, &id).await.map_err(unavailable)? else {
-        return Err(not_parked(&state, &caller.tenant, &id).await);
-    };
-    tracing::info!(settlement_id = %id, key = %caller.key_id, "parked settlement requeued by an operator");
-    let after = serde_json::to_value(view(&settlement)).ok();
-    super::audit(
-        &state,
-        &caller,
-        Some(&caller.tenant),
-        "settlement.retried",
-        &id,
-        Some(serde_json::json!({"status": "parked"})),
-        after,
-    )
-    .await;
-    state.host.metrics.settlement(&caller.tenant, "requeued");
-    state.host.settlement_wake.notify_one();
-    Ok(axum::Json(view(&settlement)).into_response())
+    Ok(axum::Json(operator::settlements::retry(&state.host, &caller, &id).await?).into_response())
 }
 
 #[derive(Deserialize)]
@@ -118,50 +102,8 @@ async fn resolve(
     Path(id): Path<String>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, Problem> {
-    let resolution = body
-        .ok()
-        .and_then(|body| serde_json::from_slice::<Resolution>(&body).ok())
-        .filter(|r| !r.note.trim().is_empty() && r.note.len() <= 2000);
-    let Some(resolution) = resolution else {
-        let mut problem = Problem::new(
-            ProblemCode::InvalidInput,
-            "send {\"note\": \"...\"}: what was done about this payment (1 to 2000 bytes)",
-        );
-        problem.field = Some("note".into());
-        return Err(problem);
-    };
-    let resolved =
-        state.host.store.settlement_resolve(&caller.tenant, &id, resolution.note.trim()).await.map_err(unavailable)?;
-    let Some(settlement) = resolved else {
-        return Err(not_parked(&state, &caller.tenant, &id).await);
-    };
-    tracing::info!(settlement_id = %id, key = %caller.key_id, "parked settlement resolved by an operator");
-    let after = serde_json::to_value(view(&settlement)).ok();
-    super::audit(
-        &state,
-        &caller,
-        Some(&caller.tenant),
-        "settlement.resolved",
-        &id,
-        Some(serde_json::json!({"status": "parked"})),
-        after,
-    )
-    .await;
-    state.host.metrics.settlement(&caller.tenant, "resolved");
-    Ok(axum::Json(view(&settlement)).into_response())
-}
-
-/// Why a retry or resolve found nothing to act on: no such settlement, or not parked.
-async fn not_parked(state: &AppState, tenant: &str, id: &str) -> Problem {
-    match state.host.store.settlement(id).await {
-        Ok(Some(Settlement { tenant: owner, state: current, .. })) if owner == tenant => Problem::new(
-            ProblemCode::SettlementNotParked,
-            format!(
-                "settlement {id} is {}, not parked: only parked settlements can be retried or resolved",
-                current.as_str()
-            ),
-        ),
-        Ok(_) => no_such_settlement(),
-        Err(e) => unavailable(e),
-    }
+    let note = body.ok().and_then(|body| serde_json::from_slice::<Resolution>(&body).ok()).map(|r| r.note);
+    let settlement =
+        operator::settlements::resolve(&state.host, &caller, &id, note.as_deref().unwrap_or_default()).await?;
+    Ok(axum::Json(settlement).into_response())
 }

@@ -1,8 +1,6 @@
-//! Tenants as data (admin scope): tenants, their connections and their per-function
-//! automations, created, changed, removed and rolled back over HTTP; every change a revision in
-//! the store ([`crate::config::document`] validates it as a file would be, and seals its
-//! secrets), served at once by this replica and within `config_poll` by every other sharing the
-//! store.
+//! Tenants as data over HTTP (admin scope): tenants, their connections and their per-function
+//! automations, created, changed, removed and rolled back; the work is
+//! [`crate::operator::tenants`]'s (shared with the console), this is its HTTP face.
 //!
 //! | method and path | what |
 //! |---|---|
@@ -16,11 +14,9 @@
 //! | `GET /v1/admin/tenants/{tenant}/revisions[/{n}]` | its history, one version |
 //! | `POST /v1/admin/tenants/{tenant}/rollback` | `{"revision": n}`: a new revision equal to n |
 //!
-//! A platform key (tenant `*`) reaches every tenant; a tenant's own admin key reaches its own
-//! (it may change it, not create or remove tenants), and any other is `404 unknown_tenant`. A
-//! tenant an automation file defines is read-only here (`409 tenant_read_only`): the file is
-//! its source of truth. A write may send `If-Match: "<revision>"`; another revision made
-//! meanwhile is `409 revision_conflict`, as is losing a race to another writer.
+//! A write may send `If-Match: "<revision>"`; another revision made meanwhile is `409
+//! revision_conflict`, as is losing a race to another writer. Answers carry `ETag:
+//! "<revision>"`.
 
 use axum::Router;
 use axum::extract::rejection::QueryRejection;
@@ -33,12 +29,9 @@ use serde_json::{Value, json};
 
 use super::auth::Admin;
 use super::{AppState, JsonBody};
-use crate::capabilities::config::SettingValue;
-use crate::config::ConfigError;
-use crate::config::document::{self, BindingDocument, ConnectionDocument, TenantDocument};
+use crate::config::document::{BindingDocument, ConnectionDocument, TenantDocument};
+use crate::operator::tenants::{self as ops, Change};
 use crate::problem::{Problem, ProblemCode};
-use crate::registry::Registry;
-use crate::store::{Caller, NewAuditEvent, TenantRevision};
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -51,112 +44,21 @@ pub(super) fn router() -> Router<AppState> {
         .route("/v1/admin/tenants/{tenant}/rollback", post(rollback))
 }
 
-fn unavailable(e: crate::store::StoreError) -> Problem {
-    Problem::store_unavailable(&e, "nothing was changed")
-}
-
-fn unknown_tenant(tenant: &str) -> Problem {
-    let shown: String = tenant.chars().take(64).collect();
-    Problem::new(ProblemCode::UnknownTenant, format!("no tenant `{shown}`"))
-}
-
-fn platform_only(what: &str) -> Problem {
-    Problem::new(ProblemCode::Forbidden, format!("{what} takes a platform operator's key"))
-}
-
-/// Whether `caller` may see and change `tenant` (else it is as absent as a missing one).
-fn reach(caller: &Caller, tenant: &str) -> Result<(), Problem> {
-    if caller.is_platform() || caller.tenant == tenant { Ok(()) } else { Err(unknown_tenant(tenant)) }
-}
-
-fn config_problem(errors: Vec<ConfigError>) -> Problem {
-    Problem::invalid_configuration(errors.into_iter().map(|e| (e.field.unwrap_or_default(), e.message)).collect())
-}
-
-/// Where a tenant is defined, as listed.
-fn source(registry: &Registry, tenant: &str, stored: Option<&TenantRevision>) -> Option<&'static str> {
-    match registry.tenants.get(tenant) {
-        Some(t) if t.revision.is_none() => Some("file"),
-        Some(_) => Some("api"),
-        None if stored.is_some_and(|r| r.document.is_some()) => Some("api"),
-        None if registry
-            .failed_tenants
-            .get(tenant)
-            .is_some_and(|e| e.iter().all(|e| !document::is_stored(&e.file))) =>
-        {
-            Some("file")
-        }
-        None => None,
+fn with_etag(mut response: Response, revision: Option<u64>) -> Response {
+    if let Some(value) = revision.and_then(|r| header::HeaderValue::from_str(&format!("\"{r}\"")).ok()) {
+        response.headers_mut().insert(header::ETAG, value);
     }
+    response
 }
 
-/// A tenant as listed and shown: where it is defined, the revision serving, whether it loads.
-fn summary(registry: &Registry, tenant: &str, stored: Option<&TenantRevision>) -> Value {
-    let loaded = registry.tenants.get(tenant);
-    let errors: Vec<Value> = registry
-        .failed_tenants
-        .get(tenant)
-        .map(|errors| errors.iter().map(|e| json!({"field": e.field, "message": e.message})).collect())
-        .unwrap_or_default();
-    json!({
-        "id": tenant,
-        "name": loaded.map(|t| t.automation.name.clone()),
-        "source": source(registry, tenant, stored),
-        "revision": stored.map(|r| r.revision),
-        "serving_revision": loaded.and_then(|t| t.revision),
-        "status": if loaded.is_some() { "serving" } else { "failed" },
-        "functions": loaded.map(|t| t.automation.functions.keys().map(|f| f.as_str()).collect::<Vec<_>>()).unwrap_or_default(),
-        "errors": errors,
-    })
+fn if_match(headers: &HeaderMap) -> Option<&str> {
+    headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok())
 }
 
 /// `GET /v1/admin/tenants`.
 async fn list(State(state): State<AppState>, Admin(caller): Admin) -> Result<Response, Problem> {
-    let registry = state.host.registry();
-    let stored = state.host.store.current_tenant_revisions().await.map_err(|e| Problem::store_unavailable(&e, ""))?;
-    let mut ids: std::collections::BTreeSet<String> = registry.tenants.keys().cloned().collect();
-    ids.extend(registry.failed_tenants.keys().cloned());
-    ids.extend(stored.iter().filter(|r| r.document.is_some()).map(|r| r.tenant.clone()));
-    let tenants: Vec<Value> = ids
-        .iter()
-        .filter(|id| reach(&caller, id).is_ok())
-        .map(|id| summary(&registry, id, stored.iter().find(|r| &r.tenant == id)))
-        .collect();
+    let tenants = ops::list(&state.host, &caller).await?;
     Ok(axum::Json(json!({ "tenants": tenants })).into_response())
-}
-
-/// A file-defined tenant's configuration as operators see it (secrets by name only).
-fn file_view(registry: &Registry, tenant: &str) -> Value {
-    let Some(loaded) = registry.tenants.get(tenant) else { return Value::Null };
-    let a = &loaded.automation;
-    let connections: serde_json::Map<String, Value> = a
-        .connections
-        .iter()
-        .map(|(name, c)| {
-            let settings: serde_json::Map<String, Value> = c
-                .settings
-                .iter()
-                .filter(|(_, v)| !matches!(v, SettingValue::Secret(_)))
-                .map(|(k, v)| (k.clone(), Value::from(v.expose())))
-                .collect();
-            let secrets: Vec<&String> =
-                c.settings.iter().filter(|(_, v)| matches!(v, SettingValue::Secret(_))).map(|(k, _)| k).collect();
-            (name.clone(), json!({"plugin": c.plugin, "settings": settings, "secrets_set": secrets}))
-        })
-        .collect();
-    let functions: serde_json::Map<String, Value> = a
-        .functions
-        .iter()
-        .map(|(f, b)| {
-            let mut binding =
-                json!({"use": b.connection, "timeout": humantime::format_duration(b.timeout).to_string()});
-            if let Some(ttl) = b.cache_ttl {
-                binding["cache_ttl"] = Value::from(humantime::format_duration(ttl).to_string());
-            }
-            (f.as_str().to_owned(), binding)
-        })
-        .collect();
-    json!({"name": a.name, "connections": connections, "functions": functions})
 }
 
 /// `GET /v1/admin/tenants/{tenant}`.
@@ -165,49 +67,16 @@ async fn show(
     Admin(caller): Admin,
     Path(tenant): Path<String>,
 ) -> Result<Response, Problem> {
-    reach(&caller, &tenant)?;
-    let registry = state.host.registry();
-    let stored = stored_revision(&state, &tenant).await?;
-    let Some(source) = source(&registry, &tenant, stored.as_ref()) else { return Err(unknown_tenant(&tenant)) };
-    let mut view = summary(&registry, &tenant, stored.as_ref());
-    view["document"] = match (source, stored.as_ref().and_then(|r| r.document.as_deref())) {
-        ("api", Some(text)) => document::public(&parse_stored(text)?),
-        _ => file_view(&registry, &tenant),
-    };
-    Ok(with_etag(axum::Json(view).into_response(), stored.as_ref().map(|r| r.revision)))
-}
-
-fn with_etag(mut response: Response, revision: Option<u64>) -> Response {
-    if let Some(value) = revision.and_then(|r| header::HeaderValue::from_str(&format!("\"{r}\"")).ok()) {
-        response.headers_mut().insert(header::ETAG, value);
-    }
-    response
-}
-
-async fn stored_revision(state: &AppState, tenant: &str) -> Result<Option<TenantRevision>, Problem> {
-    if !crate::config::automation::valid_tenant(tenant) {
-        return Ok(None);
-    }
-    state.host.store.tenant_revision(tenant, None).await.map_err(|e| Problem::store_unavailable(&e, ""))
-}
-
-fn parse_stored(text: &str) -> Result<TenantDocument, Problem> {
-    serde_json::from_str(text).map_err(|e| {
-        tracing::error!(error = %e, "a stored tenant document is unreadable");
-        Problem::new(ProblemCode::Internal, "the stored configuration is unreadable")
-    })
+    let (view, revision) = ops::show(&state.host, &caller, &tenant).await?;
+    Ok(with_etag(axum::Json(view).into_response(), revision))
 }
 
 /// `POST /v1/admin/tenants`.
 async fn create(
     State(state): State<AppState>,
     Admin(caller): Admin,
-    headers: HeaderMap,
     JsonBody(body): JsonBody<Value>,
 ) -> Result<Response, Problem> {
-    if !caller.is_platform() {
-        return Err(platform_only("creating a tenant"));
-    }
     let mut body = body;
     let id = match body.as_object_mut().and_then(|o| o.remove("id")) {
         Some(Value::String(id)) => id,
@@ -220,17 +89,22 @@ async fn create(
             return Err(problem);
         }
     };
-    let document: TenantDocument = serde_json::from_value(body).map_err(|e| invalid_body(&e))?;
-    let stored = stored_revision(&state, &id).await?;
-    let registry = state.host.registry();
-    if source(&registry, &id, stored.as_ref()).is_some() {
-        return Err(Problem::new(
-            ProblemCode::RevisionConflict,
-            format!("tenant `{id}` exists; change it with PUT /v1/admin/tenants/{id}"),
-        ));
-    }
-    let response = commit(&state, &caller, &id, &headers, stored, Change::Document(document)).await?;
-    Ok((StatusCode::CREATED, response).into_response())
+    let document: TenantDocument = serde_json::from_value(body).map_err(|e| {
+        Problem::new(ProblemCode::InvalidInput, format!("the body is not what this endpoint takes: {e}"))
+    })?;
+    let (view, revision) = ops::create(&state.host, &caller, &id, document).await?;
+    Ok((StatusCode::CREATED, with_etag(axum::Json(view).into_response(), Some(revision))).into_response())
+}
+
+async fn apply(
+    state: &AppState,
+    caller: &crate::store::Caller,
+    tenant: &str,
+    headers: &HeaderMap,
+    change: Change,
+) -> Result<Response, Problem> {
+    let (view, revision) = ops::change(&state.host, caller, tenant, if_match(headers), change).await?;
+    Ok(with_etag(axum::Json(view).into_response(), Some(revision)))
 }
 
 /// `PUT /v1/admin/tenants/{tenant}`.
@@ -241,9 +115,7 @@ async fn replace(
     headers: HeaderMap,
     JsonBody(body): JsonBody<TenantDocument>,
 ) -> Result<Response, Problem> {
-    reach(&caller, &tenant)?;
-    let stored = writable(&state, &caller, &tenant).await?;
-    commit(&state, &caller, &tenant, &headers, stored, Change::Document(body)).await
+    apply(&state, &caller, &tenant, &headers, Change::Document(body)).await
 }
 
 /// `DELETE /v1/admin/tenants/{tenant}`.
@@ -253,14 +125,7 @@ async fn remove(
     Path(tenant): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
-    if !caller.is_platform() {
-        return Err(platform_only("removing a tenant"));
-    }
-    let stored = writable(&state, &caller, &tenant).await?;
-    if stored.as_ref().is_none_or(|r| r.document.is_none()) {
-        return Err(unknown_tenant(&tenant));
-    }
-    commit(&state, &caller, &tenant, &headers, stored, Change::Remove).await?;
+    apply(&state, &caller, &tenant, &headers, Change::Remove).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -272,9 +137,7 @@ async fn put_connection(
     headers: HeaderMap,
     JsonBody(body): JsonBody<ConnectionDocument>,
 ) -> Result<Response, Problem> {
-    reach(&caller, &tenant)?;
-    let stored = existing(&state, &caller, &tenant).await?;
-    commit(&state, &caller, &tenant, &headers, stored, Change::Connection(name, Some(body))).await
+    apply(&state, &caller, &tenant, &headers, Change::Connection(name, Some(body))).await
 }
 
 /// `DELETE /v1/admin/tenants/{tenant}/connections/{name}`.
@@ -284,9 +147,7 @@ async fn delete_connection(
     Path((tenant, name)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
-    reach(&caller, &tenant)?;
-    let stored = existing(&state, &caller, &tenant).await?;
-    commit(&state, &caller, &tenant, &headers, stored, Change::Connection(name, None)).await
+    apply(&state, &caller, &tenant, &headers, Change::Connection(name, None)).await
 }
 
 /// `PUT /v1/admin/tenants/{tenant}/functions/{function}`.
@@ -297,9 +158,7 @@ async fn put_function(
     headers: HeaderMap,
     JsonBody(body): JsonBody<BindingDocument>,
 ) -> Result<Response, Problem> {
-    reach(&caller, &tenant)?;
-    let stored = existing(&state, &caller, &tenant).await?;
-    commit(&state, &caller, &tenant, &headers, stored, Change::Function(function, Some(body))).await
+    apply(&state, &caller, &tenant, &headers, Change::Function(function, Some(body))).await
 }
 
 /// `DELETE /v1/admin/tenants/{tenant}/functions/{function}`.
@@ -309,9 +168,7 @@ async fn delete_function(
     Path((tenant, function)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
-    reach(&caller, &tenant)?;
-    let stored = existing(&state, &caller, &tenant).await?;
-    commit(&state, &caller, &tenant, &headers, stored, Change::Function(function, None)).await
+    apply(&state, &caller, &tenant, &headers, Change::Function(function, None)).await
 }
 
 #[derive(Deserialize)]
@@ -328,21 +185,7 @@ async fn rollback(
     headers: HeaderMap,
     JsonBody(body): JsonBody<Rollback>,
 ) -> Result<Response, Problem> {
-    reach(&caller, &tenant)?;
-    let stored = writable(&state, &caller, &tenant).await?;
-    if stored.is_none() {
-        return Err(unknown_tenant(&tenant));
-    }
-    let target = state
-        .host
-        .store
-        .tenant_revision(&tenant, Some(body.revision))
-        .await
-        .map_err(|e| Problem::store_unavailable(&e, ""))?
-        .ok_or_else(|| {
-            Problem::new(ProblemCode::NotFound, format!("tenant `{tenant}` has no revision {}", body.revision))
-        })?;
-    commit(&state, &caller, &tenant, &headers, stored, Change::Rollback(target)).await
+    apply(&state, &caller, &tenant, &headers, Change::RollbackTo(body.revision)).await
 }
 
 #[derive(Deserialize)]
@@ -357,34 +200,11 @@ async fn revisions(
     Path(tenant): Path<String>,
     page: Result<Query<Page>, QueryRejection>,
 ) -> Result<Response, Problem> {
-    reach(&caller, &tenant)?;
     let Ok(Query(page)) = page else {
         return Err(Problem::new(ProblemCode::InvalidInput, "`limit` must be a positive integer"));
     };
-    if !crate::config::automation::valid_tenant(&tenant) {
-        return Err(unknown_tenant(&tenant));
-    }
-    let list = state
-        .host
-        .store
-        .tenant_revisions(&tenant, page.limit.unwrap_or(50))
-        .await
-        .map_err(|e| Problem::store_unavailable(&e, ""))?;
-    if list.is_empty() {
-        return Err(unknown_tenant(&tenant));
-    }
-    let rows: Vec<Value> = list.iter().map(revision_view).collect();
+    let rows = ops::revisions(&state.host, &caller, &tenant, page.limit.unwrap_or(50)).await?;
     Ok(axum::Json(json!({ "tenant": tenant, "revisions": rows })).into_response())
-}
-
-fn revision_view(r: &TenantRevision) -> Value {
-    json!({
-        "revision": r.revision,
-        "created_at": r.created_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-        "actor": r.actor,
-        "summary": r.summary,
-        "removed": r.document.is_none(),
-    })
 }
 
 /// `GET /v1/admin/tenants/{tenant}/revisions/{revision}`.
@@ -393,235 +213,5 @@ async fn revision(
     Admin(caller): Admin,
     Path((tenant, number)): Path<(String, String)>,
 ) -> Result<Response, Problem> {
-    reach(&caller, &tenant)?;
-    let number: u64 =
-        number.parse().map_err(|_| Problem::new(ProblemCode::NotFound, "a revision is a positive integer"))?;
-    if !crate::config::automation::valid_tenant(&tenant) {
-        return Err(unknown_tenant(&tenant));
-    }
-    let found = state
-        .host
-        .store
-        .tenant_revision(&tenant, Some(number))
-        .await
-        .map_err(|e| Problem::store_unavailable(&e, ""))?
-        .ok_or_else(|| Problem::new(ProblemCode::NotFound, format!("tenant `{tenant}` has no revision {number}")))?;
-    let mut view = revision_view(&found);
-    view["document"] = match &found.document {
-        Some(text) => document::public(&parse_stored(text)?),
-        None => Value::Null,
-    };
-    Ok(axum::Json(view).into_response())
-}
-
-/// The tenant's stored revision, refusing a tenant a file defines.
-async fn writable(state: &AppState, caller: &Caller, tenant: &str) -> Result<Option<TenantRevision>, Problem> {
-    reach(caller, tenant)?;
-    let stored = stored_revision(state, tenant).await?;
-    if source(&state.host.registry(), tenant, stored.as_ref()) == Some("file") {
-        return Err(Problem::new(
-            ProblemCode::TenantReadOnly,
-            format!("tenant `{tenant}` is defined by an automation file; change the file"),
-        ));
-    }
-    Ok(stored)
-}
-
-/// As [`writable`], for a change inside a tenant that must exist.
-async fn existing(state: &AppState, caller: &Caller, tenant: &str) -> Result<Option<TenantRevision>, Problem> {
-    let stored = writable(state, caller, tenant).await?;
-    if stored.as_ref().is_none_or(|r| r.document.is_none()) {
-        return Err(unknown_tenant(tenant));
-    }
-    Ok(stored)
-}
-
-/// What a write does to the tenant's document.
-enum Change {
-    /// Replaces it whole.
-    Document(TenantDocument),
-    /// Sets (`Some`) or removes a connection.
-    Connection(String, Option<ConnectionDocument>),
-    /// Sets (`Some`) or removes a function's binding.
-    Function(String, Option<BindingDocument>),
-    /// Back to an earlier revision's document.
-    Rollback(TenantRevision),
-    /// Removes the tenant.
-    Remove,
-}
-
-fn invalid_body(e: &serde_json::Error) -> Problem {
-    Problem::new(ProblemCode::InvalidInput, format!("the body is not a valid document: {e}"))
-}
-
-/// Applies `change` on top of the tenant's current revision: validated, sealed, written with
-/// its audit event as the next revision, and loaded before answering.
-async fn commit(
-    state: &AppState,
-    caller: &Caller,
-    tenant: &str,
-    headers: &HeaderMap,
-    stored: Option<TenantRevision>,
-    change: Change,
-) -> Result<Response, Problem> {
-    let host = &state.host;
-    let current_number = stored.as_ref().map_or(0, |r| r.revision);
-    if let Some(expected) = headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok()) {
-        if expected.trim().trim_matches('"') != current_number.to_string() {
-            return Err(Problem::new(
-                ProblemCode::RevisionConflict,
-                format!("tenant `{tenant}` is at revision {current_number}, not {expected}"),
-            ));
-        }
-    }
-    let current = match stored.as_ref().and_then(|r| r.document.as_deref()) {
-        Some(text) => Some(parse_stored(text)?),
-        None => None,
-    };
-    let registry = host.registry();
-    let manifests = registry.manifests();
-    let keyring = &host.options.keyring;
-    let (action, next, summary_line) = match change {
-        Change::Remove => ("tenant.removed", None, "removed".to_owned()),
-        Change::Rollback(target) => {
-            let next = match &target.document {
-                Some(text) => {
-                    let doc = parse_stored(text)?;
-                    let automation = document::load(tenant, &doc, &manifests, keyring).map_err(config_problem)?;
-                    registry.check(automation).map_err(config_problem)?;
-                    Some(doc)
-                }
-                None => None,
-            };
-            ("tenant.rolled_back", next, format!("rolled back to revision {}", target.revision))
-        }
-        change => {
-            let input = edit(current.as_ref(), change)?;
-            let (doc, automation) =
-                document::prepare(tenant, input, current.as_ref(), &manifests, keyring).map_err(config_problem)?;
-            registry.check(automation).map_err(config_problem)?;
-            let line = describe(current.as_ref(), &doc);
-            (if current.is_some() { "tenant.changed" } else { "tenant.created" }, Some(doc), line)
-        }
-    };
-    let text = next.as_ref().map(|d| serde_json::to_string(d).unwrap_or_default());
-    let audit = NewAuditEvent {
-        actor: caller.key_id.clone(),
-        tenant: Some(tenant.to_owned()),
-        action,
-        target: tenant.to_owned(),
-        before: current.as_ref().map(document::public),
-        after: next.as_ref().map(document::public),
-    };
-    if let Some(doc) = &next {
-        host.store.ensure_tenant(tenant, &doc.name).await.map_err(unavailable)?;
-    }
-    let number = current_number + 1;
-    let written = host
-        .store
-        .put_tenant_revision(tenant, number, text.as_deref(), &summary_line, &audit)
-        .await
-        .map_err(unavailable)?;
-    if !written {
-        return Err(Problem::new(
-            ProblemCode::RevisionConflict,
-            format!("tenant `{tenant}` was changed by someone else meanwhile; read it again and retry"),
-        ));
-    }
-    tracing::info!(tenant = %tenant, revision = number, key = %caller.key_id, change = %summary_line, "tenant configuration changed through the admin API");
-    crate::reload::reload_stored(host)
-        .await
-        .map_err(|e| Problem::store_unavailable(&e, "the change is stored and every replica will load it shortly"))?;
-    let registry = host.registry();
-    let written =
-        host.store.tenant_revision(tenant, Some(number)).await.map_err(|e| Problem::store_unavailable(&e, ""))?;
-    let mut view = summary(&registry, tenant, written.as_ref());
-    if let Some(doc) = &next {
-        view["document"] = document::public(doc);
-    }
-    Ok(with_etag(axum::Json(view).into_response(), Some(number)))
-}
-
-/// The document a partial change makes of the current one (in the API's input form: secrets
-/// left out are kept by [`document::prepare`]).
-fn edit(current: Option<&TenantDocument>, change: Change) -> Result<TenantDocument, Problem> {
-    if let Change::Document(doc) = change {
-        return Ok(doc);
-    }
-    let mut doc = current.cloned().ok_or_else(|| Problem::new(ProblemCode::UnknownTenant, "no such tenant"))?;
-    // The stored form holds sealed secrets; the input form leaves them out (kept as they are).
-    for conn in doc.connections.values_mut() {
-        conn.secrets.clear();
-    }
-    match change {
-        Change::Connection(name, Some(conn)) => {
-            doc.connections.insert(name, conn);
-        }
-        Change::Connection(name, None) => {
-            if doc.connections.remove(&name).is_none() {
-                return Err(Problem::new(ProblemCode::NotFound, format!("no connection `{name}`")));
-            }
-        }
-        Change::Function(function, Some(binding)) => {
-            doc.functions.insert(function, binding);
-        }
-        Change::Function(function, None) => {
-            if doc.functions.remove(&function).is_none() {
-                return Err(Problem::new(ProblemCode::NotFound, format!("no automation for `{function}`")));
-            }
-        }
-        Change::Document(_) | Change::Rollback(_) | Change::Remove => {}
-    }
-    Ok(doc)
-}
-
-/// What changed between two documents, in a line: names only, never a secret's value.
-fn describe(before: Option<&TenantDocument>, after: &TenantDocument) -> String {
-    let Some(before) = before else {
-        return format!("created with {} connections and {} functions", after.connections.len(), after.functions.len());
-    };
-    let mut parts = Vec::new();
-    if before.name != after.name {
-        parts.push("name".to_owned());
-    }
-    if before.allow_private != after.allow_private {
-        parts.push("allow_private".to_owned());
-    }
-    let names = |a: &TenantDocument, b: &TenantDocument| {
-        let mut all: Vec<String> = a.connections.keys().chain(b.connections.keys()).cloned().collect();
-        all.sort();
-        all.dedup();
-        all
-    };
-    for name in names(before, after) {
-        match (before.connections.get(&name), after.connections.get(&name)) {
-            (None, Some(_)) => parts.push(format!("connections.{name} added")),
-            (Some(_), None) => parts.push(format!("connections.{name} removed")),
-            (Some(old), Some(new)) if old != new => {
-                let mut what = Vec::new();
-                if old.plugin != new.plugin || old.timeout != new.timeout || old.settings != new.settings {
-                    what.push("settings".to_owned());
-                }
-                for key in old.secrets.keys().chain(new.secrets.keys()) {
-                    if old.secrets.get(key) != new.secrets.get(key) && !what.contains(&format!("secret {key}")) {
-                        what.push(format!("secret {key}"));
-                    }
-                }
-                parts.push(format!("connections.{name} changed ({})", what.join(", ")));
-            }
-            _ => {}
-        }
-    }
-    let mut functions: Vec<&String> = before.functions.keys().chain(after.functions.keys()).collect();
-    functions.sort();
-    functions.dedup();
-    for function in functions {
-        match (before.functions.get(function), after.functions.get(function)) {
-            (None, Some(_)) => parts.push(format!("functions.{function} added")),
-            (Some(_), None) => parts.push(format!("functions.{function} removed")),
-            (Some(a), Some(b)) if a != b => parts.push(format!("functions.{function} changed")),
-            _ => {}
-        }
-    }
-    if parts.is_empty() { "no change".to_owned() } else { parts.join("; ") }
+    Ok(axum::Json(ops::revision(&state.host, &caller, &tenant, &number).await?).into_response())
 }

@@ -157,11 +157,20 @@ impl Keyring {
     /// # Errors
     /// When it can't be read or written.
     pub fn open_or_create(path: &Path) -> Result<Keyring, KeyringError> {
-        if !path.exists() {
-            write_key_file(path, &[new_key()])?;
+        if !path.exists() && create_key_file(path)? {
             tracing::info!(file = %path.display(), "created a secret key file; keep it with the database's backups");
         }
-        Keyring::from_file(path)
+        // Another process may have created it a moment ago and still be writing it.
+        let mut attempt = 0;
+        loop {
+            match Keyring::from_file(path) {
+                Err(KeyringError::Keys(_)) if attempt < 20 => {
+                    attempt += 1;
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                result => return result,
+            }
+        }
     }
 
     /// The keyring a server over `database` uses: the key file named (created when missing),
@@ -326,6 +335,35 @@ impl Keyring {
     }
 }
 
+/// Creates a key file with one new key, unless one exists (two replicas starting at once
+/// agree on the one created first). Whether this call created it.
+fn create_key_file(path: &Path) -> Result<bool, KeyringError> {
+    use std::io::Write as _;
+    let fail = |e: std::io::Error| KeyringError::Keys(format!("cannot write {}: {e}", path.display()));
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(fail)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    let mut file = match options.open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Ok(false),
+        Err(e) => return Err(fail(e)),
+    };
+    file.write_all(key_file_text(&[new_key()]).as_bytes()).map_err(fail)?;
+    file.sync_all().map_err(fail)?;
+    Ok(true)
+}
+
+fn key_file_text(keys: &[String]) -> String {
+    format!("# Ponte's secret keys (AES-256-GCM, base64). The first seals; every one opens.\n{}\n", keys.join("\n"))
+}
+
 /// Writes a key file whole (through a temporary file renamed over it), readable by its owner
 /// only.
 fn write_key_file(path: &Path, keys: &[String]) -> Result<(), KeyringError> {
@@ -333,10 +371,7 @@ fn write_key_file(path: &Path, keys: &[String]) -> Result<(), KeyringError> {
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(fail)?;
     }
-    let text = format!(
-        "# Ponte's secret keys (AES-256-GCM, base64). The first seals; every one opens.\n{}\n",
-        keys.join("\n")
-    );
+    let text = key_file_text(keys);
     let temporary = path.with_extension("key.new");
     {
         use std::io::Write as _;

@@ -360,6 +360,16 @@ pub struct Credential {
 }
 
 impl Credential {
+    /// The caller this key stands for, unless it is revoked (the console's sessions hold a key
+    /// id, not its token).
+    pub fn caller(&self) -> Option<Caller> {
+        (!self.revoked).then(|| Caller {
+            key_id: self.key_id.clone(),
+            tenant: self.tenant.clone(),
+            scopes: self.scopes.clone(),
+        })
+    }
+
     /// The caller `token` authenticates as, or `None` when it isn't this key's token or the key
     /// is revoked. The hash is compared in constant time, so response timing says nothing about
     /// how much of it matched.

@@ -9,6 +9,23 @@ use super::{Result, Store, StoreError, corrupt, from_millis};
 /// The most records [`Store::invocations`] returns at once, whatever limit it is asked for.
 pub const MAX_INVOCATIONS_PAGE: u32 = 1000;
 
+/// Which records [`Store::invocations_matching`] returns.
+#[derive(Debug, Clone, Default)]
+pub struct InvocationFilter {
+    /// The tenant.
+    pub tenant: String,
+    /// Only this function's.
+    pub function: Option<String>,
+    /// Only this outcome's (`ok`, or a problem code).
+    pub outcome: Option<String>,
+    /// Started at or after.
+    pub since: Option<DateTime<Utc>>,
+    /// Started before.
+    pub until: Option<DateTime<Utc>>,
+    /// At most this many.
+    pub limit: u32,
+}
+
 /// One function call as the invocation log keeps it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InvocationRecord {
@@ -203,6 +220,53 @@ impl Store {
             .await
         })?;
         rows.into_iter().map(InvocationRecord::try_from).collect()
+    }
+
+    /// The newest records of a tenant matching `filter`, at most [`MAX_INVOCATIONS_PAGE`].
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn invocations_matching(&self, filter: &InvocationFilter) -> Result<Vec<InvocationRecord>> {
+        check_tenant_id(&filter.tenant)?;
+        let limit = i64::from(filter.limit.clamp(1, MAX_INVOCATIONS_PAGE));
+        let since = filter.since.map_or(0, |t| t.timestamp_millis());
+        let until = filter.until.map_or(i64::MAX, |t| t.timestamp_millis());
+        let rows = with_pool!(self, |pool| {
+            sqlx::query_as::<_, InvocationRow>(&format!(
+                "SELECT {COLUMNS} FROM invocations WHERE tenant_id = $1 AND ($2 = '' OR function = $2) \
+                 AND ($3 = '' OR outcome = $3) AND started_at >= $4 AND started_at < $5 \
+                 ORDER BY started_at DESC, id DESC LIMIT $6"
+            ))
+            .bind(&filter.tenant)
+            .bind(filter.function.as_deref().unwrap_or(""))
+            .bind(filter.outcome.as_deref().unwrap_or(""))
+            .bind(since)
+            .bind(until)
+            .bind(limit)
+            .fetch_all(pool)
+            .await
+        })?;
+        rows.into_iter().map(InvocationRecord::try_from).collect()
+    }
+
+    /// Each call of a tenant since `since` as `(function, outcome, duration_ms)`, newest first
+    /// and at most 20,000 (for health figures).
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn invocation_outcomes(&self, tenant: &str, since: DateTime<Utc>) -> Result<Vec<(String, String, u64)>> {
+        check_tenant_id(tenant)?;
+        let rows: Vec<(String, String, i64)> = with_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT function, outcome, duration_ms FROM invocations WHERE tenant_id = $1 AND started_at >= $2 \
+                 ORDER BY started_at DESC LIMIT 20000",
+            )
+            .bind(tenant)
+            .bind(since.timestamp_millis())
+            .fetch_all(pool)
+            .await
+        })?;
+        Ok(rows.into_iter().map(|(f, o, d)| (f, o, u64::try_from(d).unwrap_or(0))).collect())
     }
 
     /// The record with id `id`, if any. Callers that serve this to a tenant must check the

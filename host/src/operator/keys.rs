@@ -1,0 +1,104 @@
+//! API keys: created (the token shown once), listed (never a token or hash), revoked; each
+//! action audited. A tenant's admin key manages its own tenant's keys; a platform key any
+//! tenant's, naming it. Platform keys are made only on the command line.
+
+use ponte_contract::Scope;
+use serde_json::{Value, json};
+
+use crate::invoke::Host;
+use crate::problem::{Problem, ProblemCode};
+use crate::store::{ApiKeyInfo, Caller, PLATFORM_TENANT, StoreError};
+
+fn unknown_tenant(tenant: &str) -> Problem {
+    super::tenants::unknown_tenant(tenant)
+}
+
+/// The tenant an admin acts on: its own, or (platform keys) the one named.
+///
+/// # Errors
+/// `400` for a platform key that names none; `404` for a tenant key naming another tenant.
+pub fn tenant_of(caller: &Caller, named: Option<&str>) -> Result<String, Problem> {
+    match (caller.is_platform(), named) {
+        (true, Some(tenant)) => Ok(tenant.to_owned()),
+        (true, None) => {
+            let mut problem = Problem::new(ProblemCode::InvalidInput, "a platform key names the tenant: `tenant`");
+            problem.field = Some("tenant".into());
+            Err(problem)
+        }
+        (false, Some(tenant)) if tenant != caller.tenant => Err(unknown_tenant(tenant)),
+        (false, _) => Ok(caller.tenant.clone()),
+    }
+}
+
+/// The keys `caller` may see: of `tenant`, or (a platform key naming none) every key.
+///
+/// # Errors
+/// As [`tenant_of`], or the store can't answer.
+pub async fn list(host: &Host, caller: &Caller, tenant: Option<&str>) -> Result<Vec<ApiKeyInfo>, Problem> {
+    let tenant = match (caller.is_platform(), tenant) {
+        (true, None) => None,
+        (_, named) => Some(tenant_of(caller, named.or(Some(caller.tenant.as_str())))?),
+    };
+    host.store.list_api_keys(tenant.as_deref()).await.map_err(|e| Problem::store_unavailable(&e, ""))
+}
+
+/// Creates a key; the answer holds its token, shown this once.
+///
+/// # Errors
+/// `400` for bad scopes or label, `404` for an unknown tenant, or the store can't answer.
+pub async fn create(
+    host: &Host,
+    caller: &Caller,
+    tenant: Option<&str>,
+    scopes: &[Scope],
+    label: &str,
+) -> Result<Value, Problem> {
+    let tenant = tenant_of(caller, tenant)?;
+    let known = host.registry().tenants.contains_key(&tenant)
+        || host.store.tenants().await.map_err(|e| Problem::store_unavailable(&e, ""))?.iter().any(|t| t.id == tenant);
+    if !known || tenant == PLATFORM_TENANT {
+        return Err(unknown_tenant(&tenant));
+    }
+    if label.len() > 200 {
+        let mut problem = Problem::new(ProblemCode::InvalidInput, "a label is at most 200 bytes");
+        problem.field = Some("label".into());
+        return Err(problem);
+    }
+    let key = match host.store.create_api_key(&tenant, scopes, label).await {
+        Ok(key) => key,
+        Err(StoreError::Invalid(what)) => {
+            let mut problem = Problem::new(
+                ProblemCode::InvalidInput,
+                format!("invalid {what}: give at least one of app, totem, admin"),
+            );
+            problem.field = Some(what.to_owned());
+            return Err(problem);
+        }
+        Err(e) => return Err(Problem::store_unavailable(&e, "no key was created")),
+    };
+    let after = json!({"id": key.id, "tenant": key.tenant, "scopes": key.scopes, "label": label});
+    super::audit(host, caller, Some(&tenant), "api_key.created", &key.id, None, Some(after)).await;
+    Ok(json!({
+        "id": key.id, "token": key.token, "tenant": key.tenant, "scopes": key.scopes, "label": label,
+        "note": "the token is shown this once; only its hash is stored",
+    }))
+}
+
+/// Revokes a key `caller` may see: refused at once on this replica, within a second on the
+/// others. Revoking a revoked key is done already.
+///
+/// # Errors
+/// `404` for a key it may not see, or the store can't answer.
+pub async fn revoke(host: &Host, caller: &Caller, id: &str) -> Result<(), Problem> {
+    let keys = host.store.list_api_keys(None).await.map_err(|e| Problem::store_unavailable(&e, ""))?;
+    let Some(key) = keys.into_iter().find(|k| k.id == id && (caller.is_platform() || k.tenant == caller.tenant)) else {
+        return Err(Problem::new(ProblemCode::NotFound, "no such key"));
+    };
+    if key.revoked_at.is_some() {
+        return Ok(());
+    }
+    host.keys.revoke(&key.id).await.map_err(|e| Problem::store_unavailable(&e, "the key was not revoked"))?;
+    let before = json!({"id": key.id, "tenant": key.tenant, "scopes": key.scopes, "label": key.label});
+    super::audit(host, caller, Some(&key.tenant), "api_key.revoked", &key.id, Some(before), None).await;
+    Ok(())
+}

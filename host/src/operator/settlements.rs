@@ -1,0 +1,104 @@
+//! Parked settlements (the payments no attempt could post) handled by a person: retried with a
+//! fresh budget of attempts (a posting in doubt is still checked with the ERP first), or
+//! resolved by hand with a note; each action audited.
+
+use serde_json::json;
+
+use crate::invoke::Host;
+use crate::problem::{Problem, ProblemCode};
+use crate::settlement::view;
+use crate::store::{Caller, Settlement, SettlementState, StoreError};
+
+fn unavailable(e: StoreError) -> Problem {
+    Problem::store_unavailable(&e, "")
+}
+
+/// A tenant's settlements, newest first, of one state or all.
+///
+/// # Errors
+/// When the store can't answer.
+pub async fn list(
+    host: &Host,
+    tenant: &str,
+    state: Option<SettlementState>,
+    limit: u32,
+) -> Result<Vec<serde_json::Value>, Problem> {
+    let settlements = host.store.settlements(tenant, state, limit.clamp(1, 1000)).await.map_err(unavailable)?;
+    Ok(settlements.iter().map(view).collect())
+}
+
+/// Attempts a parked settlement of the caller's tenant again.
+///
+/// # Errors
+/// `404` for no such settlement, `409 settlement_not_parked`, or the store can't answer.
+pub async fn retry(host: &Host, caller: &Caller, id: &str) -> Result<serde_json::Value, Problem> {
+    let Some(settlement) = host.store.settlement_requeue(&caller.tenant, id).await.map_err(unavailable)? else {
+        return Err(not_parked(host, &caller.tenant, id).await);
+    };
+    tracing::info!(settlement_id = %id, key = %caller.key_id, "parked settlement requeued by an operator");
+    let shown = view(&settlement);
+    let after = Some(shown.clone());
+    super::audit(
+        host,
+        caller,
+        Some(&caller.tenant),
+        "settlement.retried",
+        id,
+        Some(json!({"status": "parked"})),
+        after,
+    )
+    .await;
+    host.metrics.settlement(&caller.tenant, "requeued");
+    host.settlement_wake.notify_one();
+    Ok(shown)
+}
+
+/// Closes a parked settlement of the caller's tenant by hand, with what was done (1 to 2000
+/// bytes).
+///
+/// # Errors
+/// `400` for a missing note, `404`, `409 settlement_not_parked`, or the store can't answer.
+pub async fn resolve(host: &Host, caller: &Caller, id: &str, note: &str) -> Result<serde_json::Value, Problem> {
+    let note = note.trim();
+    if note.is_empty() || note.len() > 2000 {
+        let mut problem = Problem::new(
+            ProblemCode::InvalidInput,
+            "send {\"note\": \"...\"}: what was done about this payment (1 to 2000 bytes)",
+        );
+        problem.field = Some("note".into());
+        return Err(problem);
+    }
+    let Some(settlement) = host.store.settlement_resolve(&caller.tenant, id, note).await.map_err(unavailable)? else {
+        return Err(not_parked(host, &caller.tenant, id).await);
+    };
+    tracing::info!(settlement_id = %id, key = %caller.key_id, "parked settlement resolved by an operator");
+    let shown = view(&settlement);
+    let after = Some(shown.clone());
+    super::audit(
+        host,
+        caller,
+        Some(&caller.tenant),
+        "settlement.resolved",
+        id,
+        Some(json!({"status": "parked"})),
+        after,
+    )
+    .await;
+    host.metrics.settlement(&caller.tenant, "resolved");
+    Ok(shown)
+}
+
+/// Why a retry or resolve found nothing to act on: no such settlement, or not parked.
+async fn not_parked(host: &Host, tenant: &str, id: &str) -> Problem {
+    match host.store.settlement(id).await {
+        Ok(Some(Settlement { tenant: owner, state: current, .. })) if owner == tenant => Problem::new(
+            ProblemCode::SettlementNotParked,
+            format!(
+                "settlement {id} is {}, not parked: only parked settlements can be retried or resolved",
+                current.as_str()
+            ),
+        ),
+        Ok(_) => Problem::new(ProblemCode::NotFound, "no such settlement"),
+        Err(e) => unavailable(e),
+    }
+}
