@@ -51,6 +51,12 @@ pub struct AppState {
 
 /// The router, separate from serving it (tests call it without a socket).
 pub fn router(host: Host) -> Router {
+    router_with(host, Router::new())
+}
+
+/// The router with more routes beside the API's (the console's), under the same layers: body
+/// limits, the backstop timeout, panics and unknown routes as problems.
+pub fn router_with(host: Host, more: Router<AppState>) -> Router {
     let body_timeout = host.options.body_read_timeout;
     let state = AppState { host: Arc::new(host), openapi: Arc::new(openapi::document()) };
     Router::new()
@@ -60,7 +66,7 @@ pub fn router(host: Host) -> Router {
         .merge(settlements::router())
         .merge(tenants::router())
         .merge(keys::router())
-        .merge(crate::console::router())
+        .merge(more)
         .fallback(|| async {
             Problem::new(ProblemCode::NoSuchEndpoint, "no such endpoint").with_invocation(&invocation_id())
         })

@@ -34,7 +34,7 @@ pub async fn serve(
         tokio::spawn(crate::reload::watch_store(host.clone(), host.options.config_poll, stop_worker.clone()));
     let options = host.options.listener;
     let host_log = host.invocation_log.clone();
-    let app = crate::api::router(host);
+    let app = crate::api::router_with(host, crate::console::router());
     let served = listener::serve(listener, app, options, shutdown).await;
     stop_worker.cancel();
     if let Err(e) = worker.await {

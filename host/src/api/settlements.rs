@@ -86,7 +86,7 @@ async fn retry(
     Admin(caller): Admin,
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
-    Ok(axum::Json(operator::settlements::retry(&state.host, &caller, &id).await?).into_response())
+    Ok(axum::Json(operator::settlements::retry(&state.host, &caller, &caller.tenant, &id).await?).into_response())
 }
 
 #[derive(Deserialize)]
@@ -104,6 +104,6 @@ async fn resolve(
 ) -> Result<Response, Problem> {
     let note = body.ok().and_then(|body| serde_json::from_slice::<Resolution>(&body).ok()).map(|r| r.note);
     let settlement =
-        operator::settlements::resolve(&state.host, &caller, &id, note.as_deref().unwrap_or_default()).await?;
+        operator::settlements::resolve(&state.host, &caller, &caller.tenant, &id, note.as_deref().unwrap_or_default()).await?;
     Ok(axum::Json(settlement).into_response())
 }

@@ -234,8 +234,7 @@ async fn settlements(
         .collect();
     render(&SettlementsPage {
         frame: Frame::of(&session).with_notice(query.done.as_deref()),
-        // Retrying and resolving act for the key's own tenant.
-        can_act: tenant == session.caller.tenant,
+        can_act: !tenant.is_empty(),
         tenant,
         tenants,
         state: filter.map(|s| s.as_str()).unwrap_or_default().to_owned(),
@@ -244,14 +243,20 @@ async fn settlements(
     })
 }
 
+/// The tenant a settlement form acts for: a tenant key's own, a platform key's named one.
+fn tenant_of_form(session: &Session, fields: &Fields) -> String {
+    if session.caller.is_platform() { fields.text("tenant") } else { session.caller.tenant.clone() }
+}
+
 /// `POST /console/settlements/{id}/retry`.
 async fn retry(State(state): State<AppState>, session: Session, Path(id): Path<String>, body: Bytes) -> Response {
     let fields = Fields::parse(&body);
     if let Err(refused) = session.check(fields.get("csrf")) {
         return refused;
     }
-    match operator::settlements::retry(&state.host, &session.caller, &id).await {
-        Ok(_) => done("/console/settlements", "retried"),
+    let tenant = tenant_of_form(&session, &fields);
+    match operator::settlements::retry(&state.host, &session.caller, &tenant, &id).await {
+        Ok(_) => done(&format!("/console/settlements?tenant={tenant}"), "retried"),
         Err(problem) => failed(&session, &problem),
     }
 }
@@ -262,8 +267,9 @@ async fn resolve(State(state): State<AppState>, session: Session, Path(id): Path
     if let Err(refused) = session.check(fields.get("csrf")) {
         return refused;
     }
-    match operator::settlements::resolve(&state.host, &session.caller, &id, &fields.text("note")).await {
-        Ok(_) => done("/console/settlements", "resolved"),
+    let tenant = tenant_of_form(&session, &fields);
+    match operator::settlements::resolve(&state.host, &session.caller, &tenant, &id, &fields.text("note")).await {
+        Ok(_) => done(&format!("/console/settlements?tenant={tenant}"), "resolved"),
         Err(problem) => failed(&session, &problem),
     }
 }

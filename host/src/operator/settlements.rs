@@ -27,13 +27,15 @@ pub async fn list(
     Ok(settlements.iter().map(view).collect())
 }
 
-/// Attempts a parked settlement of the caller's tenant again.
+/// Attempts a parked settlement of `tenant` (one `caller` reaches) again.
 ///
 /// # Errors
-/// `404` for no such settlement, `409 settlement_not_parked`, or the store can't answer.
-pub async fn retry(host: &Host, caller: &Caller, id: &str) -> Result<serde_json::Value, Problem> {
-    let Some(settlement) = host.store.settlement_requeue(&caller.tenant, id).await.map_err(unavailable)? else {
-        return Err(not_parked(host, &caller.tenant, id).await);
+/// `404` for no such settlement or tenant, `409 settlement_not_parked`, or the store can't
+/// answer.
+pub async fn retry(host: &Host, caller: &Caller, tenant: &str, id: &str) -> Result<serde_json::Value, Problem> {
+    super::tenants::reach(caller, tenant)?;
+    let Some(settlement) = host.store.settlement_requeue(tenant, id).await.map_err(unavailable)? else {
+        return Err(not_parked(host, tenant, id).await);
     };
     tracing::info!(settlement_id = %id, key = %caller.key_id, "parked settlement requeued by an operator");
     let shown = view(&settlement);
@@ -53,12 +55,19 @@ pub async fn retry(host: &Host, caller: &Caller, id: &str) -> Result<serde_json:
     Ok(shown)
 }
 
-/// Closes a parked settlement of the caller's tenant by hand, with what was done (1 to 2000
-/// bytes).
+/// Closes a parked settlement of `tenant` (one `caller` reaches) by hand, with what was done
+/// (1 to 2000 bytes).
 ///
 /// # Errors
 /// `400` for a missing note, `404`, `409 settlement_not_parked`, or the store can't answer.
-pub async fn resolve(host: &Host, caller: &Caller, id: &str, note: &str) -> Result<serde_json::Value, Problem> {
+pub async fn resolve(
+    host: &Host,
+    caller: &Caller,
+    tenant: &str,
+    id: &str,
+    note: &str,
+) -> Result<serde_json::Value, Problem> {
+    super::tenants::reach(caller, tenant)?;
     let note = note.trim();
     if note.is_empty() || note.len() > 2000 {
         let mut problem = Problem::new(
@@ -68,8 +77,8 @@ pub async fn resolve(host: &Host, caller: &Caller, id: &str, note: &str) -> Resu
         problem.field = Some("note".into());
         return Err(problem);
     }
-    let Some(settlement) = host.store.settlement_resolve(&caller.tenant, id, note).await.map_err(unavailable)? else {
-        return Err(not_parked(host, &caller.tenant, id).await);
+    let Some(settlement) = host.store.settlement_resolve(tenant, id, note).await.map_err(unavailable)? else {
+        return Err(not_parked(host, tenant, id).await);
     };
     tracing::info!(settlement_id = %id, key = %caller.key_id, "parked settlement resolved by an operator");
     let shown = view(&settlement);
