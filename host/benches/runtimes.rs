@@ -22,6 +22,7 @@ use serde_json::{Value, json};
 
 struct Fixture {
     store: Store,
+    keyring: Arc<ponte_host::secret::keyring::Keyring>,
     wasm: Arc<Connection>,
     rhai: Arc<Connection>,
     _dir: tempfile::TempDir,
@@ -44,6 +45,7 @@ async fn fixture() -> Fixture {
     let tenant = &registry.tenants["bench"];
     let store = Store::open("sqlite::memory:").await.expect("store");
     Fixture {
+        keyring: Arc::new(ponte_host::secret::keyring::Keyring::ephemeral()),
         store,
         wasm: Arc::clone(&tenant.connections["wasm"]),
         rhai: Arc::clone(&tenant.connections["rhai"]),
@@ -61,7 +63,7 @@ async fn invoke(fixture: &Fixture, connection: &Connection, function: Function, 
         plugin_version: connection.plugin.manifest.version.clone(),
     });
     let deadline = Instant::now() + Duration::from_secs(10);
-    let capabilities = connection.capabilities(&fixture.store, info, deadline, Clock::system());
+    let capabilities = connection.capabilities(&fixture.store, info, deadline, Clock::system(), &fixture.keyring);
     let raw =
         connection.plugin.runtime.invoke(Call { function, input: input.clone(), capabilities }).await.expect("call");
     ponte_contract::enforce_value(function, Some(input), &raw, EnforceOptions::default()).expect("enforced").output

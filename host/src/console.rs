@@ -291,7 +291,7 @@ async fn sign_out(
     body: axum::body::Bytes,
 ) -> Response {
     let fields = Fields::parse(&body);
-    if let Err(refused) = session.check(fields.get("csrf")) {
+    if let Some(refused) = session.refuse_unless(fields.get("csrf")) {
         return refused;
     }
     if let Err(e) = state.host.store.delete_console_session(&session.id_hash).await {

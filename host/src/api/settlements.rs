@@ -104,6 +104,7 @@ async fn resolve(
 ) -> Result<Response, Problem> {
     let note = body.ok().and_then(|body| serde_json::from_slice::<Resolution>(&body).ok()).map(|r| r.note);
     let settlement =
-        operator::settlements::resolve(&state.host, &caller, &caller.tenant, &id, note.as_deref().unwrap_or_default()).await?;
+        operator::settlements::resolve(&state.host, &caller, &caller.tenant, &id, note.as_deref().unwrap_or_default())
+            .await?;
     Ok(axum::Json(settlement).into_response())
 }

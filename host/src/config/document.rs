@@ -176,10 +176,10 @@ pub fn prepare(
                     format!("{field}.secrets.{key}"),
                     format!("`{key}` is not a secret setting of plugin `{}`; give it under settings", conn.plugin),
                 ));
-            } else if given.contains_key(&key) {
-                errors.push(error(tenant, format!("{field}.secrets.{key}"), "given both as a setting and a secret"));
+            } else if let std::collections::btree_map::Entry::Vacant(slot) = given.entry(key.clone()) {
+                slot.insert(value);
             } else {
-                given.insert(key, value);
+                errors.push(error(tenant, format!("{field}.secrets.{key}"), "given both as a setting and a secret"));
             }
         }
         // Secrets not given keep their stored value, if the connection is still the same plugin's.

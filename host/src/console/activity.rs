@@ -251,7 +251,7 @@ fn tenant_of_form(session: &Session, fields: &Fields) -> String {
 /// `POST /console/settlements/{id}/retry`.
 async fn retry(State(state): State<AppState>, session: Session, Path(id): Path<String>, body: Bytes) -> Response {
     let fields = Fields::parse(&body);
-    if let Err(refused) = session.check(fields.get("csrf")) {
+    if let Some(refused) = session.refuse_unless(fields.get("csrf")) {
         return refused;
     }
     let tenant = tenant_of_form(&session, &fields);
@@ -264,7 +264,7 @@ async fn retry(State(state): State<AppState>, session: Session, Path(id): Path<S
 /// `POST /console/settlements/{id}/resolve`.
 async fn resolve(State(state): State<AppState>, session: Session, Path(id): Path<String>, body: Bytes) -> Response {
     let fields = Fields::parse(&body);
-    if let Err(refused) = session.check(fields.get("csrf")) {
+    if let Some(refused) = session.refuse_unless(fields.get("csrf")) {
         return refused;
     }
     let tenant = tenant_of_form(&session, &fields);

@@ -78,7 +78,7 @@ async fn list(State(state): State<AppState>, session: Session, Query(query): Que
 /// `POST /console/keys`: the new key's token is on the answering page, once.
 async fn create(State(state): State<AppState>, session: Session, body: Bytes) -> Response {
     let fields = Fields::parse(&body);
-    if let Err(refused) = session.check(fields.get("csrf")) {
+    if let Some(refused) = session.refuse_unless(fields.get("csrf")) {
         return refused;
     }
     let mut scopes = Vec::new();
@@ -104,7 +104,7 @@ async fn create(State(state): State<AppState>, session: Session, body: Bytes) ->
 /// `POST /console/keys/{id}/revoke`.
 async fn revoke(State(state): State<AppState>, session: Session, Path(id): Path<String>, body: Bytes) -> Response {
     let fields = Fields::parse(&body);
-    if let Err(refused) = session.check(fields.get("csrf")) {
+    if let Some(refused) = session.refuse_unless(fields.get("csrf")) {
         return refused;
     }
     match operator::keys::revoke(&state.host, &session.caller, &id).await {

@@ -106,15 +106,12 @@ pub struct Session {
 }
 
 impl Session {
-    /// Checks a form's token.
-    ///
-    /// # Errors
-    /// A `403` page when it doesn't match.
-    pub fn check(&self, token: Option<&str>) -> Result<(), Response> {
+    /// Checks a form's token: `None` when it is the session's, else the `403` page to answer.
+    pub fn refuse_unless(&self, token: Option<&str>) -> Option<Response> {
         if token.is_some_and(|t| same(t, &self.csrf)) {
-            Ok(())
+            None
         } else {
-            Err(super::forbidden(self.lang, self.lang.t("bad_form")))
+            Some(super::forbidden(self.lang, self.lang.t("bad_form")))
         }
     }
 }

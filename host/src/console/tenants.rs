@@ -83,7 +83,7 @@ async fn list(State(state): State<AppState>, session: Session, Query(query): Que
 /// automations are added on its page.
 async fn create(State(state): State<AppState>, session: Session, body: Bytes) -> Response {
     let fields = Fields::parse(&body);
-    if let Err(refused) = session.check(fields.get("csrf")) {
+    if let Some(refused) = session.refuse_unless(fields.get("csrf")) {
         return refused;
     }
     let id = fields.text("id");
@@ -258,7 +258,7 @@ async fn show(
 
 /// Applies a change from a form and goes back to the tenant's page.
 async fn apply(state: &AppState, session: &Session, tenant: &str, fields: &Fields, change: Change) -> Response {
-    if let Err(refused) = session.check(fields.get("csrf")) {
+    if let Some(refused) = session.refuse_unless(fields.get("csrf")) {
         return refused;
     }
     match ops::change(&state.host, &session.caller, tenant, None, change).await {

@@ -193,7 +193,7 @@ fn input(function: Function, fields: &Fields) -> Result<Value, Problem> {
 /// tenant); a writing function gets a fresh `Idempotency-Key`.
 async fn run(State(state): State<AppState>, session: Session, body: Bytes) -> Response {
     let fields = Fields::parse(&body);
-    if let Err(refused) = session.check(fields.get("csrf")) {
+    if let Some(refused) = session.refuse_unless(fields.get("csrf")) {
         return refused;
     }
     let tenants = tenants_of(&state, &session).await;

@@ -311,13 +311,13 @@ async fn commit(
     change: Change,
 ) -> Result<(Value, u64), Problem> {
     let current_number = stored.as_ref().map_or(0, |r| r.revision);
-    if let Some(expected) = if_match {
-        if expected.trim().trim_matches('"') != current_number.to_string() {
-            return Err(Problem::new(
-                ProblemCode::RevisionConflict,
-                format!("tenant `{tenant}` is at revision {current_number}, not {expected}"),
-            ));
-        }
+    if let Some(expected) = if_match
+        && expected.trim().trim_matches('"') != current_number.to_string()
+    {
+        return Err(Problem::new(
+            ProblemCode::RevisionConflict,
+            format!("tenant `{tenant}` is at revision {current_number}, not {expected}"),
+        ));
     }
     let current = match stored.as_ref().and_then(|r| r.document.as_deref()) {
         Some(text) => Some(parse_stored(text)?),

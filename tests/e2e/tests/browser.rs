@@ -34,7 +34,10 @@ impl Drop for Driver {
 impl Driver {
     async fn start() -> Driver {
         let binary = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
-        let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port");
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free port");
         let child = std::process::Command::new(&binary)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
@@ -80,13 +83,23 @@ async fn shot(browser: &Client, name: &str) {
 }
 
 async fn fill(browser: &Client, css: &str, text: &str) {
-    let field = browser.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
+    let field = browser
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"));
     field.clear().await.expect("clear");
     field.send_keys(text).await.expect("type");
 }
 
 async fn click(browser: &Client, css: &str) {
-    let element = browser.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
+    let element = browser
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"));
     element.click().await.unwrap_or_else(|e| panic!("click {css}: {e}"));
 }
 
@@ -136,7 +149,13 @@ async fn an_operator_runs_the_console_in_a_real_browser() {
     fill(&browser, "input[name=allow_private]", "127.0.0.1").await;
     click(&browser, "form[action='/console/tenants'] button").await;
     see(&browser, "Delta Fibra").await;
-    browser.find(Locator::Css("select[name=plugin]")).await.expect("plugins").select_by_value("ixc").await.expect("ixc");
+    browser
+        .find(Locator::Css("select[name=plugin]"))
+        .await
+        .expect("plugins")
+        .select_by_value("ixc")
+        .await
+        .expect("ixc");
     click(&browser, "form[action$='/connections/new'] button").await;
     see(&browser, "setting.token").await;
     shot(&browser, "03-connection-form").await;
@@ -146,7 +165,13 @@ async fn an_operator_runs_the_console_in_a_real_browser() {
     fill(&browser, "input[name='setting.token']", IXC_TOKEN).await;
     click(&browser, "form[action$='/connections'] button").await;
     see(&browser, "Add or change an automation").await;
-    browser.find(Locator::Css("select[name=function]")).await.expect("functions").select_by_value("list_invoices").await.expect("fn");
+    browser
+        .find(Locator::Css("select[name=function]"))
+        .await
+        .expect("functions")
+        .select_by_value("list_invoices")
+        .await
+        .expect("fn");
     click(&browser, "form[action$='/functions'] button").await;
     let page = see(&browser, "ixc 0.1.0").await;
     assert!(!page.contains(IXC_TOKEN), "a secret is never shown");
@@ -181,7 +206,13 @@ async fn an_operator_runs_the_console_in_a_real_browser() {
 
     // A key made, shown once, revoked: its calls refused.
     browser.goto(&format!("{base}/console/keys")).await.expect("goto");
-    browser.find(Locator::Css("select[name=tenant]")).await.expect("tenants").select_by_value("delta").await.expect("delta");
+    browser
+        .find(Locator::Css("select[name=tenant]"))
+        .await
+        .expect("tenants")
+        .select_by_value("delta")
+        .await
+        .expect("delta");
     click(&browser, "input[name=scope][value=app]").await;
     fill(&browser, "input[name=label]", "browser").await;
     click(&browser, "form[action='/console/keys'] button").await;
