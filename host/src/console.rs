@@ -86,7 +86,22 @@ struct Message {
 /// A template rendered, or a plain 500 if it can't be (a bug: the templates are compiled in).
 fn render(template: &impl askama::Template) -> Response {
     match template.render() {
-        Ok(html) => Html(html).into_response(),
+        Ok(html) => {
+            let mut response = Html(html).into_response();
+            let headers = response.headers_mut();
+            // Never framed (clickjacking), nothing of the page's address sent elsewhere, and
+            // never kept by a shared cache (pages may show a new key's token).
+            headers.insert(header::X_FRAME_OPTIONS, header::HeaderValue::from_static("DENY"));
+            headers.insert(
+                header::CONTENT_SECURITY_POLICY,
+                header::HeaderValue::from_static(
+                    "frame-ancestors 'none'; default-src 'self'; style-src 'self' 'unsafe-inline'",
+                ),
+            );
+            headers.insert(header::REFERRER_POLICY, header::HeaderValue::from_static("same-origin"));
+            headers.insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+            response
+        }
         Err(e) => {
             tracing::error!(error = %e, "a console page could not be rendered");
             (StatusCode::INTERNAL_SERVER_ERROR, "the page could not be rendered").into_response()

@@ -187,14 +187,19 @@ impl Registry {
     }
 
     /// Adds the tenants defined through the admin API: the newest revision of each (a removed
-    /// one is left out). A tenant a file also defines is served from the file, and the clash is
-    /// an error.
+    /// one is left out). A tenant a file also defines (loaded or failing) is the file's, and the
+    /// clash is an error.
     pub fn load_stored(&mut self, revisions: Vec<TenantRevision>, keyring: &Keyring) {
         let manifests = self.manifests();
         for revision in revisions {
             let id = revision.tenant.clone();
             let Some(text) = &revision.document else { continue };
-            if self.tenants.get(&id).is_some_and(|t| t.revision.is_none()) {
+            let file_claims = self.tenants.get(&id).is_some_and(|t| t.revision.is_none())
+                || self
+                    .failed_tenants
+                    .get(&id)
+                    .is_some_and(|errors| errors.iter().any(|e| !document::is_stored(&e.file)));
+            if file_claims {
                 let e = ConfigError::file(
                     &document::origin(&id),
                     "a file defines this tenant too; the file's configuration serves",

@@ -84,7 +84,9 @@ pub async fn reload_stored(host: &Host) -> Result<Arc<Registry>, crate::store::S
 /// Watches the store's configuration version every `interval` and loads the tenants defined
 /// through the admin API again when another replica (or this one) changed one, until `stop`.
 pub async fn watch_store(host: Host, interval: Duration, stop: tokio_util::sync::CancellationToken) {
-    let mut seen = host.store.config_version().await.ok();
+    // Nothing seen yet: the first tick loads the stored tenants again, so a change made between
+    // this host's start and this task's first read is never missed.
+    let mut seen = None;
     let mut ticks = tokio::time::interval(interval.max(Duration::from_millis(50)));
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {

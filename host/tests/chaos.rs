@@ -57,6 +57,15 @@ struct Replica {
 }
 
 impl Replica {
+    /// The replicas' shared key file, made on first use.
+    fn key_file(&self) -> PathBuf {
+        let file = self.dir.join("secret.key");
+        if !file.exists() {
+            std::fs::write(&file, ponte_host::secret::keyring::new_key()).expect("key file");
+        }
+        file
+    }
+
     async fn start(&mut self) {
         self.starts += 1;
         let log =
@@ -65,9 +74,9 @@ impl Replica {
         command
             .args(["serve", "--listen", &format!("127.0.0.1:{}", self.port)])
             .env("DATABASE_URL", &self.database)
-            // Replicas sharing a store share the key that seals its secrets (a file beside the
-            // replicas' logs, created by the first to start).
-            .env("PONTE_SECRET_KEY_FILE", self.dir.join("secret.key"))
+            // Replicas sharing a store share the key that seals its secrets (one file, made
+            // once before either starts).
+            .env("PONTE_SECRET_KEY_FILE", self.key_file())
             .env("PONTE_PLUGINS", repo().join("plugins"))
             .env("PONTE_AUTOMATIONS", self.dir.join("automations"))
             .env("IXC_URL", &self.sim_url)

@@ -133,6 +133,7 @@ pub fn document() -> Value {
             "summary": "The tenant's settlements, newest first (admin). `state`: pending, posting, posted, parked, resolved; `limit` 1 to 1000 (50).",
             "tags": ["operations"],
             "parameters": [
+                {"name": "tenant", "in": "query", "required": false, "description": "Required with a platform key; a tenant's key reads its own.", "schema": {"type": "string"}},
                 {"name": "state", "in": "query", "required": false, "schema": {"type": "string", "enum": ["pending", "posting", "posted", "parked", "resolved"]}},
                 {"name": "limit", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": 1000}}
             ],
@@ -157,7 +158,8 @@ pub fn document() -> Value {
             "operationId": format!("{action}_settlement"),
             "summary": summary,
             "tags": ["operations"],
-            "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+            "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}},
+                           {"name": "tenant", "in": "query", "required": false, "description": "Required with a platform key.", "schema": {"type": "string"}}],
             "responses": {
                 "200": {"description": "The settlement.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Settlement"}}}},
                 "400": problem_ref("invalid_input"),
@@ -386,7 +388,8 @@ fn admin_paths(paths: &mut serde_json::Map<String, Value>, definitions: &mut ser
     paths.insert(
         "/v1/admin/invocations".into(),
         json!({"get": {"operationId": "list_invocations", "summary": "The tenant's newest calls, with their upstream requests (redacted).", "tags": ["operations"],
-            "parameters": [{"name": "limit", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": 1000}}],
+            "parameters": [{"name": "limit", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": 1000}},
+                           {"name": "tenant", "in": "query", "required": false, "description": "Required with a platform key; a tenant's key reads its own.", "schema": {"type": "string"}}],
             "responses": read_responses(json!({"description": "Invocations.", "content": {"application/json": {"schema": {"type": "array", "items": {"type": "object"}}}}}))}}),
     );
     paths.insert(

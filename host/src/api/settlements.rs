@@ -2,7 +2,8 @@
 //! parked ones (the dead letters).
 //!
 //! - `GET /v1/settlements/{id}`: any key of the tenant whose scope may settle (app, totem, admin).
-//! - `GET /v1/admin/settlements?state=parked&limit=50`: the tenant's settlements (admin).
+//! - `GET /v1/admin/settlements?state=parked&limit=50`: the tenant's settlements (admin; a
+//!   platform key names the tenant with `tenant=`, here and in retry and resolve).
 //! - `POST /v1/admin/settlements/{id}/retry`: a parked settlement is attempted again, with a
 //!   fresh budget of attempts; a posting in doubt is still checked with the ERP first (admin).
 //! - `POST /v1/admin/settlements/{id}/resolve` with `{"note": "..."}`: closed by hand (admin).
@@ -54,6 +55,12 @@ async fn status(State(state): State<AppState>, caller: Caller, Path(id): Path<St
 struct ListQuery {
     state: Option<String>,
     limit: Option<u32>,
+    tenant: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct TenantQuery {
+    tenant: Option<String>,
 }
 
 /// `GET /v1/admin/settlements`.
@@ -75,9 +82,9 @@ async fn list(
             ));
         }
     };
-    let limit = query.limit.unwrap_or(50).clamp(1, 1000);
-    let settlements = state.host.store.settlements(&caller.tenant, filter, limit).await.map_err(unavailable)?;
-    Ok(axum::Json(settlements.iter().map(view).collect::<Vec<_>>()).into_response())
+    let tenant = operator::tenants::acting_for(&caller, query.tenant.as_deref())?;
+    let settlements = operator::settlements::list(&state.host, &tenant, filter, query.limit.unwrap_or(50)).await?;
+    Ok(axum::Json(settlements).into_response())
 }
 
 /// `POST /v1/admin/settlements/{id}/retry`.
@@ -85,8 +92,11 @@ async fn retry(
     State(state): State<AppState>,
     Admin(caller): Admin,
     Path(id): Path<String>,
+    query: Result<Query<TenantQuery>, QueryRejection>,
 ) -> Result<Response, Problem> {
-    Ok(axum::Json(operator::settlements::retry(&state.host, &caller, &caller.tenant, &id).await?).into_response())
+    let named = query.ok().and_then(|Query(q)| q.tenant);
+    let tenant = operator::tenants::acting_for(&caller, named.as_deref())?;
+    Ok(axum::Json(operator::settlements::retry(&state.host, &caller, &tenant, &id).await?).into_response())
 }
 
 #[derive(Deserialize)]
@@ -100,11 +110,13 @@ async fn resolve(
     State(state): State<AppState>,
     Admin(caller): Admin,
     Path(id): Path<String>,
+    query: Result<Query<TenantQuery>, QueryRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, Problem> {
+    let named = query.ok().and_then(|Query(q)| q.tenant);
+    let tenant = operator::tenants::acting_for(&caller, named.as_deref())?;
     let note = body.ok().and_then(|body| serde_json::from_slice::<Resolution>(&body).ok()).map(|r| r.note);
     let settlement =
-        operator::settlements::resolve(&state.host, &caller, &caller.tenant, &id, note.as_deref().unwrap_or_default())
-            .await?;
+        operator::settlements::resolve(&state.host, &caller, &tenant, &id, note.as_deref().unwrap_or_default()).await?;
     Ok(axum::Json(settlement).into_response())
 }

@@ -182,18 +182,32 @@ pub fn prepare(
                 errors.push(error(tenant, format!("{field}.secrets.{key}"), "given both as a setting and a secret"));
             }
         }
-        // Secrets not given keep their stored value, if the connection is still the same plugin's.
-        let kept = current
-            .and_then(|c| c.connections.get(&name))
-            .filter(|old| old.plugin == conn.plugin)
-            .map(|old| old.secrets.clone())
-            .unwrap_or_default();
+        // Secrets not given keep their stored value, if the connection is still the same plugin's
+        // and still points where it did: a secret is never sent to a new address (a changed
+        // `base_url`, say) without being given again.
+        let old = current.and_then(|c| c.connections.get(&name)).filter(|old| old.plugin == conn.plugin);
+        let moved = old.and_then(|old| {
+            manifest?
+                .hosts
+                .iter()
+                .filter_map(|h| super::manifest::template_setting(h))
+                .find(|setting| old.settings.get(*setting) != settings.get(*setting))
+        });
+        let kept = old.map(|old| old.secrets.clone()).unwrap_or_default();
         let mut sealed = BTreeMap::new();
         for (key, value) in kept {
             if given.contains_key(&key) {
                 continue;
             }
             let Some(value) = value else { continue };
+            if let Some(setting) = moved {
+                errors.push(error(
+                    tenant,
+                    format!("{field}.secrets.{key}"),
+                    format!("`{key}` must be given again: `{setting}` changed, and a secret is never sent to a new address without being re-entered"),
+                ));
+                continue;
+            }
             match keyring.open(&secret_place(tenant, &name, &key), &value) {
                 Ok(plain) => {
                     plain_secrets.insert(format!("{name}.{key}"), plain);
@@ -428,6 +442,21 @@ secret = true
         let errors = prepare("acme", change, Some(&second), &manifests(), &ring).expect_err("required");
         assert_eq!(errors[0].field.as_deref(), Some("connections.ixc.settings"));
         assert!(errors[0].message.contains("requires setting `token`"), "{errors:?}");
+    }
+
+    #[test]
+    fn a_kept_secret_is_never_sent_to_a_new_address() {
+        let ring = Keyring::ephemeral();
+        let (first, _) = prepare("acme", good(), None, &manifests(), &ring).expect("valid");
+        let mut moved = good();
+        let conn = moved.connections.get_mut("ixc").expect("ixc");
+        conn.settings.remove("token");
+        conn.settings.insert("base_url".into(), "https://attacker.example".into());
+        let errors = prepare("acme", moved.clone(), Some(&first), &manifests(), &ring).expect_err("refused");
+        assert_eq!(errors[0].field.as_deref(), Some("connections.ixc.secrets.token"));
+        assert!(errors[0].message.contains("`base_url` changed"), "{errors:?}");
+        moved.connections.get_mut("ixc").expect("ixc").secrets.insert("token".into(), Some("new-token".into()));
+        assert!(prepare("acme", moved, Some(&first), &manifests(), &ring).is_ok(), "given again: fine");
     }
 
     #[test]

@@ -63,10 +63,8 @@ async fn page(state: &AppState, session: &Session, frame: Frame, new_token: Stri
         .iter()
         .filter_map(|t| t["id"].as_str().map(str::to_owned))
         .collect();
-    let mut response = render(&KeysPage { frame, rows, tenants, new_token });
-    // The page may hold a token: never kept by a cache.
-    response.headers_mut().insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
-    response
+    // Never kept by a cache (the page may hold a token): every console page says so.
+    render(&KeysPage { frame, rows, tenants, new_token })
 }
 
 /// `GET /console/keys`.

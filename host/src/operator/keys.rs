@@ -13,23 +13,6 @@ fn unknown_tenant(tenant: &str) -> Problem {
     super::tenants::unknown_tenant(tenant)
 }
 
-/// The tenant an admin acts on: its own, or (platform keys) the one named.
-///
-/// # Errors
-/// `400` for a platform key that names none; `404` for a tenant key naming another tenant.
-pub fn tenant_of(caller: &Caller, named: Option<&str>) -> Result<String, Problem> {
-    match (caller.is_platform(), named) {
-        (true, Some(tenant)) => Ok(tenant.to_owned()),
-        (true, None) => {
-            let mut problem = Problem::new(ProblemCode::InvalidInput, "a platform key names the tenant: `tenant`");
-            problem.field = Some("tenant".into());
-            Err(problem)
-        }
-        (false, Some(tenant)) if tenant != caller.tenant => Err(unknown_tenant(tenant)),
-        (false, _) => Ok(caller.tenant.clone()),
-    }
-}
-
 /// The keys `caller` may see: of `tenant`, or (a platform key naming none) every key.
 ///
 /// # Errors
@@ -37,7 +20,7 @@ pub fn tenant_of(caller: &Caller, named: Option<&str>) -> Result<String, Problem
 pub async fn list(host: &Host, caller: &Caller, tenant: Option<&str>) -> Result<Vec<ApiKeyInfo>, Problem> {
     let tenant = match (caller.is_platform(), tenant) {
         (true, None) => None,
-        (_, named) => Some(tenant_of(caller, named.or(Some(caller.tenant.as_str())))?),
+        (_, named) => Some(super::tenants::acting_for(caller, named.or(Some(caller.tenant.as_str())))?),
     };
     host.store.list_api_keys(tenant.as_deref()).await.map_err(|e| Problem::store_unavailable(&e, ""))
 }
@@ -53,7 +36,7 @@ pub async fn create(
     scopes: &[Scope],
     label: &str,
 ) -> Result<Value, Problem> {
-    let tenant = tenant_of(caller, tenant)?;
+    let tenant = super::tenants::acting_for(caller, tenant)?;
     let known = host.registry().tenants.contains_key(&tenant)
         || host.store.tenants().await.map_err(|e| Problem::store_unavailable(&e, ""))?.iter().any(|t| t.id == tenant);
     if !known || tenant == PLATFORM_TENANT {

@@ -40,17 +40,8 @@ pub async fn retry(host: &Host, caller: &Caller, tenant: &str, id: &str) -> Resu
     tracing::info!(settlement_id = %id, key = %caller.key_id, "parked settlement requeued by an operator");
     let shown = view(&settlement);
     let after = Some(shown.clone());
-    super::audit(
-        host,
-        caller,
-        Some(&caller.tenant),
-        "settlement.retried",
-        id,
-        Some(json!({"status": "parked"})),
-        after,
-    )
-    .await;
-    host.metrics.settlement(&caller.tenant, "requeued");
+    super::audit(host, caller, Some(tenant), "settlement.retried", id, Some(json!({"status": "parked"})), after).await;
+    host.metrics.settlement(tenant, "requeued");
     host.settlement_wake.notify_one();
     Ok(shown)
 }
@@ -83,17 +74,8 @@ pub async fn resolve(
     tracing::info!(settlement_id = %id, key = %caller.key_id, "parked settlement resolved by an operator");
     let shown = view(&settlement);
     let after = Some(shown.clone());
-    super::audit(
-        host,
-        caller,
-        Some(&caller.tenant),
-        "settlement.resolved",
-        id,
-        Some(json!({"status": "parked"})),
-        after,
-    )
-    .await;
-    host.metrics.settlement(&caller.tenant, "resolved");
+    super::audit(host, caller, Some(tenant), "settlement.resolved", id, Some(json!({"status": "parked"})), after).await;
+    host.metrics.settlement(tenant, "resolved");
     Ok(shown)
 }
 

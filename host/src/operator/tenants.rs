@@ -38,6 +38,24 @@ pub fn reach(caller: &Caller, tenant: &str) -> Result<(), Problem> {
     if caller.is_platform() || caller.tenant == tenant { Ok(()) } else { Err(unknown_tenant(tenant)) }
 }
 
+/// The tenant an admin acts on where one must be named: a tenant key's own (naming another is
+/// `404`), a platform key's named one (naming none is `400`).
+///
+/// # Errors
+/// As said.
+pub fn acting_for(caller: &Caller, named: Option<&str>) -> Result<String, Problem> {
+    match (caller.is_platform(), named) {
+        (true, Some(tenant)) => Ok(tenant.to_owned()),
+        (true, None) => {
+            let mut problem = Problem::new(ProblemCode::InvalidInput, "a platform key names the tenant: `tenant`");
+            problem.field = Some("tenant".into());
+            Err(problem)
+        }
+        (false, Some(tenant)) if tenant != caller.tenant => Err(unknown_tenant(tenant)),
+        (false, _) => Ok(caller.tenant.clone()),
+    }
+}
+
 fn config_problem(errors: Vec<ConfigError>) -> Problem {
     Problem::invalid_configuration(errors.into_iter().map(|e| (e.field.unwrap_or_default(), e.message)).collect())
 }
@@ -176,6 +194,17 @@ pub async fn create(host: &Host, caller: &Caller, id: &str, document: TenantDocu
             format!("tenant `{id}` exists; change it with PUT /v1/admin/tenants/{id}"),
         ));
     }
+    if let Some(removed) = &stored {
+        // Its history (and its sealed secrets) belong to whoever had it: a new provider gets a
+        // new id, and the old one comes back only by rolling it back.
+        return Err(Problem::new(
+            ProblemCode::RevisionConflict,
+            format!(
+                "tenant id `{id}` was used before (removed at revision {}): choose another id, or roll it back",
+                removed.revision
+            ),
+        ));
+    }
     commit(host, caller, id, None, stored, Change::Document(document)).await
 }
 
@@ -202,8 +231,11 @@ pub async fn change(
             return Err(unknown_tenant(tenant));
         }
         Change::RollbackTo(number) => {
-            if stored.is_none() {
+            if stored.is_none() || (!exists && !caller.is_platform()) {
                 return Err(unknown_tenant(tenant));
+            }
+            if i64::try_from(number).is_err() {
+                return Err(Problem::new(ProblemCode::NotFound, format!("tenant `{tenant}` has no revision {number}")));
             }
             let target = host
                 .store
@@ -213,6 +245,9 @@ pub async fn change(
                 .ok_or_else(|| {
                     Problem::new(ProblemCode::NotFound, format!("tenant `{tenant}` has no revision {number}"))
                 })?;
+            if target.document.is_none() && !caller.is_platform() {
+                return Err(platform_only("rolling back to a removal"));
+            }
             Change::Rollback(target)
         }
         change => change,
@@ -242,8 +277,11 @@ pub async fn revisions(host: &Host, caller: &Caller, tenant: &str, limit: u32) -
 /// `404`, or the store can't answer.
 pub async fn revision(host: &Host, caller: &Caller, tenant: &str, number: &str) -> Result<Value, Problem> {
     reach(caller, tenant)?;
-    let number: u64 =
-        number.parse().map_err(|_| Problem::new(ProblemCode::NotFound, "a revision is a positive integer"))?;
+    let number: u64 = number
+        .parse()
+        .ok()
+        .filter(|n| i64::try_from(*n).is_ok())
+        .ok_or_else(|| Problem::new(ProblemCode::NotFound, "a revision is a positive integer"))?;
     if !crate::config::automation::valid_tenant(tenant) {
         return Err(unknown_tenant(tenant));
     }
@@ -355,6 +393,13 @@ async fn commit(
             (if current.is_some() { "tenant.changed" } else { "tenant.created" }, Some(doc), line)
         }
     };
+    let private_before = current.as_ref().map(|d| d.allow_private.clone()).unwrap_or_default();
+    let private_after = next.as_ref().map(|d| d.allow_private.clone()).unwrap_or_default();
+    if !caller.is_platform() && private_after != private_before && !private_after.is_empty() {
+        // Internal addresses are the operator's to open: a tenant's admin could otherwise aim its
+        // ERP's requests at the host's own network.
+        return Err(platform_only("changing `allow_private`"));
+    }
     let text = next.as_ref().map(|d| serde_json::to_string(d).unwrap_or_default());
     let audit = NewAuditEvent {
         actor: caller.key_id.clone(),
@@ -364,9 +409,6 @@ async fn commit(
         before: current.as_ref().map(document::public),
         after: next.as_ref().map(document::public),
     };
-    if let Some(doc) = &next {
-        host.store.ensure_tenant(tenant, &doc.name).await.map_err(unavailable)?;
-    }
     let number = current_number + 1;
     let written = host
         .store
@@ -380,6 +422,16 @@ async fn commit(
         ));
     }
     tracing::info!(tenant = %tenant, revision = number, key = %caller.key_id, change = %summary_line, "tenant configuration changed through the admin API");
+    match &next {
+        Some(doc) => host.store.ensure_tenant(tenant, &doc.name).await.map_err(unavailable)?,
+        None => {
+            // A removed tenant's keys stop working (and with them every console session they
+            // opened), on every replica.
+            let revoked = host.store.revoke_tenant_api_keys(tenant).await.map_err(unavailable)?;
+            host.keys.forget_all();
+            tracing::info!(tenant = %tenant, keys = revoked, "a removed tenant's keys were revoked");
+        }
+    }
     crate::reload::reload_stored(host)
         .await
         .map_err(|e| Problem::store_unavailable(&e, "the change is stored and every replica will load it shortly"))?;

@@ -83,9 +83,12 @@ impl Key {
 /// The operator's keys: the first seals, every one opens.
 pub struct Keyring {
     keys: RwLock<Vec<Key>>,
-    /// Where the keys came from, read again when a value names a key not held.
+    /// Where the keys came from, read again when a value names a key not held or the file
+    /// changed (a rotation on another host).
     file: Option<PathBuf>,
     last_read: RwLock<Instant>,
+    /// When the file was last looked at, and its modification time then.
+    checked: RwLock<(Instant, Option<std::time::SystemTime>)>,
 }
 
 impl fmt::Debug for Keyring {
@@ -123,7 +126,44 @@ fn parse_keys(text: &str, separator: char) -> Result<Vec<Key>, KeyringError> {
 
 impl Keyring {
     fn with(keys: Vec<Key>, file: Option<PathBuf>) -> Keyring {
-        Keyring { keys: RwLock::new(keys), file, last_read: RwLock::new(Instant::now()) }
+        let modified = file.as_ref().and_then(|f| std::fs::metadata(f).and_then(|m| m.modified()).ok());
+        Keyring {
+            keys: RwLock::new(keys),
+            file,
+            last_read: RwLock::new(Instant::now()),
+            checked: RwLock::new((Instant::now(), modified)),
+        }
+    }
+
+    /// Reads the key file again when it changed since it was last looked at (looked at once a
+    /// second at most): after `ponte secrets rotate` on any host, this one seals with the new
+    /// key within a second.
+    fn follow_file(&self) {
+        let Some(file) = &self.file else { return };
+        {
+            let checked = self.checked.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if checked.0.elapsed() < REREAD_EVERY {
+                return;
+            }
+        }
+        let modified = std::fs::metadata(file).and_then(|m| m.modified()).ok();
+        let changed = {
+            let mut checked = self.checked.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let changed = modified.is_some() && checked.1 != modified;
+            *checked = (Instant::now(), modified);
+            changed
+        };
+        if changed {
+            match std::fs::read_to_string(file)
+                .map_err(|e| KeyringError::Keys(e.to_string()))
+                .and_then(|t| parse_keys(&t, '\n'))
+            {
+                Ok(keys) => *self.keys.write().unwrap_or_else(std::sync::PoisonError::into_inner) = keys,
+                Err(e) => {
+                    tracing::warn!(file = %file.display(), error = %e, "the secret key file could not be read again")
+                }
+            }
+        }
     }
 
     /// A keyring of one random key that lives as long as the process (tests, `ponte invoke`).
@@ -181,8 +221,17 @@ impl Keyring {
     /// Unusable keys, or a PostgreSQL store with no key given: replicas sharing it must share
     /// the key.
     pub fn for_database(database: &str, key_file: Option<&Path>) -> Result<Keyring, KeyringError> {
+        let sqlite = database.starts_with("sqlite:");
         if let Some(file) = key_file {
-            return Keyring::open_or_create(file);
+            if sqlite || file.exists() {
+                return Keyring::open_or_create(file);
+            }
+            // Replicas that each made their own would not open each other's values.
+            return Err(KeyringError::Keys(format!(
+                "{} does not exist: make it once (`ponte secrets new-key > {}`) and give every replica the same file",
+                file.display(),
+                file.display()
+            )));
         }
         if let Ok(text) = std::env::var(KEY_ENV)
             && !text.trim().is_empty()
@@ -213,6 +262,7 @@ impl Keyring {
 
     /// Seals `plain` for `place` (the associated data: where the value is stored).
     pub fn seal(&self, place: &str, plain: &str) -> String {
+        self.follow_file();
         let keys = self.keys.read().unwrap_or_else(std::sync::PoisonError::into_inner);
         // A keyring always holds a key: every constructor refuses an empty list.
         let key = &keys[0];
@@ -441,6 +491,15 @@ mod tests {
         // The replica doesn't hold the new key yet: it reads its file again on meeting it.
         *replica.last_read.write().expect("lock") = Instant::now() - REREAD_EVERY;
         assert_eq!(replica.open("p", &fresh).as_deref(), Ok("w"));
+        // Another replica that only seals follows the file too.
+        let sealer = Keyring::from_file(&path)?;
+        std::fs::write(&path, format!("{}\n", new_key()))?;
+        sealer.checked.write().expect("lock").0 = Instant::now() - REREAD_EVERY;
+        let before = sealer.sealing_key_id();
+        let sealed = sealer.seal("p", "v");
+        assert!(!sealed.contains(&before), "sealed under the file's new key");
+        // (the rotated file is written back below)
+        write_key_file(&path, &ring.encoded())?;
 
         assert_eq!(ring.retire_old_keys()?, [old_id]);
         assert!(matches!(Keyring::from_file(&path)?.open("p", &old), Err(KeyringError::UnknownKey(_))));
@@ -462,6 +521,10 @@ mod tests {
             assert!(error.to_string().contains(KEY_FILE_ENV), "{error}");
         }
         let named = dir.path().join("shared.key");
+        let missing =
+            Keyring::for_database("postgres://postgres@127.0.0.1/ponte", Some(&named)).expect_err("made once");
+        assert!(missing.to_string().contains("ponte secrets new-key"), "{missing}");
+        std::fs::write(&named, new_key())?;
         let ring = Keyring::for_database("postgres://postgres@127.0.0.1/ponte", Some(&named))?;
         assert_eq!(Keyring::from_file(&named)?.key_ids(), ring.key_ids());
         Ok(())

@@ -267,6 +267,22 @@ impl Store {
         rows.into_iter().map(ApiKeyInfo::try_from).collect()
     }
 
+    /// Revokes every active key of `tenant` (a removed tenant's); how many.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn revoke_tenant_api_keys(&self, tenant: &str) -> Result<u64> {
+        let now = now_millis();
+        Ok(with_pool!(self, |pool| {
+            sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE tenant_id = $2 AND revoked_at IS NULL")
+                .bind(now)
+                .bind(tenant)
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected())
+        })?)
+    }
+
     /// Revokes the key `key_id`: from now on its token doesn't authenticate.
     ///
     /// Returns `false` when no such key exists or it was already revoked (its first revocation

@@ -114,11 +114,20 @@ async fn a_tenant_made_over_the_api_serves_at_once_with_its_secret_sealed_and_ev
     let platform_id = host.platform_key.split('_').nth(1).expect("key id");
     assert_eq!(audit.body["events"][0]["actor"], platform_id);
 
-    // Removed: its calls stop.
+    // Removed: its keys are revoked with it, and its id is not handed to someone else.
     let removed = admin(&host, &host.platform_key, Method::DELETE, "/v1/admin/tenants/beta", None).await;
     assert_eq!(removed.status, 204, "{}", removed.body);
     let (status, body) = list_invoices(&host, &app).await;
-    assert_eq!(status, 501, "{body}");
+    assert_eq!(status, 401, "{body}");
+    let again = admin(&host, &host.platform_key, Method::POST, "/v1/admin/tenants", Some(beta(&host, json!({})))).await;
+    let problem = assert_problem(&again, 409, "revision_conflict");
+    assert!(problem["detail"].as_str().unwrap_or_default().contains("used before"), "{problem}");
+    // The platform can bring it back by rolling back; its keys stay revoked.
+    let back =
+        admin(&host, &host.platform_key, Method::POST, "/v1/admin/tenants/beta/rollback", Some(json!({"revision": 3})))
+            .await;
+    assert_eq!(back.status, 200, "{}", back.body);
+    assert_eq!(list_invoices(&host, &app).await.0, 401);
     host.stop().await;
 }
 
@@ -252,6 +261,23 @@ async fn file_tenants_are_read_only_and_each_key_reaches_only_what_it_may() {
         admin(&host, &beta_admin, Method::PUT, "/v1/admin/tenants/beta/functions/list_invoices", Some(json!("erp")))
             .await;
     assert_eq!(changed.status, 200, "{}", changed.body);
+    // Internal addresses and removals are the platform's: a tenant's admin can't open the host's
+    // network to its ERP's requests.
+    let mut opened = beta(&host, json!({"list_invoices": "erp"}));
+    opened.as_object_mut().expect("object").remove("id");
+    opened["allow_private"] = json!(["0.0.0.0/0"]);
+    let refused = admin(&host, &beta_admin, Method::PUT, "/v1/admin/tenants/beta", Some(opened)).await;
+    assert_problem(&refused, 403, "forbidden");
+    // A secret kept is never sent to a new address: moving base_url takes the token again.
+    let moved = admin(
+        &host,
+        &beta_admin,
+        Method::PUT,
+        "/v1/admin/tenants/beta/connections/erp",
+        Some(json!({"plugin": "ixc", "settings": {"base_url": "http://attacker.example", "user_id": "1"}})),
+    )
+    .await;
+    assert_eq!(assert_problem(&moved, 422, "invalid_configuration")["field"], "connections.erp.secrets.token");
     let other =
         admin(&host, &beta_admin, Method::POST, "/v1/admin/keys", Some(json!({"tenant": TENANT, "scopes": ["app"]})))
             .await;
@@ -264,6 +290,19 @@ async fn file_tenants_are_read_only_and_each_key_reaches_only_what_it_may() {
     assert_problem(&admin(&host, &beta_admin, Method::DELETE, "/v1/admin/tenants/beta", None).await, 403, "forbidden");
     let audit = admin(&host, &beta_admin, Method::GET, &format!("/v1/admin/audit?tenant={TENANT}"), None).await;
     assert!(audit.body["events"].as_array().expect("events").iter().all(|e| e["tenant"] == "beta"), "{}", audit.body);
+
+    // A platform key names the tenant whose log and settlements it reads; a tenant's key can't.
+    let log = admin(&host, platform, Method::GET, &format!("/v1/admin/invocations?tenant={TENANT}"), None).await;
+    assert_eq!(log.status, 200, "{}", log.body);
+    assert_problem(&admin(&host, platform, Method::GET, "/v1/admin/invocations", None).await, 400, "invalid_input");
+    let parked =
+        admin(&host, platform, Method::GET, &format!("/v1/admin/settlements?tenant={TENANT}&state=parked"), None).await;
+    assert_eq!(parked.status, 200, "{}", parked.body);
+    let other = admin(&host, &beta_admin, Method::GET, &format!("/v1/admin/invocations?tenant={TENANT}"), None).await;
+    assert_problem(&other, 404, "unknown_tenant");
+    let other =
+        admin(&host, &beta_admin, Method::POST, &format!("/v1/admin/settlements/x/retry?tenant={TENANT}"), None).await;
+    assert_problem(&other, 404, "unknown_tenant");
 
     // Callers' keys and no key reach nothing here.
     for path in ["/v1/admin/tenants", "/v1/admin/audit", "/v1/admin/keys", "/v1/admin/tenants/beta/revisions"] {
