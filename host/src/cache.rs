@@ -22,7 +22,6 @@ use std::time::Duration;
 use ponte_contract::Function;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 pub use crate::config::automation::MAX_CACHE_TTL as MAX_TTL;
 
@@ -52,15 +51,8 @@ impl ReadKey {
     }
 }
 
-/// The customer a validated input names (its `customer_document_number`), if any.
-pub fn customer_of(input: &Value) -> Option<&str> {
-    input.get("customer_document_number").and_then(Value::as_str).filter(|document| !document.is_empty())
-}
-
-/// SHA-256 (hex) of a tenant and a customer document.
-fn customer_digest(tenant: &str, document: &str) -> String {
-    crate::digest::hex(&Sha256::new().chain_update(tenant).chain_update([0]).chain_update(document).finalize())
-}
+use crate::digest::customer_digest;
+pub use crate::digest::customer_of;
 
 /// A cached answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -89,6 +89,7 @@ impl Host {
     ) -> Result<Answer, Problem> {
         let body = if body.iter().all(u8::is_ascii_whitespace) { b"{}".as_slice() } else { body };
         let input = ponte_contract::validate_input_json(function, body).map_err(Problem::from)?;
+        trace.customer = crate::digest::customer_of(&input).map(|d| crate::digest::customer_digest(&caller.tenant, d));
         // Resolved once: a reload during the call changes nothing of it.
         let bound = self.binding(&caller.tenant, function)?;
         let timeout = bound.0.timeout;

@@ -16,6 +16,18 @@ pub fn request_hash(function: Function, input: &Value) -> String {
     hex(&Sha256::digest(text.as_bytes()))
 }
 
+/// The customer a validated input names (its `customer_document_number`), if any.
+pub fn customer_of(input: &Value) -> Option<&str> {
+    input.get("customer_document_number").and_then(Value::as_str).filter(|document| !document.is_empty())
+}
+
+/// SHA-256 (hex) of a tenant and a customer's document (punctuation and case aside): how the
+/// read cache and the invocation log name a customer without keeping the document.
+pub fn customer_digest(tenant: &str, document: &str) -> String {
+    let document = ponte_contract::text::document_key(document);
+    hex(&Sha256::new().chain_update(tenant).chain_update([0]).chain_update(document).finalize())
+}
+
 /// Lowercase hex of `bytes`.
 pub(crate) fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";

@@ -194,6 +194,7 @@ mod tests {
             detail: None,
             warnings: serde_json::json!([]),
             upstream_calls: serde_json::json!([]),
+            customer_key: None,
         }
     }
 

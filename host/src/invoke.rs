@@ -209,6 +209,9 @@ pub(crate) struct Trace {
     pub(crate) outcome: Option<Outcome>,
     /// Whether anything may have reached the ERP (a plugin ran, or a payment was queued).
     pub(crate) executed: bool,
+    /// The customer the input names, as [`crate::digest::customer_digest`] (the log is searched
+    /// by it; the document itself is not kept).
+    pub(crate) customer: Option<String>,
 }
 
 impl Trace {
@@ -221,6 +224,7 @@ impl Trace {
             started: Instant::now(),
             started_at: Utc::now(),
             plugin: None,
+            customer: None,
             warnings: Vec::new(),
             upstream: Vec::new(),
             detail: None,
@@ -449,6 +453,7 @@ impl Host {
             detail,
             warnings,
             upstream_calls,
+            customer_key: trace.customer.clone(),
         };
         match &result {
             Ok(_) => {

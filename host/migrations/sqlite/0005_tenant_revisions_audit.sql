@@ -48,3 +48,9 @@ CREATE TABLE console_sessions (
 );
 
 CREATE INDEX console_sessions_expires ON console_sessions (expires_at);
+
+-- The customer a call named, as SHA-256 of the tenant and the document (never the document): the
+-- invocation log searched by customer.
+ALTER TABLE invocations ADD COLUMN customer_key TEXT;
+
+CREATE INDEX invocations_tenant_customer ON invocations (tenant_id, customer_key, started_at);

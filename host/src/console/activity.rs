@@ -58,6 +58,7 @@ struct LogQuery {
     outcome: Option<String>,
     since: Option<String>,
     until: Option<String>,
+    customer: Option<String>,
 }
 
 struct InvocationRow {
@@ -80,6 +81,7 @@ struct InvocationsPage {
     outcome: String,
     since: String,
     until: String,
+    customer: String,
     rows: Vec<InvocationRow>,
 }
 
@@ -98,6 +100,7 @@ async fn invocations(State(state): State<AppState>, session: Session, Query(quer
     let text_of = |v: &Option<String>| v.as_deref().map(str::trim).unwrap_or_default().to_owned();
     let (function, outcome, since, until) =
         (text_of(&query.function), text_of(&query.outcome), text_of(&query.since), text_of(&query.until));
+    let customer = text_of(&query.customer);
     let (since_at, until_at) = match (time(&since), time(&until)) {
         (Ok(a), Ok(b)) => (a, b),
         (Err(problem), _) | (_, Err(problem)) => return failed(&session, &problem),
@@ -112,6 +115,10 @@ async fn invocations(State(state): State<AppState>, session: Session, Query(quer
             outcome: Some(outcome.clone()).filter(|o| !o.is_empty()),
             since: since_at,
             until: until_at,
+            // The log keeps the customer's digest, never the document: search by the same.
+            customer_key: Some(customer.clone())
+                .filter(|c| !c.is_empty())
+                .map(|document| crate::digest::customer_digest(&tenant, &document)),
             limit: 200,
         };
         match state.host.store.invocations_matching(&filter).await {
@@ -131,7 +138,17 @@ async fn invocations(State(state): State<AppState>, session: Session, Query(quer
             plugin: r.plugin.unwrap_or_default(),
         })
         .collect();
-    render(&InvocationsPage { frame: Frame::of(&session), tenant, tenants, function, outcome, since, until, rows })
+    render(&InvocationsPage {
+        frame: Frame::of(&session),
+        tenant,
+        tenants,
+        function,
+        outcome,
+        since,
+        until,
+        customer,
+        rows,
+    })
 }
 
 #[derive(askama::Template)]

@@ -68,6 +68,7 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("secret_unchanged", "definido (deixe vazio para manter)", "set (leave empty to keep)"),
     ("outcome", "Resultado", "Outcome"),
     ("since", "Desde", "Since"),
+    ("customer_document", "CPF/CNPJ do cliente", "Customer's CPF/CNPJ"),
     ("until", "Até", "Until"),
     ("filter", "Filtrar", "Filter"),
     ("nothing_found", "Nada encontrado.", "Nothing found."),

@@ -22,6 +22,8 @@ pub struct InvocationFilter {
     pub since: Option<DateTime<Utc>>,
     /// Started before.
     pub until: Option<DateTime<Utc>>,
+    /// Only the calls naming this customer ([`crate::digest::customer_digest`]).
+    pub customer_key: Option<String>,
     /// At most this many.
     pub limit: u32,
 }
@@ -55,6 +57,10 @@ pub struct InvocationRecord {
     pub warnings: serde_json::Value,
     /// The upstream requests the plugin made (method, host, status, duration): a JSON array.
     pub upstream_calls: serde_json::Value,
+    /// SHA-256 of the tenant and the customer's document the input named, if any: the log is
+    /// searched by customer without keeping the document.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_key: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -71,6 +77,7 @@ struct InvocationRow {
     detail: Option<String>,
     warnings: String,
     upstream_calls: String,
+    customer_key: Option<String>,
 }
 
 impl TryFrom<InvocationRow> for InvocationRecord {
@@ -90,11 +97,12 @@ impl TryFrom<InvocationRow> for InvocationRecord {
             detail: row.detail,
             warnings: json(&row.warnings)?,
             upstream_calls: json(&row.upstream_calls)?,
+            customer_key: row.customer_key,
         })
     }
 }
 
-/// The most records [`Store::record_invocations`] writes in one statement (12 values each, well
+/// The most records [`Store::record_invocations`] writes in one statement (13 values each, well
 /// under both engines' limits on bound parameters).
 pub const MAX_INVOCATION_BATCH: usize = 500;
 
@@ -122,7 +130,7 @@ fn check_record(record: &InvocationRecord) -> Result<i64> {
 
 /// The columns read back, in `InvocationRow`'s order.
 const COLUMNS: &str = "id, tenant_id, function, plugin, plugin_version, started_at, duration_ms, status, outcome, \
-                       detail, warnings, upstream_calls";
+                       detail, warnings, upstream_calls, customer_key";
 
 impl Store {
     /// Appends `record` to the invocation log.
@@ -137,7 +145,7 @@ impl Store {
         let upstream_calls = record.upstream_calls.to_string();
         let inserted = with_pool!(self, |pool| {
             sqlx::query(&format!(
-                "INSERT INTO invocations ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+                "INSERT INTO invocations ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
             ))
             .bind(&record.id)
             .bind(&record.tenant)
@@ -151,6 +159,7 @@ impl Store {
             .bind(record.detail.as_deref())
             .bind(&warnings)
             .bind(&upstream_calls)
+            .bind(record.customer_key.as_deref())
             .execute(pool)
             .await
             .map(|done| done.rows_affected())
@@ -196,7 +205,8 @@ impl Store {
                     .push_bind(record.outcome.clone())
                     .push_bind(record.detail.clone())
                     .push_bind(record.warnings.to_string())
-                    .push_bind(record.upstream_calls.to_string());
+                    .push_bind(record.upstream_calls.to_string())
+                    .push_bind(record.customer_key.clone());
             });
             query.push(" ON CONFLICT (id) DO NOTHING");
             query.build().execute(pool).await.map(|done| done.rows_affected())
@@ -235,7 +245,7 @@ impl Store {
             sqlx::query_as::<_, InvocationRow>(&format!(
                 "SELECT {COLUMNS} FROM invocations WHERE tenant_id = $1 AND ($2 = '' OR function = $2) \
                  AND ($3 = '' OR outcome = $3) AND started_at >= $4 AND started_at < $5 \
-                 ORDER BY started_at DESC, id DESC LIMIT $6"
+                 AND ($7 = '' OR customer_key = $7) ORDER BY started_at DESC, id DESC LIMIT $6"
             ))
             .bind(&filter.tenant)
             .bind(filter.function.as_deref().unwrap_or(""))
@@ -243,6 +253,7 @@ impl Store {
             .bind(since)
             .bind(until)
             .bind(limit)
+            .bind(filter.customer_key.as_deref().unwrap_or(""))
             .fetch_all(pool)
             .await
         })?;
@@ -319,6 +330,7 @@ mod tests {
             detail: None,
             warnings: json!([{"code": "field_dropped", "path": "/0/barcode"}]),
             upstream_calls: json!([{"method": "GET", "host": "erp.example", "status": 200, "duration_ms": 30}]),
+            customer_key: Some("c0ffee".into()),
         }
     }
 

@@ -283,6 +283,12 @@ async fn an_operator_brings_a_tenant_on_tries_it_and_finds_the_call() {
     // The calls in the invocation log, and one's detail with its upstream exchanges.
     let log = browser.get("/console/invocations?tenant=gamma&outcome=invalid_document").await;
     assert!(log.html.contains("invalid_document") && !log.html.contains(">ok<"), "{}", log.html);
+    // By customer: the log keeps a digest of the document, so any way of writing it finds the call.
+    let digits: String = CUSTOMER_CPF.chars().filter(char::is_ascii_digit).collect();
+    let by_customer = browser.get(&format!("/console/invocations?tenant=gamma&customer={digits}")).await;
+    assert!(by_customer.html.contains(">ok<"), "{}", by_customer.html);
+    let stranger = browser.get("/console/invocations?tenant=gamma&customer=529.982.247-25").await;
+    assert!(!stranger.html.contains(">ok<"), "{}", stranger.html);
     let log = browser.get("/console/invocations?tenant=gamma&outcome=ok").await;
     let id = log
         .html
