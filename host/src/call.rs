@@ -90,6 +90,9 @@ impl Host {
         let body = if body.iter().all(u8::is_ascii_whitespace) { b"{}".as_slice() } else { body };
         let input = ponte_contract::validate_input_json(function, body).map_err(Problem::from)?;
         trace.customer = crate::digest::customer_of(&input).map(|d| crate::digest::customer_digest(&caller.tenant, d));
+        if self.options.log_payloads {
+            trace.input = Some(input.clone());
+        }
         // Resolved once: a reload during the call changes nothing of it.
         let bound = self.binding(&caller.tenant, function)?;
         let timeout = bound.0.timeout;

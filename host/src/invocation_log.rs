@@ -195,6 +195,8 @@ mod tests {
             warnings: serde_json::json!([]),
             upstream_calls: serde_json::json!([]),
             customer_key: None,
+            input: None,
+            output: None,
         }
     }
 

@@ -212,6 +212,8 @@ pub(crate) struct Trace {
     /// The customer the input names, as [`crate::digest::customer_digest`] (the log is searched
     /// by it; the document itself is not kept).
     pub(crate) customer: Option<String>,
+    /// The validated input, kept for the log when the host keeps payloads.
+    pub(crate) input: Option<Value>,
 }
 
 impl Trace {
@@ -225,6 +227,7 @@ impl Trace {
             started_at: Utc::now(),
             plugin: None,
             customer: None,
+            input: None,
             warnings: Vec::new(),
             upstream: Vec::new(),
             detail: None,
@@ -454,6 +457,11 @@ impl Host {
             warnings,
             upstream_calls,
             customer_key: trace.customer.clone(),
+            input: if self.options.log_payloads { trace.input.clone() } else { None },
+            output: match &result {
+                Ok(answer) if self.options.log_payloads => Some(answer.output.clone()),
+                _ => None,
+            },
         };
         match &result {
             Ok(_) => {

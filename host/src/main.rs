@@ -250,6 +250,10 @@ enum KeysCommand {
 /// Retries, leases and retention (production defaults; tests and chaos runs shorten them).
 #[derive(Args)]
 struct Tuning {
+    /// Whether the invocation log keeps each call's input and normalized output (64 KiB each at
+    /// most): customers' personal data, shown in the console's detail view.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, env = "PONTE_INVOCATION_LOG_PAYLOADS")]
+    invocation_log_payloads: bool,
     /// How often the store is asked whether a tenant changed through the admin API on another
     /// replica.
     #[arg(long, default_value = "500ms", value_parser = humantime::parse_duration, env = "PONTE_CONFIG_POLL")]
@@ -363,6 +367,7 @@ impl Tuning {
             }),
             config_poll: self.config_poll,
             keyring: defaults.keyring,
+            log_payloads: self.invocation_log_payloads,
         }
     }
 

@@ -49,6 +49,10 @@ pub struct HostOptions {
     /// How often the store's configuration version is compared, to load tenants another
     /// replica changed through the admin API (default 500 ms).
     pub config_poll: Duration,
+    /// Whether the invocation log keeps each call's validated input and normalized output (at
+    /// most 64 KiB each; default on): what the console's detail view shows. They hold customers'
+    /// personal data; off keeps only the call's outline.
+    pub log_payloads: bool,
 }
 
 /// Where the shared read cache lives.
@@ -76,6 +80,7 @@ impl Default for HostOptions {
             redis: None,
             keyring: std::sync::Arc::new(crate::secret::keyring::Keyring::ephemeral()),
             config_poll: Duration::from_millis(500),
+            log_payloads: true,
         }
     }
 }

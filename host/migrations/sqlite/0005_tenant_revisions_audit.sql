@@ -54,3 +54,8 @@ CREATE INDEX console_sessions_expires ON console_sessions (expires_at);
 ALTER TABLE invocations ADD COLUMN customer_key TEXT;
 
 CREATE INDEX invocations_tenant_customer ON invocations (tenant_id, customer_key, started_at);
+
+-- What a call was asked and answered (JSON, at most 64 KiB each; NULL when the host keeps no
+-- payloads, or for a problem's output): the console's detail view.
+ALTER TABLE invocations ADD COLUMN input_json TEXT;
+ALTER TABLE invocations ADD COLUMN output_json TEXT;

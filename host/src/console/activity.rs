@@ -166,6 +166,8 @@ struct InvocationPage {
     detail: String,
     warnings: String,
     upstream_calls: String,
+    input: String,
+    output: String,
 }
 
 /// `GET /console/invocations/{id}`.
@@ -189,6 +191,8 @@ async fn invocation(State(state): State<AppState>, session: Session, Path(id): P
         detail: record.detail.unwrap_or_default(),
         warnings: pretty(&record.warnings),
         upstream_calls: pretty(&record.upstream_calls),
+        input: record.input.as_ref().map(pretty).unwrap_or_default(),
+        output: record.output.as_ref().map(pretty).unwrap_or_default(),
         id,
     })
 }

@@ -74,6 +74,13 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("nothing_found", "Nada encontrado.", "Nothing found."),
     ("detail", "Detalhe", "Detail"),
     ("warnings", "Avisos", "Warnings"),
+    ("input", "Entrada", "Input"),
+    ("output", "Saída normalizada", "Normalized output"),
+    (
+        "not_kept",
+        "Não guardado (um erro, ou o host não guarda conteúdos).",
+        "Not kept (a problem, or the host keeps no payloads).",
+    ),
     ("upstream_calls", "Chamadas ao ERP", "Upstream calls"),
     ("state", "Estado", "State"),
     ("all", "Todos", "All"),

@@ -61,6 +61,27 @@ pub struct InvocationRecord {
     /// searched by customer without keeping the document.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_key: Option<String>,
+    /// The validated input, when the host keeps payloads (over [`MAX_LOGGED_PAYLOAD`] bytes of
+    /// JSON: `{"truncated": true, "bytes": n}`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input: Option<serde_json::Value>,
+    /// The normalized output of a successful call, when the host keeps payloads (bounded as
+    /// `input`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output: Option<serde_json::Value>,
+}
+
+/// The most bytes of JSON an invocation row keeps of an input or an output.
+pub const MAX_LOGGED_PAYLOAD: usize = 64 * 1024;
+
+/// A payload as stored: its JSON, or a note of its size when past [`MAX_LOGGED_PAYLOAD`].
+fn payload_text(value: Option<&serde_json::Value>) -> Option<String> {
+    let text = value?.to_string();
+    if text.len() <= MAX_LOGGED_PAYLOAD {
+        Some(text)
+    } else {
+        Some(serde_json::json!({"truncated": true, "bytes": text.len()}).to_string())
+    }
 }
 
 #[derive(sqlx::FromRow)]
@@ -78,6 +99,8 @@ struct InvocationRow {
     warnings: String,
     upstream_calls: String,
     customer_key: Option<String>,
+    input_json: Option<String>,
+    output_json: Option<String>,
 }
 
 impl TryFrom<InvocationRow> for InvocationRecord {
@@ -98,11 +121,13 @@ impl TryFrom<InvocationRow> for InvocationRecord {
             warnings: json(&row.warnings)?,
             upstream_calls: json(&row.upstream_calls)?,
             customer_key: row.customer_key,
+            input: row.input_json.as_deref().map(json).transpose()?,
+            output: row.output_json.as_deref().map(json).transpose()?,
         })
     }
 }
 
-/// The most records [`Store::record_invocations`] writes in one statement (13 values each, well
+/// The most records [`Store::record_invocations`] writes in one statement (15 values each, well
 /// under both engines' limits on bound parameters).
 pub const MAX_INVOCATION_BATCH: usize = 500;
 
@@ -130,7 +155,7 @@ fn check_record(record: &InvocationRecord) -> Result<i64> {
 
 /// The columns read back, in `InvocationRow`'s order.
 const COLUMNS: &str = "id, tenant_id, function, plugin, plugin_version, started_at, duration_ms, status, outcome, \
-                       detail, warnings, upstream_calls, customer_key";
+                       detail, warnings, upstream_calls, customer_key, input_json, output_json";
 
 impl Store {
     /// Appends `record` to the invocation log.
@@ -145,7 +170,7 @@ impl Store {
         let upstream_calls = record.upstream_calls.to_string();
         let inserted = with_pool!(self, |pool| {
             sqlx::query(&format!(
-                "INSERT INTO invocations ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+                "INSERT INTO invocations ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
             ))
             .bind(&record.id)
             .bind(&record.tenant)
@@ -160,6 +185,8 @@ impl Store {
             .bind(&warnings)
             .bind(&upstream_calls)
             .bind(record.customer_key.as_deref())
+            .bind(payload_text(record.input.as_ref()))
+            .bind(payload_text(record.output.as_ref()))
             .execute(pool)
             .await
             .map(|done| done.rows_affected())
@@ -206,7 +233,9 @@ impl Store {
                     .push_bind(record.detail.clone())
                     .push_bind(record.warnings.to_string())
                     .push_bind(record.upstream_calls.to_string())
-                    .push_bind(record.customer_key.clone());
+                    .push_bind(record.customer_key.clone())
+                    .push_bind(payload_text(record.input.as_ref()))
+                    .push_bind(payload_text(record.output.as_ref()));
             });
             query.push(" ON CONFLICT (id) DO NOTHING");
             query.build().execute(pool).await.map(|done| done.rows_affected())
@@ -305,6 +334,8 @@ mod tests {
     // Each of these runs on SQLite and on PostgreSQL (see `store_tests!`).
     store_tests!(
         recorded_invocation_reads_back_unchanged(sqlite_file),
+        a_payload_past_its_bound_is_kept_as_its_size,
+        the_log_is_filtered_by_customer_function_outcome_and_time,
         started_at_is_kept_to_the_millisecond,
         invocations_are_newest_first_limited_and_per_tenant,
         same_instant_invocations_order_by_id,
@@ -331,6 +362,8 @@ mod tests {
             warnings: json!([{"code": "field_dropped", "path": "/0/barcode"}]),
             upstream_calls: json!([{"method": "GET", "host": "erp.example", "status": 200, "duration_ms": 30}]),
             customer_key: Some("c0ffee".into()),
+            input: Some(json!({"customer_document_number": "71460238001"})),
+            output: Some(json!([{"fatura": "1001"}])),
         }
     }
 
@@ -450,6 +483,37 @@ mod tests {
         let batch = [record("acme", 0), bad];
         assert!(matches!(store.record_invocations(&batch).await, Err(StoreError::Invalid("warnings"))));
         assert!(store.invocations("acme", 10).await?.is_empty());
+        Ok(())
+    }
+
+    async fn a_payload_past_its_bound_is_kept_as_its_size(store: Store) -> anyhow::Result<()> {
+        let mut big = record("acme", 0);
+        big.output = Some(json!("x".repeat(MAX_LOGGED_PAYLOAD)));
+        store.record_invocations(std::slice::from_ref(&big)).await?;
+        let back = store.invocation(&big.id).await?.expect("logged");
+        assert_eq!(back.output, Some(json!({"truncated": true, "bytes": MAX_LOGGED_PAYLOAD + 2})));
+        assert_eq!(back.input, big.input, "a small one is kept whole");
+        Ok(())
+    }
+
+    async fn the_log_is_filtered_by_customer_function_outcome_and_time(store: Store) -> anyhow::Result<()> {
+        let mut other = record("acme", 10);
+        other.customer_key = Some("beef".into());
+        other.outcome = "upstream_error".into();
+        other.function = "get_invoice".into();
+        let first = record("acme", 0);
+        store.record_invocations(&[first.clone(), other.clone()]).await?;
+        let filter = |f: InvocationFilter| InvocationFilter { tenant: "acme".into(), limit: 10, ..f };
+        let ids = |records: Vec<InvocationRecord>| records.into_iter().map(|r| r.id).collect::<Vec<_>>();
+        let by = |key: &str| filter(InvocationFilter { customer_key: Some(key.into()), ..Default::default() });
+        assert_eq!(ids(store.invocations_matching(&by("beef")).await?), [other.id.clone()]);
+        assert_eq!(ids(store.invocations_matching(&by("c0ffee")).await?), [first.id.as_str()]);
+        let failed = filter(InvocationFilter { outcome: Some("upstream_error".into()), ..Default::default() });
+        assert_eq!(ids(store.invocations_matching(&failed).await?), [other.id.clone()]);
+        let function = filter(InvocationFilter { function: Some("list_invoices".into()), ..Default::default() });
+        assert_eq!(ids(store.invocations_matching(&function).await?), [first.id.as_str()]);
+        let later = filter(InvocationFilter { since: Some(other.started_at), ..Default::default() });
+        assert_eq!(ids(store.invocations_matching(&later).await?), [other.id.clone()]);
         Ok(())
     }
 }

@@ -300,6 +300,9 @@ async fn an_operator_brings_a_tenant_on_tries_it_and_finds_the_call() {
     let detail = browser.get(&format!("/console/invocations/{id}")).await;
     assert_eq!(detail.status, StatusCode::OK);
     assert!(detail.html.contains("/webservice/v1/cliente"), "{}", detail.html);
+    // What was asked and what was answered, normalized.
+    assert!(detail.html.contains("id=\"invocation-input\"") && detail.html.contains("customer_document_number"));
+    assert!(detail.html.contains("id=\"invocation-output\"") && detail.html.contains("linha_digitavel"));
     assert!(!detail.html.contains(IXC_TOKEN));
 
     // A key made here is shown once and works; revoked here, it is refused.
