@@ -154,6 +154,7 @@ fn print_banner(addr: SocketAddr, sim_url: &str, keys: &[(Scope, String)], mixed
 Ponte demo: tenant `{DEMO_TENANT}` on the IXC adapter, against a simulated IXC at {sim_url}
 
   API      {base}   (OpenAPI: {base}/openapi.json, metrics: {base}/metrics)
+  Console  {base}/console   (sign in with the admin key, or the platform key for every tenant)
   app key    {app}
   totem key  {totem}
   admin key  {admin}

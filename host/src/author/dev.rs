@@ -10,6 +10,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use std::io::Write as _;
+
 use anyhow::Context as _;
 use ponte_contract::Scope;
 
@@ -61,13 +63,18 @@ pub async fn run(
     let address = listener.local_addr()?;
     let manifest = &plugin.manifest;
     let first = manifest.functions.first().map_or("list_invoices", |f| f.as_str());
-    println!("ponte dev: {} {} at http://{address} (reloaded on every save)", manifest.name, manifest.version);
-    println!("  key  {}", key.token);
-    println!(
+    // Whoever reads this may stop reading (`| head -2`): a closed pipe must not stop the server.
+    let mut out = std::io::stdout();
+    let _ =
+        writeln!(out, "ponte dev: {} {} at http://{address} (reloaded on every save)", manifest.name, manifest.version);
+    let _ = writeln!(out, "  key  {}", key.token);
+    let _ = writeln!(
+        out,
         "  curl -s http://{address}/v1/functions/{first} -H 'Authorization: Bearer {}' -H 'Content-Type: application/json' -d '{{\"customer_document_number\": \"714.602.380-01\"}}'",
         key.token
     );
-    println!(
+    let _ = writeln!(
+        out,
         "  the calls' exchanges: curl -s http://{address}/v1/admin/invocations -H 'Authorization: Bearer {}'",
         key.token
     );
