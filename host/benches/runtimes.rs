@@ -63,7 +63,8 @@ async fn invoke(fixture: &Fixture, connection: &Connection, function: Function, 
         plugin_version: connection.plugin.manifest.version.clone(),
     });
     let deadline = Instant::now() + Duration::from_secs(10);
-    let capabilities = connection.capabilities(&fixture.store, info, deadline, Clock::system(), &fixture.keyring);
+    let capabilities =
+        connection.capabilities(&fixture.store, info, deadline, Clock::system(), &fixture.keyring, false);
     let raw =
         connection.plugin.runtime.invoke(Call { function, input: input.clone(), capabilities }).await.expect("call");
     ponte_contract::enforce_value(function, Some(input), &raw, EnforceOptions::default()).expect("enforced").output

@@ -244,7 +244,7 @@ impl Session {
             plugin_version: manifest.version.clone(),
         });
         let deadline = Instant::now() + self.timeout;
-        let capabilities = self.connection.capabilities(&self.store, info, deadline, self.clock, &self.keyring);
+        let capabilities = self.connection.capabilities(&self.store, info, deadline, self.clock, &self.keyring, false);
         let (http, kv) = (capabilities.http.clone(), capabilities.kv.clone());
         let call = Call { function, input: input.clone(), capabilities };
         let result = self.plugin.runtime.invoke(call).await;

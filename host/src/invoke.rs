@@ -356,7 +356,14 @@ impl Host {
             plugin: manifest.name.clone(),
             plugin_version: manifest.version.clone(),
         });
-        let capabilities = connection.capabilities(&self.store, info, deadline, self.clock, &self.options.keyring);
+        let capabilities = connection.capabilities(
+            &self.store,
+            info,
+            deadline,
+            self.clock,
+            &self.options.keyring,
+            self.options.log_payloads,
+        );
         let http = capabilities.http.clone();
         trace.executed = true;
         let kv = capabilities.kv.clone();

@@ -58,11 +58,13 @@ impl Connection {
         deadline: std::time::Instant,
         clock: crate::capabilities::clock::Clock,
         keyring: &Arc<Keyring>,
+        keep_bodies: bool,
     ) -> crate::capabilities::Capabilities {
         use crate::capabilities::{Capabilities, http::HttpCapability, kv::KvCapability, log::LogCapability};
         Capabilities {
             deadline,
-            http: HttpCapability::new(Arc::clone(&self.upstream), deadline, Arc::clone(&self.redactor)),
+            http: HttpCapability::new(Arc::clone(&self.upstream), deadline, Arc::clone(&self.redactor))
+                .keeping_bodies(keep_bodies),
             config: self.config.clone(),
             kv: KvCapability::new(store.clone(), Arc::clone(keyring), &info.tenant, &self.name, &info.id, deadline),
             log: LogCapability::new(Arc::clone(&info), Arc::clone(&self.redactor)),

@@ -145,6 +145,38 @@ pub struct UpstreamCall {
     pub outcome: UpstreamOutcome,
     /// Duration in milliseconds.
     pub duration_ms: u64,
+    /// The request's body, redacted and cut at [`MAX_LOGGED_BODY`] bytes, when the host keeps
+    /// payloads (the first [`MAX_BODIES_LOGGED`] requests of a call).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_body: Option<String>,
+    /// The answer's body, as `request_body`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response_body: Option<String>,
+}
+
+/// The most bytes of an upstream body the invocation log keeps.
+pub const MAX_LOGGED_BODY: usize = 8 * 1024;
+/// The most upstream requests of one call whose bodies the invocation log keeps.
+pub const MAX_BODIES_LOGGED: usize = 20;
+
+/// A body as the invocation log keeps it: text, redacted, cut; a note for binary or nothing
+/// for an empty body.
+fn logged_body(bytes: &[u8], redactor: &Redactor) -> Option<String> {
+    if bytes.is_empty() {
+        return None;
+    }
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return Some(format!("({} bytes, not text)", bytes.len()));
+    };
+    let mut cut = text.len().min(MAX_LOGGED_BODY);
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let mut shown = redactor.redact(&text[..cut]);
+    if cut < text.len() {
+        shown.push_str(&format!("… (cut: {} bytes in all)", text.len()));
+    }
+    Some(shown)
 }
 
 /// One connection's outbound HTTP: the policy-bound client and the per-host limits.
@@ -242,6 +274,8 @@ pub struct HttpCapability {
     deadline: Instant,
     redactor: Arc<Redactor>,
     state: Arc<Mutex<CallState>>,
+    /// Whether the invocation log keeps request and answer bodies.
+    keep_bodies: bool,
 }
 
 /// What one invocation did with its HTTP capability.
@@ -260,7 +294,21 @@ struct CallState {
 impl HttpCapability {
     /// The capability of one invocation over a connection's upstream.
     pub fn new(upstream: Arc<Upstream>, deadline: Instant, redactor: Arc<Redactor>) -> Self {
-        HttpCapability { upstream, deadline, redactor, state: Arc::new(Mutex::new(CallState::default())) }
+        HttpCapability {
+            upstream,
+            deadline,
+            redactor,
+            state: Arc::new(Mutex::new(CallState::default())),
+            keep_bodies: false,
+        }
+    }
+
+    /// Keeps (or not) each request's and answer's body, redacted and bounded, in what the
+    /// invocation log records.
+    #[must_use]
+    pub fn keeping_bodies(mut self, keep: bool) -> Self {
+        self.keep_bodies = keep;
+        self
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, CallState> {
@@ -315,7 +363,7 @@ impl HttpCapability {
                     && *wait <= Duration::from_secs(60)
                     && Instant::now() + *wait < self.deadline
             });
-            self.log(method, &shown, &host, &result, started);
+            self.log(method, &shown, &host, (&request, &result), started);
             if let Some(wait) = retry_after {
                 // The upstream says when; it fits the deadline: wait and send again (a 429 is a
                 // refusal before any processing, so sending again is safe for every method).
@@ -337,7 +385,7 @@ impl HttpCapability {
         method: Option<&'static str>,
         shown: &str,
         host: &str,
-        result: &Result<HttpResponse, SendError>,
+        (request, result): (&HttpRequest, &Result<HttpResponse, SendError>),
         started: Instant,
     ) {
         let (status, outcome) = match result {
@@ -371,6 +419,7 @@ impl HttpCapability {
         {
             return;
         }
+        let bodies = self.keep_bodies && state.calls.len() < MAX_BODIES_LOGGED;
         state.calls.push(UpstreamCall {
             method: method.to_owned(),
             url: shown.to_owned(),
@@ -378,6 +427,11 @@ impl HttpCapability {
             status,
             outcome,
             duration_ms,
+            request_body: if bodies { logged_body(&request.body, &self.redactor) } else { None },
+            response_body: match result {
+                Ok(answer) if bodies => logged_body(&answer.body, &self.redactor),
+                _ => None,
+            },
         });
     }
 
@@ -525,6 +579,18 @@ fn classify(error: reqwest::Error) -> SendError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_logged_body_is_redacted_cut_and_never_binary() {
+        let redactor = Redactor::new([&crate::secret::Secret::new("s3cr3t-token")]);
+        assert_eq!(logged_body(b"", &redactor), None);
+        assert_eq!(logged_body(b"{\"token\":\"s3cr3t-token\"}", &redactor).as_deref(), Some("{\"token\":\"***\"}"));
+        assert_eq!(logged_body(&[0xff, 0xfe, 0x00], &redactor).as_deref(), Some("(3 bytes, not text)"));
+        let long = "é".repeat(MAX_LOGGED_BODY);
+        let shown = logged_body(long.as_bytes(), &redactor).expect("text");
+        assert!(shown.ends_with(&format!("… (cut: {} bytes in all)", long.len())), "{}", &shown[shown.len() - 40..]);
+        assert!(shown.len() < MAX_LOGGED_BODY + 64);
+    }
     use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
     /// A loopback upstream answering every request with `body`, chunked or with a length.

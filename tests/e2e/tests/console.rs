@@ -303,6 +303,8 @@ async fn an_operator_brings_a_tenant_on_tries_it_and_finds_the_call() {
     // What was asked and what was answered, normalized.
     assert!(detail.html.contains("id=\"invocation-input\"") && detail.html.contains("customer_document_number"));
     assert!(detail.html.contains("id=\"invocation-output\"") && detail.html.contains("linha_digitavel"));
+    // Each upstream exchange with its bodies (the IXC listing's answer), the credentials never.
+    assert!(detail.html.contains("response_body") && detail.html.contains("registros"), "{}", detail.html);
     assert!(!detail.html.contains(IXC_TOKEN));
 
     // A key made here is shown once and works; revoked here, it is refused.
