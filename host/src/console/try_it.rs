@@ -204,6 +204,12 @@ async fn run(State(state): State<AppState>, session: Session, body: Bytes) -> Re
     if let Err(problem) = operator::tenants::reach(&session.caller, &tenant) {
         return failed(&session, &problem);
     }
+    // A try is a call: it counts against the key's rate as the API's calls do.
+    if let Err(wait) = state.host.key_rates.check(&session.caller.key_id) {
+        let problem = Problem::new(ProblemCode::RateLimited, "this key sent too many requests a second; slow down")
+            .retry_after(wait);
+        return failed(&session, &problem);
+    }
     let caller = Caller { key_id: session.caller.key_id.clone(), tenant: tenant.clone(), scopes: vec![Scope::Admin] };
     let mut shown = page(&session, tenant, tenants, Some(function), &fields);
     let body = match input(function, &fields) {

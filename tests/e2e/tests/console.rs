@@ -332,3 +332,28 @@ async fn an_operator_brings_a_tenant_on_tries_it_and_finds_the_call() {
     }
     host.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_try_counts_against_its_keys_rate_as_a_call_does() {
+    let options = ponte_host::invoke::HostOptions {
+        key_rate: Some(ponte_host::ratelimit::KeyRate { per_second: 1, burst: 1 }),
+        ..ponte_tests::test_options()
+    };
+    let host = TestHost::builder().options(options).start().await;
+    let mut browser = Browser::new(&host);
+    // Signing in reads the key once: its one request of the second.
+    assert_eq!(browser.sign_in(&host.admin_key).await.status, StatusCode::SEE_OTHER);
+    let form = browser.get("/console/try?function=list_invoices").await;
+    let csrf = form.csrf();
+    let run =
+        [("csrf", csrf.as_str()), ("function", "list_invoices"), ("field.customer_document_number", CUSTOMER_CPF)];
+    let first = browser.post("/console/try", &run).await;
+    let second = browser.post("/console/try", &run).await;
+    assert!(
+        [first.status, second.status].contains(&StatusCode::TOO_MANY_REQUESTS),
+        "{} then {}",
+        first.status,
+        second.status
+    );
+    host.stop().await;
+}
