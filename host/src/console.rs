@@ -138,6 +138,48 @@ fn failed(session: &Session, problem: &Problem) -> Response {
     response
 }
 
+/// A JSON value as a page shows it: strings bare, null empty.
+fn json_text(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// The ids of the tenants the session reaches (a tenant key: its own).
+async fn tenant_ids(state: &AppState, session: &Session) -> Vec<String> {
+    if !session.caller.is_platform() {
+        return vec![session.caller.tenant.clone()];
+    }
+    crate::operator::tenants::list(&state.host, &session.caller)
+        .await
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|t| t["id"].as_str().map(str::to_owned))
+        .collect()
+}
+
+/// The tenant a page acts on: a tenant key's own; a platform key's choice among `tenants`, else
+/// the first.
+fn chosen_tenant(session: &Session, asked: Option<&str>, tenants: &[String]) -> String {
+    if !session.caller.is_platform() {
+        return session.caller.tenant.clone();
+    }
+    asked
+        .filter(|t| tenants.iter().any(|x| x == t))
+        .map(str::to_owned)
+        .or_else(|| tenants.first().cloned())
+        .unwrap_or_default()
+}
+
+/// Adds a `Set-Cookie` to a response.
+fn add_cookie(response: &mut Response, cookie: &str) {
+    if let Ok(value) = header::HeaderValue::from_str(cookie) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+}
+
 /// After an action: back to `to` with a notice.
 fn done(to: &str, notice: &str) -> Response {
     let separator = if to.contains('?') { '&' } else { '?' };
@@ -210,10 +252,10 @@ fn sign_in_form(lang: Lang, error: &str, secure: bool) -> Response {
         error: error.to_owned(),
     };
     let mut response = render(&SignIn { frame });
-    let cookie = session::set_cookie(session::SIGN_IN_COOKIE, &token, std::time::Duration::from_secs(1800), secure);
-    if let Ok(value) = header::HeaderValue::from_str(&cookie) {
-        response.headers_mut().append(header::SET_COOKIE, value);
-    }
+    add_cookie(
+        &mut response,
+        &session::set_cookie(session::SIGN_IN_COOKIE, &token, std::time::Duration::from_secs(1800), secure),
+    );
     if !error.is_empty() {
         *response.status_mut() = StatusCode::UNAUTHORIZED;
     }
@@ -231,19 +273,14 @@ async fn sign_in_page(request: axum::extract::Request) -> Response {
 
 /// Keeps an explicit `?lang=` in a cookie.
 fn remember_language(parts: &axum::http::request::Parts, response: &mut Response) {
-    let query = parts.uri.query().unwrap_or_default();
-    if let Some(lang) =
-        query.split('&').filter_map(|p| p.split_once('=')).find(|(k, _)| *k == "lang").and_then(|(_, v)| Lang::parse(v))
-    {
+    if let Some(lang) = session::asked_language(parts) {
         let cookie = session::set_cookie(
             session::LANG_COOKIE,
             lang.code(),
             std::time::Duration::from_secs(365 * 86400),
             session::over_tls(&parts.headers),
         );
-        if let Ok(value) = header::HeaderValue::from_str(&cookie) {
-            response.headers_mut().append(header::SET_COOKIE, value);
-        }
+        add_cookie(response, &cookie);
     }
 }
 
@@ -291,9 +328,7 @@ async fn sign_in(
         session::set_cookie(session::SESSION_COOKIE, &value, session::SESSION_TTL, secure),
         session::set_cookie(session::SIGN_IN_COOKIE, "", std::time::Duration::ZERO, secure),
     ] {
-        if let Ok(value) = header::HeaderValue::from_str(&cookie) {
-            response.headers_mut().append(header::SET_COOKIE, value);
-        }
+        add_cookie(&mut response, &cookie);
     }
     response
 }
@@ -313,10 +348,9 @@ async fn sign_out(
         return Problem::store_unavailable(&e, "").into_response();
     }
     let mut response = Redirect::to("/console/sign-in").into_response();
-    let cookie =
-        session::set_cookie(session::SESSION_COOKIE, "", std::time::Duration::ZERO, session::over_tls(&headers));
-    if let Ok(value) = header::HeaderValue::from_str(&cookie) {
-        response.headers_mut().append(header::SET_COOKIE, value);
-    }
+    add_cookie(
+        &mut response,
+        &session::set_cookie(session::SESSION_COOKIE, "", std::time::Duration::ZERO, session::over_tls(&headers)),
+    );
     response
 }

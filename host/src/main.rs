@@ -674,7 +674,7 @@ async fn keys(command: KeysCommand, paths: &Paths) -> anyhow::Result<ExitCode> {
             }
         }
         KeysCommand::Revoke { id } => {
-            let known = store.list_api_keys(None).await?.into_iter().find(|k| k.id == id);
+            let known = store.api_key(&id).await?;
             if store.revoke_api_key(&id).await? {
                 if let Some(key) = known {
                     let before = serde_json::json!({"id": key.id, "tenant": key.tenant, "scopes": key.scopes, "label": key.label});

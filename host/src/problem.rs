@@ -145,6 +145,13 @@ impl Problem {
         Problem { field, errors, ..Problem::new(ProblemCode::InvalidConfiguration, detail) }
     }
 
+    /// Names the input field at fault.
+    #[must_use]
+    pub fn with_field(mut self, field: impl Into<String>) -> Self {
+        self.field = Some(field.into());
+        self
+    }
+
     /// Attaches the invocation id.
     #[must_use]
     pub fn with_invocation(mut self, id: &str) -> Self {

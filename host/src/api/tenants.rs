@@ -81,12 +81,11 @@ async fn create(
     let id = match body.as_object_mut().and_then(|o| o.remove("id")) {
         Some(Value::String(id)) => id,
         _ => {
-            let mut problem = Problem::new(
+            return Err(Problem::new(
                 ProblemCode::InvalidInput,
                 "give the new tenant's `id` (lower-case letters, digits and `-`)",
-            );
-            problem.field = Some("id".into());
-            return Err(problem);
+            )
+            .with_field("id"));
         }
     };
     let document: TenantDocument = serde_json::from_value(body).map_err(|e| {

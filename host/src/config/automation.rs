@@ -373,10 +373,12 @@ pub fn valid_tenant(id: &str) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn manifests() -> BTreeMap<String, Manifest> {
+    /// An IXC-like manifest (base_url, user_id with a default, a secret token), for the config
+    /// modules' tests.
+    pub(crate) fn manifests() -> BTreeMap<String, Manifest> {
         let m = super::super::manifest::parse(
             Path::new("plugins/ixc/plugin.toml"),
             r#"

@@ -378,25 +378,7 @@ pub fn is_stored(file: &Path) -> bool {
 mod tests {
     use super::*;
 
-    fn manifests() -> BTreeMap<String, Manifest> {
-        let m = super::super::manifest::parse(
-            Path::new("plugins/ixc/plugin.toml"),
-            r#"
-name = "ixc"
-version = "0.1.0"
-runtime = "rhai"
-functions = ["list_invoices", "get_invoice", "get_boleto_pdf"]
-hosts = ["{base_url}"]
-[settings.base_url]
-[settings.user_id]
-default = "1"
-[settings.token]
-secret = true
-"#,
-        )
-        .expect("manifest");
-        BTreeMap::from([("ixc".to_owned(), m)])
-    }
+    use super::super::automation::tests::manifests;
 
     fn document(json: serde_json::Value) -> TenantDocument {
         serde_json::from_value(json).expect("document")

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::session::Session;
-use super::{Fields, Frame, done, failed, render};
+use super::{Fields, Frame, chosen_tenant, done, failed, json_text as text, render, tenant_ids};
 use crate::api::AppState;
 use crate::operator;
 use crate::problem::{Problem, ProblemCode};
@@ -26,29 +26,10 @@ pub(super) fn router() -> Router<AppState> {
         .route("/console/audit", get(audit))
 }
 
-/// The tenant a page shows: a tenant key's own; a platform key's choice (`?tenant=`), else the
-/// first tenant.
-async fn chosen_tenant(state: &AppState, session: &Session, asked: Option<&str>) -> (String, Vec<String>) {
-    if !session.caller.is_platform() {
-        return (session.caller.tenant.clone(), vec![session.caller.tenant.clone()]);
-    }
-    let tenants: Vec<String> = operator::tenants::list(&state.host, &session.caller)
-        .await
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|t| t["id"].as_str().map(str::to_owned))
-        .collect();
-    let tenant =
-        asked.filter(|t| tenants.iter().any(|x| x == t)).map(str::to_owned).or_else(|| tenants.first().cloned());
-    (tenant.unwrap_or_default(), tenants)
-}
-
-fn text(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        Value::Null => String::new(),
-        other => other.to_string(),
-    }
+/// The tenant a page shows and the tenants to choose from.
+async fn chosen(state: &AppState, session: &Session, asked: Option<&str>) -> (String, Vec<String>) {
+    let tenants = tenant_ids(state, session).await;
+    (chosen_tenant(session, asked, &tenants), tenants)
 }
 
 #[derive(Deserialize, Default)]
@@ -96,7 +77,7 @@ fn time(text: &str) -> Result<Option<chrono::DateTime<chrono::Utc>>, Problem> {
 
 /// `GET /console/invocations`.
 async fn invocations(State(state): State<AppState>, session: Session, Query(query): Query<LogQuery>) -> Response {
-    let (tenant, tenants) = chosen_tenant(&state, &session, query.tenant.as_deref()).await;
+    let (tenant, tenants) = chosen(&state, &session, query.tenant.as_deref()).await;
     let text_of = |v: &Option<String>| v.as_deref().map(str::trim).unwrap_or_default().to_owned();
     let (function, outcome, since, until) =
         (text_of(&query.function), text_of(&query.outcome), text_of(&query.since), text_of(&query.until));
@@ -231,7 +212,7 @@ async fn settlements(
     session: Session,
     Query(query): Query<SettlementQuery>,
 ) -> Response {
-    let (tenant, tenants) = chosen_tenant(&state, &session, query.tenant.as_deref()).await;
+    let (tenant, tenants) = chosen(&state, &session, query.tenant.as_deref()).await;
     let wanted = query.state.as_deref().unwrap_or_default();
     let filter = SettlementState::parse(wanted);
     let rows = if tenant.is_empty() {

@@ -57,12 +57,7 @@ async fn page(state: &AppState, session: &Session, frame: Frame, new_token: Stri
             label: k.label,
         })
         .collect();
-    let tenants = operator::tenants::list(&state.host, &session.caller)
-        .await
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|t| t["id"].as_str().map(str::to_owned))
-        .collect();
+    let tenants = super::tenant_ids(state, session).await;
     // Never kept by a cache (the page may hold a token): every console page says so.
     render(&KeysPage { frame, rows, tenants, new_token })
 }

@@ -83,13 +83,16 @@ pub fn set_cookie(name: &str, value: &str, max_age: Duration, secure: bool) -> S
 /// The language of a request: `?lang=`, else the cookie, else `Accept-Language` (Portuguese
 /// unless English comes first).
 pub fn language(parts: &Parts) -> Lang {
-    let query = parts.uri.query().unwrap_or_default();
-    let asked = query.split('&').filter_map(|p| p.split_once('=')).find(|(k, _)| *k == "lang").map(|(_, v)| v);
-    asked
-        .and_then(Lang::parse)
+    asked_language(parts)
         .or_else(|| cookie(&parts.headers, LANG_COOKIE).and_then(Lang::parse))
         .or_else(|| parts.headers.get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Lang::parse))
         .unwrap_or(Lang::Pt)
+}
+
+/// The language a request's `?lang=` asks for, if any.
+pub fn asked_language(parts: &Parts) -> Option<Lang> {
+    let query = parts.uri.query().unwrap_or_default();
+    query.split('&').filter_map(|p| p.split_once('=')).find(|(k, _)| *k == "lang").and_then(|(_, v)| Lang::parse(v))
 }
 
 /// A signed-in operator: the session's admin key as a caller, its form token, its language.

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::session::Session;
-use super::{Fields, Frame, done, failed, render};
+use super::{Fields, Frame, done, failed, json_text as text, render};
 use crate::api::AppState;
 use crate::config::document::{BindingDocument, ConnectionDocument, FullBinding, TenantDocument};
 use crate::operator::tenants::{self as ops, Change};
@@ -49,14 +49,6 @@ struct TenantRow {
 struct TenantsPage {
     frame: Frame,
     tenants: Vec<TenantRow>,
-}
-
-fn text(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        Value::Null => String::new(),
-        other => other.to_string(),
-    }
 }
 
 /// `GET /console/tenants`.

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::session::Session;
-use super::{Fields, Frame, failed, render};
+use super::{Fields, Frame, chosen_tenant, failed, render, tenant_ids};
 use crate::api::AppState;
 use crate::invoke::Host;
 use crate::operator;
@@ -92,15 +92,6 @@ fn properties(function: Function) -> Vec<(String, Value, bool)> {
         .unwrap_or_default()
 }
 
-async fn tenants_of(state: &AppState, session: &Session) -> Vec<String> {
-    operator::tenants::list(&state.host, &session.caller)
-        .await
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|t| t["id"].as_str().map(str::to_owned))
-        .collect()
-}
-
 fn page(
     session: &Session,
     tenant: String,
@@ -144,23 +135,10 @@ fn page(
     }
 }
 
-/// The tenant a try runs for: a tenant key's own, or a platform key's choice.
-fn tenant_for(session: &Session, asked: Option<&str>, tenants: &[String]) -> String {
-    if session.caller.is_platform() {
-        asked
-            .filter(|t| tenants.iter().any(|x| x == t))
-            .map(str::to_owned)
-            .or_else(|| tenants.first().cloned())
-            .unwrap_or_default()
-    } else {
-        session.caller.tenant.clone()
-    }
-}
-
 /// `GET /console/try?tenant=&function=`.
 async fn form(State(state): State<AppState>, session: Session, Query(choice): Query<Choice>) -> Response {
-    let tenants = tenants_of(&state, &session).await;
-    let tenant = tenant_for(&session, choice.tenant.as_deref(), &tenants);
+    let tenants = tenant_ids(&state, &session).await;
+    let tenant = chosen_tenant(&session, choice.tenant.as_deref(), &tenants);
     let function = choice.function.as_deref().and_then(|f| f.parse::<Function>().ok());
     render(&page(&session, tenant, tenants, function, &Fields(Vec::new())))
 }
@@ -196,8 +174,8 @@ async fn run(State(state): State<AppState>, session: Session, body: Bytes) -> Re
     if let Some(refused) = session.refuse_unless(fields.get("csrf")) {
         return refused;
     }
-    let tenants = tenants_of(&state, &session).await;
-    let tenant = tenant_for(&session, fields.get("tenant"), &tenants);
+    let tenants = tenant_ids(&state, &session).await;
+    let tenant = chosen_tenant(&session, fields.get("tenant"), &tenants);
     let Some(function) = fields.get("function").and_then(|f| f.parse::<Function>().ok()) else {
         return failed(&session, &Problem::new(ProblemCode::UnknownFunction, "choose a function of the contract"));
     };

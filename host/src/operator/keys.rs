@@ -43,19 +43,16 @@ pub async fn create(
         return Err(unknown_tenant(&tenant));
     }
     if label.len() > 200 {
-        let mut problem = Problem::new(ProblemCode::InvalidInput, "a label is at most 200 bytes");
-        problem.field = Some("label".into());
-        return Err(problem);
+        return Err(Problem::new(ProblemCode::InvalidInput, "a label is at most 200 bytes").with_field("label"));
     }
     let key = match host.store.create_api_key(&tenant, scopes, label).await {
         Ok(key) => key,
         Err(StoreError::Invalid(what)) => {
-            let mut problem = Problem::new(
+            return Err(Problem::new(
                 ProblemCode::InvalidInput,
                 format!("invalid {what}: give at least one of app, totem, admin"),
-            );
-            problem.field = Some(what.to_owned());
-            return Err(problem);
+            )
+            .with_field(what));
         }
         Err(e) => return Err(Problem::store_unavailable(&e, "no key was created")),
     };
@@ -73,8 +70,8 @@ pub async fn create(
 /// # Errors
 /// `404` for a key it may not see, or the store can't answer.
 pub async fn revoke(host: &Host, caller: &Caller, id: &str) -> Result<(), Problem> {
-    let keys = host.store.list_api_keys(None).await.map_err(|e| Problem::store_unavailable(&e, ""))?;
-    let Some(key) = keys.into_iter().find(|k| k.id == id && (caller.is_platform() || k.tenant == caller.tenant)) else {
+    let key = host.store.api_key(id).await.map_err(|e| Problem::store_unavailable(&e, ""))?;
+    let Some(key) = key.filter(|k| caller.is_platform() || k.tenant == caller.tenant) else {
         return Err(Problem::new(ProblemCode::NotFound, "no such key"));
     };
     if key.revoked_at.is_some() {

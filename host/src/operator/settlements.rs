@@ -61,12 +61,11 @@ pub async fn resolve(
     super::tenants::reach(caller, tenant)?;
     let note = note.trim();
     if note.is_empty() || note.len() > 2000 {
-        let mut problem = Problem::new(
+        return Err(Problem::new(
             ProblemCode::InvalidInput,
             "send {\"note\": \"...\"}: what was done about this payment (1 to 2000 bytes)",
-        );
-        problem.field = Some("note".into());
-        return Err(problem);
+        )
+        .with_field("note"));
     }
     let Some(settlement) = host.store.settlement_resolve(tenant, id, note).await.map_err(unavailable)? else {
         return Err(not_parked(host, tenant, id).await);

@@ -47,9 +47,8 @@ pub fn acting_for(caller: &Caller, named: Option<&str>) -> Result<String, Proble
     match (caller.is_platform(), named) {
         (true, Some(tenant)) => Ok(tenant.to_owned()),
         (true, None) => {
-            let mut problem = Problem::new(ProblemCode::InvalidInput, "a platform key names the tenant: `tenant`");
-            problem.field = Some("tenant".into());
-            Err(problem)
+            Err(Problem::new(ProblemCode::InvalidInput, "a platform key names the tenant: `tenant`")
+                .with_field("tenant"))
         }
         (false, Some(tenant)) if tenant != caller.tenant => Err(unknown_tenant(tenant)),
         (false, _) => Ok(caller.tenant.clone()),

@@ -267,6 +267,22 @@ impl Store {
         rows.into_iter().map(ApiKeyInfo::try_from).collect()
     }
 
+    /// One key as operators see it, by id.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn api_key(&self, key_id: &str) -> Result<Option<ApiKeyInfo>> {
+        let row = with_pool!(self, |pool| {
+            sqlx::query_as::<_, ApiKeyRow>(
+                "SELECT id, tenant_id, scopes, label, created_at, revoked_at FROM api_keys WHERE id = $1",
+            )
+            .bind(key_id)
+            .fetch_optional(pool)
+            .await
+        })?;
+        row.map(ApiKeyInfo::try_from).transpose()
+    }
+
     /// Revokes every active key of `tenant` (a removed tenant's); how many.
     ///
     /// # Errors
