@@ -381,19 +381,19 @@ impl Tuning {
 #[derive(Args)]
 struct Paths {
     /// Database URL: `sqlite://file.db` (embedded) or `postgres://user@host/db` (shared by replicas).
-    #[arg(long, default_value = "sqlite://ponte.db", env = "DATABASE_URL")]
+    #[arg(long, global = true, default_value = "sqlite://ponte.db", env = "DATABASE_URL")]
     database: String,
     /// The plugins folders, `:`-separated (`plugins:../my-plugins`); a plugin name found in two
     /// is an error.
-    #[arg(long, value_delimiter = ':', default_values_os_t = [default_dir("plugins")], env = "PONTE_PLUGINS")]
+    #[arg(long, global = true, value_delimiter = ':', default_values_os_t = [default_dir("plugins")], env = "PONTE_PLUGINS")]
     plugins: Vec<PathBuf>,
     /// The automations folder.
-    #[arg(long, default_value_os_t = default_dir("automations"), env = "PONTE_AUTOMATIONS")]
+    #[arg(long, global = true, default_value_os_t = default_dir("automations"), env = "PONTE_AUTOMATIONS")]
     automations: PathBuf,
     /// The key file that seals secrets at rest (one base64 key per line, the first sealing;
     /// created when missing). Default: `PONTE_SECRET_KEY`, else `<database>.key` beside a
     /// SQLite file; a PostgreSQL store needs one of the two.
-    #[arg(long, env = "PONTE_SECRET_KEY_FILE")]
+    #[arg(long, global = true, env = "PONTE_SECRET_KEY_FILE")]
     secret_key_file: Option<PathBuf>,
 }
 
@@ -695,8 +695,9 @@ async fn secrets(command: SecretsCommand, paths: &Paths) -> anyhow::Result<ExitC
         println!("{}", new_key());
         return Ok(ExitCode::SUCCESS);
     }
-    let store = ponte_host::store::Store::open(&paths.database).await.context("failed to open the store")?;
+    // The keys first: a missing key file is the clearer error, and needs no database.
     let keyring = paths.keyring()?;
+    let store = ponte_host::store::Store::open(&paths.database).await.context("failed to open the store")?;
     let retire = match command {
         SecretsCommand::Rotate { retire } => {
             let id = keyring.add_sealing_key().map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -100,3 +100,47 @@ fn check_lists_every_configuration_error_with_file_and_line() {
     assert!(out.contains("environment variable `ACME_TOKEN` is not set"), "{out}");
     assert!(!out.contains("t0k3n-value"));
 }
+
+#[test]
+fn platform_keys_and_secret_keys_say_what_is_wrong_and_rotation_reseals() {
+    let dir = workspace();
+    let scoped = ponte(&["keys", "create", "--platform", "--scope", "app"], dir.path());
+    assert!(!scoped.status.success());
+    assert!(text(&scoped.stderr).contains("a platform key has the admin scope only"), "{}", text(&scoped.stderr));
+    let made = ponte(&["keys", "create", "--platform", "--label", "ops"], dir.path());
+    assert!(made.status.success(), "{}", text(&made.stderr));
+    assert!(text(&made.stdout).starts_with("ponte_"));
+
+    // A key file that is not one is refused without echoing it; a PostgreSQL store needs one made.
+    let bad = dir.path().join("bad.key");
+    std::fs::write(&bad, "not-a-key-at-all\n").expect("write");
+    let refused = ponte(&["secrets", "reseal", "--secret-key-file", bad.to_str().expect("path")], dir.path());
+    assert!(!refused.status.success());
+    let said = text(&refused.stderr);
+    assert!(said.contains("not 32 bytes in base64") && !said.contains("not-a-key-at-all"), "{said}");
+    let shared = ponte(
+        &[
+            "secrets",
+            "reseal",
+            "--database",
+            "postgres://postgres@127.0.0.1:1/none",
+            "--secret-key-file",
+            "/nonexistent/ponte.key",
+        ],
+        dir.path(),
+    );
+    assert!(text(&shared.stderr).contains("ponte secrets new-key"), "{}", text(&shared.stderr));
+
+    // Rotation on the SQLite store: a new key first in the file, the old one kept until --retire.
+    let key_file = dir.path().join("ponte.db.key");
+    let rotated = ponte(&["secrets", "rotate"], dir.path());
+    assert!(rotated.status.success(), "{}", text(&rotated.stderr));
+    assert!(text(&rotated.stdout).contains("0 skipped"), "{}", text(&rotated.stdout));
+    let keys =
+        |file: &Path| std::fs::read_to_string(file).expect("key file").lines().filter(|l| !l.starts_with('#')).count();
+    assert_eq!(keys(&key_file), 2);
+    assert!(ponte(&["secrets", "rotate", "--retire"], dir.path()).status.success());
+    assert_eq!(keys(&key_file), 1);
+    let fresh = ponte(&["secrets", "new-key"], dir.path());
+    assert_eq!(text(&fresh.stdout).trim().len(), 44, "32 bytes in base64");
+}
