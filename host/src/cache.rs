@@ -98,6 +98,15 @@ impl ReadCache {
         ReadCache::Memory(Arc::new(memory::MemoryCache::new(bytes)))
     }
 
+    /// The cache in the Redis `options` names, shared by every replica using it.
+    ///
+    /// # Errors
+    /// When Redis can't be reached.
+    pub async fn redis(options: &crate::options::RedisOptions) -> ::redis::RedisResult<ReadCache> {
+        let cache = redis::RedisCache::connect(options.url.expose(), &options.prefix).await?;
+        Ok(ReadCache::Redis(Arc::new(cache)))
+    }
+
     /// The entry under `key`, and the stamp to store a fresh answer under.
     pub async fn get(&self, key: &ReadKey) -> Lookup {
         match self {

@@ -21,6 +21,8 @@ use crate::coalesce::Join;
 use crate::config::automation::FunctionBinding;
 use crate::idempotency::{self, Begin};
 use crate::invoke::{Answer, Host, Origin, Outcome, Served, SharedRun, Trace};
+use crate::metrics::TenantLabels;
+use crate::privacy::kiosk::Lookup;
 use crate::problem::{Problem, ProblemCode};
 use crate::registry::Connection;
 use crate::settlement;
@@ -76,7 +78,42 @@ impl Host {
         let (caller, function) = (authorized.caller, authorized.function);
         let mut trace = Trace::new(invocation_id, &caller.tenant, function, Origin::Caller);
         let result = self.run(caller, function, body, idempotency_key, &mut trace).await;
-        self.record(trace, result).await
+        let mut answer = self.record(trace, result).await?;
+        if caller.is_kiosk() && answer.status < 300 {
+            let policy = self.registry().tenants.get(&caller.tenant).map(|t| t.automation.privacy.totem);
+            crate::privacy::minimize::minimize(&policy.unwrap_or_default(), function, &mut answer.output);
+        }
+        Ok(answer)
+    }
+
+    /// A kiosk key's lookup of `customer` (digest), under the kiosk lookup limit.
+    ///
+    /// # Errors
+    /// `429 kiosk_locked` with `Retry-After` while the key is locked out.
+    fn kiosk_lookup(&self, caller: &Caller, customer: Option<&str>) -> Result<(), Problem> {
+        match self.kiosk_lookups.check(&caller.key_id, customer) {
+            Lookup::Allowed => Ok(()),
+            Lookup::Locked { remaining, newly } => {
+                if newly {
+                    self.metrics.kiosk_lockouts.get_or_create(&TenantLabels { tenant: caller.tenant.clone() }).inc();
+                    tracing::warn!(
+                        alert = "kiosk_locked",
+                        tenant = %caller.tenant,
+                        key = %caller.key_id,
+                        locked_for_seconds = remaining.as_secs(),
+                        "a kiosk key looked up more distinct customers than allowed and is locked out"
+                    );
+                }
+                Err(Problem::new(
+                    ProblemCode::KioskLocked,
+                    format!(
+                        "this kiosk key looked up more distinct customers than allowed; it is locked for {} s",
+                        remaining.as_secs().max(1)
+                    ),
+                )
+                .retry_after(remaining))
+            }
+        }
     }
 
     async fn run(
@@ -90,6 +127,9 @@ impl Host {
         let body = if body.iter().all(u8::is_ascii_whitespace) { b"{}".as_slice() } else { body };
         let input = ponte_contract::validate_input_json(function, body).map_err(Problem::from)?;
         trace.customer = crate::digest::customer_of(&input).map(|d| crate::digest::customer_digest(&caller.tenant, d));
+        if caller.is_kiosk() {
+            self.kiosk_lookup(caller, trace.customer.as_deref())?;
+        }
         if self.options.log_payloads {
             trace.input = Some(input.clone());
         }
@@ -112,6 +152,7 @@ impl Host {
             key,
             hash: &hash,
             invocation_id: &trace.id,
+            customer: trace.customer.as_deref(),
             lease: self.call_lease(function, timeout),
             retention: self.options.idempotency_retention,
         };

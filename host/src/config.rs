@@ -9,6 +9,7 @@
 pub mod automation;
 pub mod document;
 pub mod manifest;
+pub mod privacy;
 pub mod vars;
 
 use std::fmt;
@@ -44,6 +45,11 @@ impl ConfigError {
     /// An error about a whole file.
     pub fn file(file: &Path, message: impl Into<String>) -> Self {
         ConfigError { file: file.to_owned(), line: None, field: None, message: message.into() }
+    }
+
+    /// An error at a field of a file, line unknown.
+    pub fn at_field(file: &Path, field: impl Into<String>, message: impl Into<String>) -> Self {
+        ConfigError { file: file.to_owned(), line: None, field: Some(field.into()), message: message.into() }
     }
 
     /// An error at a field, with the line its span starts on.

@@ -30,6 +30,8 @@
 //!   read cache.
 //! - [`idempotency`]: the rules of `Idempotency-Key` on the writing functions.
 //! - [`settlement`]: the durable queue that posts payments exactly once, and its worker.
+//! - [`privacy`]: customers' personal data (LGPD): the kiosk lookup limit, masking for kiosks,
+//!   the invocation log's retention, erasure by document.
 //! - [`breaker`]: circuit breakers per tenant connection.
 //! - [`store`]: the one place with SQL (SQLite by default, PostgreSQL to scale out): API keys,
 //!   the invocation log, kv, idempotency records, the settlement queue, tenants' revisions and
@@ -70,6 +72,7 @@ pub mod keys;
 pub mod metrics;
 pub mod operator;
 pub mod options;
+pub mod privacy;
 pub mod problem;
 pub mod quota;
 pub mod ratelimit;
@@ -111,10 +114,9 @@ pub async fn bootstrap(
     let redis = options.redis.clone();
     let mut host = invoke::Host::new(store, registry, options);
     if let Some(redis) = redis {
-        let cache = cache::redis::RedisCache::connect(redis.url.expose(), &redis.prefix)
+        host.cache = cache::ReadCache::redis(&redis)
             .await
             .map_err(|e| anyhow::anyhow!("failed to connect to the read cache's Redis: {:?}", e.kind()))?;
-        host.cache = cache::ReadCache::Redis(std::sync::Arc::new(cache));
         tracing::info!(prefix = %redis.prefix, "the read cache is in Redis, shared by the replicas using it");
     }
     Ok(host)

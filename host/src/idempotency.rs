@@ -60,6 +60,8 @@ pub struct Request<'a> {
     pub hash: &'a str,
     /// This call's invocation id.
     pub invocation_id: &'a str,
+    /// The customer the call names, as the invocation log names one (what erasure finds it by).
+    pub customer: Option<&'a str>,
     /// How long the call may run: its lease, and how long a duplicate waits for it.
     pub lease: Duration,
     /// How long the record is kept.
@@ -87,7 +89,7 @@ pub async fn begin(store: &Store, request: Request<'_>) -> Result<Begin, Problem
         let lease_until = now.saturating_add(millis(request.lease));
         let expires_at = now.saturating_add(millis(request.retention));
         let claimed = store
-            .idempotency_claim(key, request.hash, request.invocation_id, lease_until, expires_at)
+            .idempotency_claim(key, request.hash, request.invocation_id, request.customer, lease_until, expires_at)
             .await
             .map_err(|e| Problem::store_unavailable(&e, NOTHING_SENT))?;
         if claimed {

@@ -70,6 +70,8 @@ pub struct Host {
     pub flights: Arc<Flights<ReadKey, Arc<SharedRun>>>,
     /// Held by whoever loads configuration again ([`crate::reload`]): one reload at a time.
     pub reload_lock: Arc<tokio::sync::Mutex<()>>,
+    /// The distinct customers each kiosk key looked up in its window.
+    pub kiosk_lookups: Arc<crate::privacy::kiosk::KioskLookups>,
 }
 
 /// A plugin run's result as the callers that shared it see it.
@@ -92,6 +94,7 @@ impl Host {
             cache: ReadCache::memory(options.cache_memory_bytes),
             flights: Arc::new(Flights::default()),
             reload_lock: Arc::new(tokio::sync::Mutex::new(())),
+            kiosk_lookups: Arc::new(crate::privacy::kiosk::KioskLookups::new(options.privacy.kiosk_lookups)),
             store,
             registry: Arc::new(arc_swap::ArcSwap::from_pointee(registry)),
             metrics,
@@ -297,6 +300,13 @@ impl Host {
         input: Value,
         trace: &mut Trace,
     ) -> Result<(Value, usize), Problem> {
+        // The settlement worker's calls name their customer too (erasure finds them by it).
+        if trace.customer.is_none() {
+            trace.customer = crate::digest::customer_of(&input).map(|d| crate::digest::customer_digest(tenant_id, d));
+        }
+        if self.options.log_payloads && trace.input.is_none() {
+            trace.input = Some(input.clone());
+        }
         let bound = self.binding(tenant_id, function)?;
         self.execute_bound(tenant_id, function, &bound, input, trace).await
     }

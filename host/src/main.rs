@@ -13,6 +13,7 @@ use ponte_host::breaker::BreakerOptions;
 use ponte_host::bulkhead::BulkheadOptions;
 use ponte_host::config::vars::Vars;
 use ponte_host::invoke::{HostOptions, RedisOptions};
+use ponte_host::options::{KioskLookupLimit, PrivacyOptions};
 use ponte_host::ratelimit::KeyRate;
 use ponte_host::registry::{Registry, Sources};
 use ponte_host::server::ListenerOptions;
@@ -70,6 +71,27 @@ enum Command {
     Keys {
         #[command(subcommand)]
         command: KeysCommand,
+        #[command(flatten)]
+        paths: Paths,
+    },
+    /// Erase a customer's data (LGPD): their invocation-log rows, idempotency records, the
+    /// personal part of their finished payments; refused while one of their payments is open.
+    /// Also reaches a Redis read cache given with --redis-url; a running server's in-memory
+    /// cache lets the customer's entries expire (the admin endpoint clears its replica's too).
+    Erase {
+        /// The tenant.
+        #[arg(long)]
+        tenant: String,
+        /// The customer's CPF or CNPJ (punctuation accepted); `-` reads it from standard input,
+        /// keeping it out of the shell's history.
+        #[arg(long)]
+        document: String,
+        /// The Redis holding the replicas' read cache, if any.
+        #[arg(long, env = "PONTE_REDIS_URL", hide_env_values = true)]
+        redis_url: Option<String>,
+        /// Prefix of the keys Ponte writes in Redis.
+        #[arg(long, default_value = "ponte:", env = "PONTE_REDIS_PREFIX")]
+        redis_prefix: String,
         #[command(flatten)]
         paths: Paths,
     },
@@ -254,6 +276,23 @@ struct Tuning {
     /// most): customers' personal data, shown in the console's detail view.
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set, env = "PONTE_INVOCATION_LOG_PAYLOADS")]
     invocation_log_payloads: bool,
+    /// How long invocation-log rows (inputs, outputs, upstream exchanges) are kept (0s: forever).
+    #[arg(long, default_value = "30d", value_parser = humantime::parse_duration, env = "PONTE_INVOCATION_LOG_RETENTION")]
+    invocation_log_retention: Duration,
+    /// Distinct customers one kiosk key (scope totem only) may look up per --kiosk-window
+    /// before it is locked out (0: no limit).
+    #[arg(long, default_value_t = 30, env = "PONTE_KIOSK_MAX_CUSTOMERS")]
+    kiosk_max_customers: u32,
+    /// The window kiosk lookups are counted in.
+    #[arg(long, default_value = "10m", value_parser = humantime::parse_duration, env = "PONTE_KIOSK_WINDOW")]
+    kiosk_window: Duration,
+    /// How long a kiosk key past the limit stays locked.
+    #[arg(long, default_value = "15m", value_parser = humantime::parse_duration, env = "PONTE_KIOSK_LOCKOUT")]
+    kiosk_lockout: Duration,
+    /// An HTTP(S) proxy every upstream call leaves through, unless the tenant names its own
+    /// (`egress_proxy`): `http://proxy.internal:3128` (may carry credentials).
+    #[arg(long, env = "PONTE_EGRESS_PROXY", hide_env_values = true)]
+    egress_proxy: Option<String>,
     /// How often the store is asked whether a tenant changed through the admin API on another
     /// replica.
     #[arg(long, default_value = "500ms", value_parser = humantime::parse_duration, env = "PONTE_CONFIG_POLL")]
@@ -368,12 +407,22 @@ impl Tuning {
             config_poll: self.config_poll,
             keyring: defaults.keyring,
             log_payloads: self.invocation_log_payloads,
+            privacy: PrivacyOptions {
+                kiosk_lookups: (self.kiosk_max_customers > 0).then_some(KioskLookupLimit {
+                    max_customers: self.kiosk_max_customers,
+                    window: self.kiosk_window.max(Duration::from_secs(1)),
+                    lockout: self.kiosk_lockout,
+                }),
+                invocation_retention: (!self.invocation_log_retention.is_zero())
+                    .then_some(self.invocation_log_retention),
+            },
         }
     }
 
     fn sources(&self, paths: &Paths) -> Sources {
         let mut sources = paths.sources();
         sources.http_limits.max_requests_per_call = self.max_upstream_requests.max(1);
+        sources.http_limits.proxy = self.egress_proxy.clone().map(ponte_host::secret::Secret::new);
         sources
     }
 }
@@ -480,6 +529,9 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         }
         Command::Keys { command, paths } => keys(command, &paths).await,
         Command::Secrets { command, paths } => secrets(command, &paths).await,
+        Command::Erase { tenant, document, redis_url, redis_prefix, paths } => {
+            erase(&tenant, &document, redis_url.map(|url| (url, redis_prefix)), &paths).await
+        }
         Command::Invoke(args) => invoke(*args).await,
         Command::Dev(args) => dev(*args).await,
         Command::Plugin { command } => plugin(command).await,
@@ -609,6 +661,42 @@ async fn plugin(command: PluginCommand) -> anyhow::Result<ExitCode> {
                 println!("replaced {scrubbed} names, e-mails, phones and addresses with made-up ones (CPF/CNPJ kept)");
             }
             Ok(if outcomes.iter().all(conformance::Outcome::passed) { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        }
+    }
+}
+
+async fn erase(
+    tenant: &str,
+    document: &str,
+    redis: Option<(String, String)>,
+    paths: &Paths,
+) -> anyhow::Result<ExitCode> {
+    let document = if document == "-" {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line).context("failed to read the document from standard input")?;
+        line.trim().to_owned()
+    } else {
+        document.to_owned()
+    };
+    let store = ponte_host::store::Store::open(&paths.database).await.context("failed to open the store")?;
+    let cache = match redis {
+        None => None,
+        Some((url, prefix)) => Some(
+            ponte_host::cache::ReadCache::redis(&RedisOptions { url: ponte_host::secret::Secret::new(url), prefix })
+                .await
+                .map_err(|e| anyhow::anyhow!("failed to reach the Redis read cache: {:?}", e.kind()))?,
+        ),
+    };
+    match ponte_host::privacy::erasure::erase(&store, cache.as_ref(), tenant, &document).await {
+        Ok(erased) => {
+            let after = serde_json::json!(erased);
+            store.record_audit(&cli_audit(tenant, "customer.erased", "customer", None, Some(after.clone()))).await?;
+            println!("{}", serde_json::to_string_pretty(&after)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(problem) => {
+            eprintln!("{}: {}", problem.code, problem.detail);
+            Ok(ExitCode::FAILURE)
         }
     }
 }

@@ -144,6 +144,12 @@ pub struct Metrics {
     pub invocation_log_dropped: Family<DropLabels, Counter>,
     /// Tenants whose automation is loaded.
     pub tenants_loaded: Gauge,
+    /// Kiosk (totem-only) keys locked out for looking up too many distinct customers.
+    pub kiosk_lockouts: Family<TenantLabels, Counter>,
+    /// Invocation-log rows purged for their age (retention).
+    pub invocations_purged: Counter,
+    /// Customers whose data was erased on request.
+    pub erasures: Family<TenantLabels, Counter>,
     /// Configuration errors at the last load.
     pub config_errors: Gauge,
 }
@@ -178,6 +184,9 @@ impl Metrics {
         let invocation_log_dropped = Family::<DropLabels, Counter>::default();
         let tenants_loaded = Gauge::default();
         let config_errors = Gauge::default();
+        let kiosk_lockouts = Family::<TenantLabels, Counter>::default();
+        let invocations_purged = Counter::default();
+        let erasures = Family::<TenantLabels, Counter>::default();
         registry.register("calls", "Function calls by outcome", calls.clone());
         registry.register("call_duration_seconds", "Function call latency", call_seconds.clone());
         registry.register("errors", "Problems answered, by code", errors.clone());
@@ -212,6 +221,17 @@ impl Metrics {
         );
         registry.register("tenants_loaded", "Tenants whose automation is loaded", tenants_loaded.clone());
         registry.register("config_errors", "Configuration errors at the last load", config_errors.clone());
+        registry.register(
+            "kiosk_lockouts",
+            "Totem keys locked out for looking up too many distinct customers",
+            kiosk_lockouts.clone(),
+        );
+        registry.register(
+            "invocations_purged",
+            "Invocation-log rows deleted for their age (retention)",
+            invocations_purged.clone(),
+        );
+        registry.register("erasures", "Customers whose stored data was erased on request", erasures.clone());
         Metrics {
             registry: Arc::new(registry),
             calls,
@@ -228,6 +248,9 @@ impl Metrics {
             invocation_log_dropped,
             tenants_loaded,
             config_errors,
+            kiosk_lockouts,
+            invocations_purged,
+            erasures,
         }
     }
 

@@ -5,7 +5,9 @@
 //! - [`tenants`]: tenants as data (revisions, rollback), and who reaches which tenant.
 //! - [`keys`]: API keys created, listed, revoked.
 //! - [`settlements`]: parked payments retried or resolved.
+//! - [`customers`]: a customer's data erased on request.
 
+pub mod customers;
 pub mod keys;
 pub mod settlements;
 pub mod tenants;

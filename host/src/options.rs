@@ -53,6 +53,48 @@ pub struct HostOptions {
     /// most 64 KiB each; default on): what the console's detail view shows. They hold customers'
     /// personal data; off keeps only the call's outline.
     pub log_payloads: bool,
+    /// What the host does for customers' privacy (LGPD): the kiosk lookup limit and the
+    /// invocation log's retention.
+    pub privacy: PrivacyOptions,
+}
+
+/// Privacy tunables (the per-tenant masking policy is the tenant's, in its automation).
+#[derive(Debug, Clone, Copy)]
+pub struct PrivacyOptions {
+    /// How many distinct customers one kiosk key (scope `totem` only) may look up per window
+    /// before it is locked out (`None`: no limit).
+    pub kiosk_lookups: Option<KioskLookupLimit>,
+    /// How long invocation-log rows (with their payloads and upstream exchanges) are kept
+    /// (default 30 days; `None`: forever).
+    pub invocation_retention: Option<Duration>,
+}
+
+impl Default for PrivacyOptions {
+    fn default() -> Self {
+        PrivacyOptions {
+            kiosk_lookups: Some(KioskLookupLimit::default()),
+            invocation_retention: Some(Duration::from_secs(30 * 24 * 3600)),
+        }
+    }
+}
+
+/// The limit on distinct customers a kiosk key looks up: past `max_customers` within `window`,
+/// every call of the key is refused for `lockout`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KioskLookupLimit {
+    /// Distinct customer documents per window (default 30: a busy shop's kiosk serves far fewer
+    /// than one new customer a minute).
+    pub max_customers: u32,
+    /// The window (default 10 minutes).
+    pub window: Duration,
+    /// How long a key stays locked (default 15 minutes).
+    pub lockout: Duration,
+}
+
+impl Default for KioskLookupLimit {
+    fn default() -> Self {
+        KioskLookupLimit { max_customers: 30, window: Duration::from_secs(600), lockout: Duration::from_secs(900) }
+    }
 }
 
 /// Where the shared read cache lives.
@@ -81,6 +123,7 @@ impl Default for HostOptions {
             keyring: std::sync::Arc::new(crate::secret::keyring::Keyring::ephemeral()),
             config_poll: Duration::from_millis(500),
             log_payloads: true,
+            privacy: PrivacyOptions::default(),
         }
     }
 }

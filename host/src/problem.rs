@@ -70,6 +70,8 @@ problem_codes! {
     IdempotencyKeyRequired = "idempotency_key_required", 428, "This function requires an Idempotency-Key header";
     RateLimited = "rate_limited", 429, "Too many requests";
     QuotaExhausted = "quota_exhausted", 429, "An upstream quota is spent";
+    KioskLocked = "kiosk_locked", 429, "This kiosk key looked up too many customers and is locked for a while";
+    ErasureBlocked = "erasure_blocked", 409, "The customer has payments still open";
     FunctionNotConfigured = "function_not_configured", 501, "The provider has no automation for this function";
     UpstreamError = "upstream_error", 502, "The upstream service answered an error";
     ContractViolation = "contract_violation", 502, "The adapter's answer could not be normalized";

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use ponte_contract::Function;
 
 use crate::capabilities::config::ConfigCapability;
-use crate::capabilities::http::{EgressPolicy, HostPattern, HttpLimits, Upstream};
+use crate::capabilities::http::{EgressPolicy, EgressProxy, HostPattern, HttpLimits, Upstream};
 use crate::config::automation::{self, Automation, FunctionBinding};
 use crate::config::document::{self, TenantDocument};
 use crate::config::manifest::{self, Manifest, RuntimeKind};
@@ -128,7 +128,7 @@ pub struct Registry {
 impl Registry {
     /// Loads plugins and automations.
     pub async fn load(sources: &Sources) -> Registry {
-        let mut registry = Registry { http_limits: sources.http_limits, ..Registry::default() };
+        let mut registry = Registry { http_limits: sources.http_limits.clone(), ..Registry::default() };
         let engine = Arc::new(crate::runtime::rhai::engine());
         let mut plugin_dirs = Vec::new();
         for folder in &sources.plugins {
@@ -160,7 +160,7 @@ impl Registry {
         }) {
             let tenant_guess = file.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_owned();
             let result = automation::load(&file, &manifests, &sources.vars)
-                .and_then(|a| build_tenant(a, &registry.plugins, sources.http_limits));
+                .and_then(|a| build_tenant(a, &registry.plugins, sources.http_limits.clone()));
             match result {
                 Ok(tenant) if registry.tenants.contains_key(&tenant.automation.tenant) => {
                     let e = ConfigError::file(&file, format!("tenant `{}` is defined twice", tenant.automation.tenant));
@@ -215,7 +215,7 @@ impl Registry {
                     vec![ConfigError::file(&document::origin(&id), format!("the stored document is unreadable: {e}"))]
                 })
                 .and_then(|doc| document::load(&id, &doc, &manifests, keyring))
-                .and_then(|automation| build_tenant(automation, &self.plugins, self.http_limits));
+                .and_then(|automation| build_tenant(automation, &self.plugins, self.http_limits.clone()));
             match result {
                 Ok(mut tenant) => {
                     tenant.revision = Some(revision.revision);
@@ -250,7 +250,7 @@ impl Registry {
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
             errors: self.errors.iter().filter(|e| !document::is_stored(&e.file)).cloned().collect(),
-            http_limits: self.http_limits,
+            http_limits: self.http_limits.clone(),
         }
     }
 
@@ -260,7 +260,7 @@ impl Registry {
     /// # Errors
     /// What building its connections found.
     pub fn check(&self, automation: Automation) -> Result<(), Vec<ConfigError>> {
-        build_tenant(automation, &self.plugins, self.http_limits).map(|_| ())
+        build_tenant(automation, &self.plugins, self.http_limits.clone()).map(|_| ())
     }
 }
 
@@ -321,6 +321,16 @@ pub(crate) fn build_tenant(
 ) -> Result<Tenant, Vec<ConfigError>> {
     let mut connections = BTreeMap::new();
     let mut errors = Vec::new();
+    // The tenant's proxy (its address judged by the tenant's policy), else the host's.
+    let proxy = match (&automation.egress_proxy, &limits.proxy) {
+        (Some(tenant), _) => Some(EgressProxy::new(tenant, false)),
+        (None, Some(host)) => Some(EgressProxy::new(host, true)),
+        (None, None) => None,
+    };
+    let proxy = match proxy.transpose() {
+        Ok(proxy) => proxy,
+        Err(e) => return Err(vec![ConfigError::at_field(&automation.file, "egress_proxy", e)]),
+    };
     for (name, conn) in &automation.connections {
         let Some(plugin) = plugins.get(&conn.plugin) else { continue };
         let config = ConfigCapability::new(conn.settings.clone());
@@ -337,10 +347,21 @@ pub(crate) fn build_tenant(
                 }),
             }
         }
-        let redactor = Arc::new(Redactor::new(config.secrets()));
-        let policy = EgressPolicy::new(hosts, automation.allow_private.clone());
+        let mut secrets: Vec<&crate::secret::Secret> = config.secrets().collect();
+        secrets.extend(automation.egress_proxy.iter());
+        let redactor = Arc::new(Redactor::new(secrets));
+        let mut policy = EgressPolicy::new(hosts, automation.allow_private.clone());
+        if let Some(proxy) = &proxy {
+            match policy.through(proxy.clone()) {
+                Ok(through) => policy = through,
+                Err(denied) => {
+                    errors.push(ConfigError::at_field(&automation.file, "egress_proxy", denied.0));
+                    break;
+                }
+            }
+        }
         let pace = plugin.manifest.rate_limit.map(crate::ratelimit::Pace::new);
-        let upstream = match Upstream::with_pace(policy, limits, pace) {
+        let upstream = match Upstream::with_pace(policy, limits.clone(), pace) {
             Ok(u) => Arc::new(u),
             Err(_) => {
                 errors.push(ConfigError::file(&automation.file, "could not build the HTTP client"));

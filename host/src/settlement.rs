@@ -122,6 +122,7 @@ pub(crate) async fn accept(
         transaction_id: &parsed.transaction.id,
         input: &input,
         input_hash,
+        customer_key: trace.customer.as_deref(),
         lease_token: &token,
         lease_until,
     };

@@ -123,6 +123,7 @@ mod idempotency;
 mod invocations;
 mod kv;
 mod kv_locks;
+mod privacy;
 mod quotas;
 mod revisions;
 mod settlements;
@@ -132,6 +133,7 @@ pub use api_keys::{ApiKeyInfo, Caller, Credential, KeysVersion, NewApiKey, PLATF
 pub use console_sessions::ConsoleSession;
 pub use idempotency::{IdempotencyKey, IdempotencyRecord, StoredAnswer};
 pub use invocations::{InvocationFilter, InvocationRecord, MAX_INVOCATION_BATCH, MAX_INVOCATIONS_PAGE};
+pub use privacy::{Erased, ErasureRefused};
 pub use revisions::{AuditEvent, MAX_AUDIT_PAGE, NewAuditEvent, TenantRevision};
 pub use settlements::{Failure, Inserted, NewSettlement, Settlement, SettlementState};
 pub use tenants::Tenant;

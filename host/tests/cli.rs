@@ -144,3 +144,32 @@ fn platform_keys_and_secret_keys_say_what_is_wrong_and_rotation_reseals() {
     let fresh = ponte(&["secrets", "new-key"], dir.path());
     assert_eq!(text(&fresh.stdout).trim().len(), 44, "32 bytes in base64");
 }
+
+#[test]
+fn erase_takes_the_document_from_standard_input_and_refuses_a_bad_one() {
+    use std::io::Write as _;
+    let dir = workspace();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ponte"))
+        .args(["erase", "--tenant", "acme", "--document", "-"])
+        .current_dir(dir.path())
+        .env("DATABASE_URL", format!("sqlite://{}", dir.path().join("ponte.db").display()))
+        .env_remove("PONTE_REDIS_URL")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run ponte");
+    child.stdin.take().expect("stdin").write_all(b"714.602.380-01\n").expect("write the document");
+    let erased = child.wait_with_output().expect("wait");
+    assert!(erased.status.success(), "{}", text(&erased.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&erased.stdout).expect("a JSON report");
+    assert_eq!(report, serde_json::json!({"invocations": 0, "idempotency_records": 0, "settlements_redacted": 0}));
+
+    let bad = ponte(&["erase", "--tenant", "acme", "--document", "123.456"], dir.path());
+    assert!(!bad.status.success());
+    let said = text(&bad.stderr);
+    assert!(said.contains("invalid_document"), "{said}");
+    // The audit trail has the erasure, not the document.
+    let store = std::fs::read(dir.path().join("ponte.db")).expect("the store");
+    assert!(!String::from_utf8_lossy(&store).contains("71460238001"));
+}

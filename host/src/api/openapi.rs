@@ -35,6 +35,9 @@ pub fn document() -> Value {
             ProblemCode::Overloaded,
             ProblemCode::UpstreamTimeout,
         ];
+        if spec.allows(Scope::Totem) {
+            problems.push(ProblemCode::KioskLocked);
+        }
         let mut parameters = Vec::new();
         if spec.access == Access::Write {
             problems.push(ProblemCode::IdempotencyKeyRequired);
@@ -76,7 +79,7 @@ pub fn document() -> Value {
             let line = format!("`{}`: {}", code.as_str(), code.title());
             entry["description"] =
                 Value::from(if description.is_empty() { line } else { format!("{description}; {line}") });
-            if matches!(code, ProblemCode::RateLimited | ProblemCode::Overloaded) {
+            if matches!(code, ProblemCode::RateLimited | ProblemCode::Overloaded | ProblemCode::KioskLocked) {
                 entry["headers"] = json!({"Retry-After": {
                     "description": "Seconds to wait before trying again.",
                     "schema": {"type": "integer", "minimum": 1}
@@ -226,7 +229,26 @@ fn admin_paths(paths: &mut serde_json::Map<String, Value>, definitions: &mut ser
                 "name": {"type": "string", "minLength": 1, "maxLength": 256},
                 "allow_private": {"type": "array", "items": {"type": "string"}, "description": "Internal addresses the tenant's ERPs may live at: `127.0.0.1`, `10.0.0.0/8`."},
                 "connections": {"type": "object", "additionalProperties": {"$ref": "#/components/schemas/ConnectionDocument"}},
-                "functions": {"type": "object", "additionalProperties": {"$ref": "#/components/schemas/BindingDocument"}, "description": "Which connection serves each contract function."}
+                "functions": {"type": "object", "additionalProperties": {"$ref": "#/components/schemas/BindingDocument"}, "description": "Which connection serves each contract function."},
+                "egress_proxy": {"type": "string", "description": "An HTTP(S) proxy the tenant's upstream calls leave through (`http://10.0.0.5:3128`, without credentials; setting it takes a platform key). Its address is judged by `allow_private` as an ERP's is."},
+                "privacy": {"$ref": "#/components/schemas/PrivacyPolicy"}
+            }
+        }),
+    );
+    let rule = |values: &[&str], default: &str, what: &str| json!({"type": "string", "enum": values, "default": default, "description": what});
+    definitions.insert(
+        "PrivacyPolicy".into(),
+        json!({
+            "type": "object",
+            "additionalProperties": false,
+            "description": "What kiosks (keys whose only scope is `totem`) are shown of customers, applied by the host after normalization whatever the plugin returns. Defaults minimize.",
+            "properties": {
+                "totem": {"type": "object", "additionalProperties": false, "properties": {
+                    "customer_name": rule(&["full", "first_name", "initials"], "first_name", "`nome_cliente` of a person's invoices: `Maria S. O.` or `M. S. O.` (a company's name is shown)."),
+                    "contacts": rule(&["full", "masked", "hidden"], "masked", "`get_customer_contacts`: `m***@gmail.com`, `+55*******4321`, or none."),
+                    "document": rule(&["full", "masked"], "masked", "A person's CPF shown back on invoices: `***602380**`."),
+                    "erp_response": rule(&["full", "hidden"], "hidden", "The ERP's raw answer: `settle_invoice`'s `api_response` (`{}`) and `trust_unlock`'s `remote_message` (`null`).")
+                }}
             }
         }),
     );
@@ -357,6 +379,22 @@ fn admin_paths(paths: &mut serde_json::Map<String, Value>, definitions: &mut ser
             "requestBody": body(json!({"type": "object", "required": ["revision"], "additionalProperties": false, "properties": {"revision": {"type": "integer", "minimum": 1}}})),
             "responses": write_responses(("200", tenant_ok))}}),
     );
+    paths.insert(
+        "/v1/admin/tenants/{tenant}/erasures".into(),
+        json!({"post": {"operationId": "erase_customer", "summary": "Erase a customer's data (LGPD): their invocation-log rows, idempotency records, cached reads and the personal part of their finished payments (the financial record stays). Refused, changing nothing, while one of their payments is being posted or waits for an operator. Audited with the counts, never the document.", "tags": ["privacy"],
+            "parameters": [tenant_param],
+            "requestBody": body(json!({"type": "object", "required": ["customer_document_number"], "additionalProperties": false, "properties": {
+                "customer_document_number": {"type": "string", "description": "The customer's CPF or CNPJ, punctuation accepted.", "examples": ["714.602.380-01"]}}})),
+            "responses": common(serde_json::Map::from_iter([
+                ("200".to_owned(), json!({"description": "What was erased.", "content": {"application/json": {"schema": {"type": "object", "required": ["erased"], "properties": {"erased": {"type": "object", "properties": {
+                    "invocations": {"type": "integer", "minimum": 0}, "idempotency_records": {"type": "integer", "minimum": 0}, "settlements_redacted": {"type": "integer", "minimum": 0}}}}}}}})),
+                ("400".to_owned(), problems(&["invalid_input", "invalid_document"])),
+                ("404".to_owned(), problems(&["unknown_tenant"])),
+                ("409".to_owned(), problems(&["erasure_blocked"])),
+                ("413".to_owned(), problems(&["payload_too_large"])),
+                ("415".to_owned(), problems(&["unsupported_media_type"])),
+            ]))}}),
+    );
     let key_info = json!({"type": "object", "properties": {"id": {"type": "string"}, "tenant": {"type": "string"}, "scopes": {"type": "array", "items": {"type": "string", "enum": ["app", "totem", "admin"]}}, "label": {"type": "string"}, "created_at": {"type": "string"}, "revoked_at": {"type": ["string", "null"]}}});
     paths.insert(
         "/v1/admin/keys".into(),
@@ -477,6 +515,7 @@ mod tests {
             ("/v1/admin/tenants/{tenant}/connections/{name}", "delete"),
             ("/v1/admin/tenants/{tenant}/functions/{function}", "put"),
             ("/v1/admin/tenants/{tenant}/rollback", "post"),
+            ("/v1/admin/tenants/{tenant}/erasures", "post"),
             ("/v1/admin/keys", "post"),
             ("/v1/admin/keys/{id}", "delete"),
             ("/v1/admin/audit", "get"),

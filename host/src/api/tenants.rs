@@ -13,6 +13,7 @@
 //! | `PUT`/`DELETE /v1/admin/tenants/{tenant}/functions/{function}` | one function's automation |
 //! | `GET /v1/admin/tenants/{tenant}/revisions[/{n}]` | its history, one version |
 //! | `POST /v1/admin/tenants/{tenant}/rollback` | `{"revision": n}`: a new revision equal to n |
+//! | `POST /v1/admin/tenants/{tenant}/erasures` | `{"customer_document_number": ..}`: erase a customer's data |
 //!
 //! A write may send `If-Match: "<revision>"`; another revision made meanwhile is `409
 //! revision_conflict`, as is losing a race to another writer. Answers carry `ETag:
@@ -42,6 +43,26 @@ pub(super) fn router() -> Router<AppState> {
         .route("/v1/admin/tenants/{tenant}/revisions", get(revisions))
         .route("/v1/admin/tenants/{tenant}/revisions/{revision}", get(revision))
         .route("/v1/admin/tenants/{tenant}/rollback", post(rollback))
+        .route("/v1/admin/tenants/{tenant}/erasures", post(erase))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ErasureRequest {
+    customer_document_number: String,
+}
+
+/// `POST /v1/admin/tenants/{tenant}/erasures`: erases a customer's data (LGPD); the document
+/// travels in the body, never in a URL that proxies log.
+async fn erase(
+    State(state): State<AppState>,
+    Admin(caller): Admin,
+    Path(tenant): Path<String>,
+    JsonBody(body): JsonBody<ErasureRequest>,
+) -> Result<Response, Problem> {
+    let erased =
+        crate::operator::customers::erase(&state.host, &caller, &tenant, &body.customer_document_number).await?;
+    Ok(axum::Json(json!({ "erased": erased })).into_response())
 }
 
 fn with_etag(mut response: Response, revision: Option<u64>) -> Response {

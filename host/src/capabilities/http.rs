@@ -12,6 +12,7 @@
 
 pub mod exchange;
 pub mod policy;
+pub mod proxy;
 mod resolver;
 
 use std::collections::HashMap;
@@ -24,6 +25,7 @@ use tokio::sync::Semaphore;
 use url::Url;
 
 pub use policy::{Denied, EgressPolicy, HostPattern, PrivateAllowance};
+pub use proxy::EgressProxy;
 
 use crate::capabilities::CapabilityError;
 use crate::ratelimit::Pace;
@@ -36,8 +38,8 @@ pub const METHODS: [&str; 7] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE",
 /// How many times a request answered `429` is sent again after the upstream's `Retry-After`.
 const MAX_RATE_LIMIT_RETRIES: usize = 3;
 
-/// Limits of one connection's outbound HTTP.
-#[derive(Debug, Clone, Copy)]
+/// Limits of one connection's outbound HTTP, and the host's egress proxy.
+#[derive(Debug, Clone)]
 pub struct HttpLimits {
     /// Largest response body accepted.
     pub max_response_bytes: usize,
@@ -49,6 +51,9 @@ pub struct HttpLimits {
     pub max_redirects: usize,
     /// Requests one invocation may send (every attempt counts).
     pub max_requests_per_call: usize,
+    /// The host operator's proxy every connection's calls leave through, unless the tenant
+    /// names its own (`--egress-proxy`; `None`: direct).
+    pub proxy: Option<crate::secret::Secret>,
 }
 
 impl Default for HttpLimits {
@@ -59,6 +64,7 @@ impl Default for HttpLimits {
             default_timeout: Duration::from_secs(30),
             max_redirects: 5,
             max_requests_per_call: 200,
+            proxy: None,
         }
     }
 }
@@ -224,12 +230,16 @@ impl Upstream {
                 }
             })
         };
-        let client = reqwest::Client::builder()
+        let builder = reqwest::Client::builder()
             .dns_resolver(Arc::new(resolver::PolicyResolver::new(Arc::clone(&policy))))
-            .redirect(redirect_policy)
-            // Egress proxies are configured per tenant by the host (a later piece), never taken
-            // from the environment behind the operator's back.
-            .no_proxy()
+            .redirect(redirect_policy);
+        // A proxy is the tenant's or the host's (`proxy`), never taken from the environment
+        // behind the operator's back.
+        let builder = match policy.proxy() {
+            Some(proxy) => builder.proxy(proxy.reqwest()?),
+            None => builder.no_proxy(),
+        };
+        let client = builder
             .connect_timeout(Duration::from_secs(10))
             .pool_idle_timeout(Duration::from_secs(90))
             .user_agent(concat!("ponte/", env!("CARGO_PKG_VERSION")))
@@ -455,6 +465,10 @@ impl HttpCapability {
             CapabilityError::Invalid(format!("the HTTP method must be one of {}", METHODS.join(", ")))
         })?;
         self.upstream.policy.check_url(&url).map_err(|d| CapabilityError::Denied(d.0))?;
+        if self.upstream.policy.proxy().is_some() && self.upstream.tap.get().is_none() {
+            // The proxy resolves the name: judge its addresses here, as the resolver would.
+            proxy::check_target(&self.upstream.policy, &url).await.map_err(|d| CapabilityError::Denied(d.0))?;
+        }
         if let Some(pace) = &self.upstream.pace {
             pace.turn(self.deadline).await.map_err(|wait| CapabilityError::RateLimited(Some(wait)))?;
         }

@@ -5,6 +5,7 @@
 //! name = "Provedor Demo"
 //! secrets_file = "/etc/ponte/demo.secrets.toml"  # optional: `${secret:NAME}` values, outside git
 //! allow_private = ["127.0.0.1"]        # internal addresses this tenant's ERPs may live at
+//! egress_proxy = "http://10.0.0.5:3128" # optional: upstream calls leave through this proxy
 //!
 //! [connections.ixc]                    # a configured instance of a plugin
 //! plugin = "ixc"
@@ -14,6 +15,9 @@
 //! [functions]
 //! list_invoices = "ixc"                # shorthand: the connection
 //! get_boleto_pdf = { use = "ixc", timeout = "20s", cache_ttl = "5m" }
+//!
+//! [privacy.totem]                      # optional: what kiosks see (see `config::privacy`)
+//! customer_name = "first_name"
 //! ```
 //!
 //! Validated against the plugins' manifests at load: unknown plugins, functions, settings and
@@ -30,6 +34,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::manifest::Manifest;
+use super::privacy::PrivacyConfig;
 use super::vars::{Vars, resolve};
 use super::{ConfigError, parse_duration};
 use crate::capabilities::config::SettingValue;
@@ -55,6 +60,11 @@ pub struct Automation {
     pub connections: BTreeMap<String, ConnectionConfig>,
     /// Which connection serves which function.
     pub functions: BTreeMap<Function, FunctionBinding>,
+    /// What kiosks are shown of customers (`[privacy.totem]`).
+    pub privacy: PrivacyConfig,
+    /// The HTTP(S) proxy the tenant's upstream calls leave through (`egress_proxy`), instead of
+    /// the host's (`--egress-proxy`). May carry credentials: wrapped as a secret.
+    pub egress_proxy: Option<crate::secret::Secret>,
 }
 
 /// A configured instance of a plugin.
@@ -95,6 +105,9 @@ struct RawAutomation {
     connections: BTreeMap<String, Spanned<RawConnection>>,
     #[serde(default)]
     functions: BTreeMap<String, Spanned<RawBinding>>,
+    #[serde(default)]
+    privacy: PrivacyConfig,
+    egress_proxy: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -205,6 +218,19 @@ pub fn parse_with_secrets(
             Err(e) => errors.push(at(entry.span(), "allow_private", e)),
         }
     }
+
+    let egress_proxy = match &raw.egress_proxy {
+        None => None,
+        Some(value) => match resolve(value.get_ref(), vars, &secrets).map_err(|e| e.to_string()).and_then(|resolved| {
+            crate::capabilities::http::EgressProxy::check(&resolved.value).map(|()| resolved.value)
+        }) {
+            Ok(url) => Some(crate::secret::Secret::new(url)),
+            Err(e) => {
+                errors.push(at(value.span(), "egress_proxy", e));
+                None
+            }
+        },
+    };
 
     let mut connections = BTreeMap::new();
     let mut connection_timeouts = BTreeMap::new();
@@ -356,6 +382,8 @@ pub fn parse_with_secrets(
         allow_private,
         connections,
         functions,
+        privacy: raw.privacy,
+        egress_proxy,
     })
 }
 

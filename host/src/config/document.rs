@@ -36,6 +36,7 @@ use serde::{Deserialize, Serialize};
 use super::ConfigError;
 use super::automation::{self, Automation, valid_tenant};
 use super::manifest::Manifest;
+use super::privacy::PrivacyConfig;
 use super::vars::Vars;
 use crate::secret::keyring::Keyring;
 
@@ -54,6 +55,13 @@ pub struct TenantDocument {
     /// Which connection serves each function.
     #[serde(default)]
     pub functions: BTreeMap<String, BindingDocument>,
+    /// What kiosks are shown of customers (`{"totem": {"customer_name": "initials"}}`).
+    #[serde(default, skip_serializing_if = "PrivacyConfig::is_default")]
+    pub privacy: PrivacyConfig,
+    /// The HTTP(S) proxy upstream calls leave through (without credentials: a proxy that needs
+    /// them is configured in a file, where the password can be a `${secret:..}`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub egress_proxy: Option<String>,
 }
 
 /// A connection: a plugin with its settings and secrets.
@@ -138,6 +146,16 @@ pub fn prepare(
     }
     if input.name.trim().is_empty() || input.name.len() > 256 {
         errors.push(error(tenant, "name".into(), "a name of 1 to 256 characters"));
+    }
+    if let Some(proxy) = &input.egress_proxy {
+        let credentials = url::Url::parse(proxy).is_ok_and(|u| !u.username().is_empty() || u.password().is_some());
+        if proxy.contains("${") || credentials {
+            errors.push(error(
+                tenant,
+                "egress_proxy".into(),
+                "a proxy given through the API carries no credentials or references; one that needs a password is configured in a file",
+            ));
+        }
     }
     let mut stored = TenantDocument { connections: BTreeMap::new(), ..input.clone() };
     // Plain secrets by reference name, for the parser.
@@ -366,6 +384,12 @@ fn to_toml(tenant: &str, stored: &TenantDocument) -> String {
         functions.insert(function.clone(), value);
     }
     root.insert("functions".into(), Value::Table(functions));
+    if let Ok(privacy) = Value::try_from(stored.privacy) {
+        root.insert("privacy".into(), privacy);
+    }
+    if let Some(proxy) = &stored.egress_proxy {
+        root.insert("egress_proxy".into(), text(proxy));
+    }
     toml::to_string(&root).unwrap_or_default()
 }
 

@@ -90,6 +90,8 @@ async fn create(State(state): State<AppState>, session: Session, body: Bytes) ->
             .collect(),
         connections: BTreeMap::new(),
         functions: BTreeMap::new(),
+        privacy: Default::default(),
+        egress_proxy: None,
     };
     match ops::create(&state.host, &session.caller, &id, document).await {
         Ok(_) => done(&format!("/console/tenants/{id}"), "saved"),

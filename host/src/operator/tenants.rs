@@ -399,6 +399,12 @@ async fn commit(
         // ERP's requests at the host's own network.
         return Err(platform_only("changing `allow_private`"));
     }
+    let proxy_before = current.as_ref().and_then(|d| d.egress_proxy.clone());
+    let proxy_after = next.as_ref().and_then(|d| d.egress_proxy.clone());
+    if !caller.is_platform() && proxy_after != proxy_before && proxy_after.is_some() {
+        // Where a tenant's calls leave from is the operator's to decide, as internal addresses are.
+        return Err(platform_only("changing `egress_proxy`"));
+    }
     let text = next.as_ref().map(|d| serde_json::to_string(d).unwrap_or_default());
     let audit = NewAuditEvent {
         actor: caller.key_id.clone(),
@@ -488,6 +494,12 @@ fn describe(before: Option<&TenantDocument>, after: &TenantDocument) -> String {
     }
     if before.allow_private != after.allow_private {
         parts.push("allow_private".to_owned());
+    }
+    if before.egress_proxy != after.egress_proxy {
+        parts.push("egress_proxy".to_owned());
+    }
+    if before.privacy != after.privacy {
+        parts.push("privacy".to_owned());
     }
     let names = |a: &TenantDocument, b: &TenantDocument| {
         let mut all: Vec<String> = a.connections.keys().chain(b.connections.keys()).cloned().collect();

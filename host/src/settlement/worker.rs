@@ -94,6 +94,8 @@ async fn claim(host: &Host, limit: usize) -> Vec<(crate::store::Settlement, Stri
 /// Deletes expired records and refreshes the parked gauge.
 async fn sweep(host: &Host) {
     host.key_rates.forget_idle();
+    host.kiosk_lookups.forget_idle();
+    crate::privacy::retention::purge(host).await;
     let now = Utc::now().timestamp_millis();
     match host.store.idempotency_purge_expired(now).await {
         Ok(0) => {}

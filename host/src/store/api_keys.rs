@@ -102,6 +102,13 @@ impl Caller {
         self.tenant == PLATFORM_TENANT
     }
 
+    /// Whether this is a kiosk's key: `totem` is its only scope. Kiosks are public screens: the
+    /// host limits how many customers one looks up and cuts personal data from its answers
+    /// ([`crate::privacy`]).
+    pub fn is_kiosk(&self) -> bool {
+        self.scopes == [Scope::Totem]
+    }
+
     /// Whether the caller's key carries `scope` itself. No scope implies another: an `admin` key
     /// without `app` doesn't have `app`; which functions a scope reaches is the contract's
     /// `FunctionSpec::allows`.

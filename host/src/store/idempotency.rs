@@ -66,6 +66,8 @@ impl Store {
     /// Claims `key` for the invocation `invocation_id`: inserts a `running` record, or replaces
     /// one that has expired, or takes over a `running` one whose lease ran out (its owner died).
     /// Returns whether the claim was taken; when it wasn't, [`Store::idempotency_get`] says why.
+    /// `customer_key` is the customer the call names (the invocation log's digest), what erasure
+    /// finds the record by.
     ///
     /// # Errors
     /// [`StoreError::Invalid`] for an empty or over-long key; database errors otherwise.
@@ -74,6 +76,7 @@ impl Store {
         key: IdempotencyKey<'_>,
         request_hash: &str,
         invocation_id: &str,
+        customer_key: Option<&str>,
         lease_until: i64,
         expires_at: i64,
     ) -> Result<bool> {
@@ -84,8 +87,10 @@ impl Store {
         let done = with_pool!(self, |pool| {
             sqlx::query(
                 "INSERT INTO idempotency (tenant_id, function, key, request_hash, state, invocation_id, lease_until, \
-                 status, body, created_at, expires_at) VALUES ($1, $2, $3, $4, 'running', $5, $6, NULL, NULL, $7, $8) \
+                 status, body, created_at, expires_at, customer_key) \
+                 VALUES ($1, $2, $3, $4, 'running', $5, $6, NULL, NULL, $7, $8, $9) \
                  ON CONFLICT (tenant_id, function, key) DO UPDATE SET request_hash = excluded.request_hash, \
+                 customer_key = excluded.customer_key, \
                  state = 'running', invocation_id = excluded.invocation_id, lease_until = excluded.lease_until, \
                  status = NULL, body = NULL, created_at = excluded.created_at, expires_at = excluded.expires_at \
                  WHERE idempotency.expires_at <= $7 OR (idempotency.state = 'running' AND idempotency.lease_until <= $7 \
@@ -99,6 +104,7 @@ impl Store {
             .bind(lease_until)
             .bind(now)
             .bind(expires_at)
+            .bind(customer_key)
             .execute(pool)
             .await
             .map(|done| done.rows_affected())
@@ -228,8 +234,8 @@ mod tests {
 
     async fn claim_is_taken_once_then_completed_and_read_back(store: Store) -> anyhow::Result<()> {
         let now = now_millis();
-        assert!(store.idempotency_claim(key("k1"), "h1", "inv-1", now + 60_000, now + 86_400_000).await?);
-        assert!(!store.idempotency_claim(key("k1"), "h1", "inv-2", now + 60_000, now + 86_400_000).await?);
+        assert!(store.idempotency_claim(key("k1"), "h1", "inv-1", None, now + 60_000, now + 86_400_000).await?);
+        assert!(!store.idempotency_claim(key("k1"), "h1", "inv-2", None, now + 60_000, now + 86_400_000).await?);
         let running = store.idempotency_get(key("k1")).await?.expect("record");
         assert_eq!((running.invocation_id.as_str(), running.answer.as_ref()), ("inv-1", None));
 
@@ -244,18 +250,18 @@ mod tests {
 
     async fn expired_lease_is_taken_over_only_for_the_same_request(store: Store) -> anyhow::Result<()> {
         let now = now_millis();
-        assert!(store.idempotency_claim(key("k"), "h1", "dead", now - 1, now + 86_400_000).await?);
-        assert!(!store.idempotency_claim(key("k"), "h2", "other-body", now + 60_000, now + 86_400_000).await?);
-        assert!(store.idempotency_claim(key("k"), "h1", "heir", now + 60_000, now + 86_400_000).await?);
+        assert!(store.idempotency_claim(key("k"), "h1", "dead", None, now - 1, now + 86_400_000).await?);
+        assert!(!store.idempotency_claim(key("k"), "h2", "other-body", None, now + 60_000, now + 86_400_000).await?);
+        assert!(store.idempotency_claim(key("k"), "h1", "heir", None, now + 60_000, now + 86_400_000).await?);
         assert_eq!(store.idempotency_get(key("k")).await?.expect("record").invocation_id, "heir");
         Ok(())
     }
 
     async fn expired_record_is_absent_reclaimable_and_purged(store: Store) -> anyhow::Result<()> {
         let now = now_millis();
-        assert!(store.idempotency_claim(key("old"), "h1", "inv-1", now + 60_000, now - 1).await?);
+        assert!(store.idempotency_claim(key("old"), "h1", "inv-1", None, now + 60_000, now - 1).await?);
         assert_eq!(store.idempotency_get(key("old")).await?, None);
-        assert!(store.idempotency_claim(key("old"), "h2", "inv-2", now + 60_000, now + 1000).await?);
+        assert!(store.idempotency_claim(key("old"), "h2", "inv-2", None, now + 60_000, now + 1000).await?);
         assert_eq!(store.idempotency_purge_expired(now + 2000).await?, 1);
         assert_eq!(store.idempotency_get(key("old")).await?, None);
         Ok(())
@@ -263,11 +269,11 @@ mod tests {
 
     async fn release_frees_the_key_and_bad_keys_are_refused(store: Store) -> anyhow::Result<()> {
         let now = now_millis();
-        assert!(store.idempotency_claim(key("k"), "h", "inv-1", now + 60_000, now + 60_000).await?);
+        assert!(store.idempotency_claim(key("k"), "h", "inv-1", None, now + 60_000, now + 60_000).await?);
         store.idempotency_release(key("k"), "inv-1").await?;
         assert_eq!(store.idempotency_get(key("k")).await?, None);
         let long = "x".repeat(256);
-        let err = store.idempotency_claim(key(&long), "h", "i", now, now).await.expect_err("too long");
+        let err = store.idempotency_claim(key(&long), "h", "i", None, now, now).await.expect_err("too long");
         assert!(matches!(err, StoreError::Invalid("idempotency key")));
         let err = store.idempotency_get(key("")).await.expect_err("empty");
         assert!(matches!(err, StoreError::Invalid("idempotency key")));

@@ -326,7 +326,7 @@ impl Store {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use serde_json::json;
 
     use super::*;
@@ -346,7 +346,7 @@ mod tests {
     );
 
     /// A record for `tenant` started `offset_ms` after a fixed instant.
-    fn record(tenant: &str, offset_ms: i64) -> InvocationRecord {
+    pub(crate) fn record(tenant: &str, offset_ms: i64) -> InvocationRecord {
         let started_at = DateTime::from_timestamp_millis(1_750_000_000_000 + offset_ms).expect("valid timestamp");
         InvocationRecord {
             id: uuid::Uuid::now_v7().to_string(),

@@ -192,6 +192,8 @@ pub struct NewSettlement<'a> {
     pub input: &'a Value,
     /// Its hash.
     pub input_hash: &'a str,
+    /// The customer it is for, as the invocation log names one (what erasure finds it by).
+    pub customer_key: Option<&'a str>,
     /// The accepting request's claim: the row is written `posting` under it.
     pub lease_token: &'a str,
     /// Until when that claim holds (stored milliseconds).
@@ -238,8 +240,8 @@ impl Store {
         let inserted = with_pool!(self, |pool| {
             sqlx::query(
                 "INSERT INTO settlements (id, tenant_id, boleto_id, transaction_id, input, input_hash, state, attempts, \
-                 in_doubt, next_attempt_at, lease_token, lease_until, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, 'posting', 1, 0, $7, $8, $9, $7, $7) \
+                 in_doubt, next_attempt_at, lease_token, lease_until, created_at, updated_at, customer_key) \
+                 VALUES ($1, $2, $3, $4, $5, $6, 'posting', 1, 0, $7, $8, $9, $7, $7, $10) \
                  ON CONFLICT (tenant_id, boleto_id, transaction_id) DO NOTHING",
             )
             .bind(new.id)
@@ -251,6 +253,7 @@ impl Store {
             .bind(now)
             .bind(new.lease_token)
             .bind(new.lease_until)
+            .bind(new.customer_key)
             .execute(pool)
             .await
             .map(|done| done.rows_affected())
@@ -552,6 +555,7 @@ mod tests {
             transaction_id: transaction,
             input,
             input_hash: "hash",
+            customer_key: None,
             lease_token: "first",
             lease_until,
         }

@@ -232,6 +232,7 @@ pub struct TestHostBuilder {
     database: Option<String>,
     backend: Backend,
     reload: Option<Duration>,
+    egress_proxy: Option<String>,
 }
 
 /// Which store engine a [`TestHost`] runs on.
@@ -299,11 +300,19 @@ impl Default for TestHostBuilder {
             database: None,
             backend: Backend::Sqlite,
             reload: None,
+            egress_proxy: None,
         }
     }
 }
 
 impl TestHostBuilder {
+    /// The host operator's egress proxy (`--egress-proxy`).
+    #[must_use]
+    pub fn egress_proxy(mut self, url: impl Into<String>) -> Self {
+        self.egress_proxy = Some(url.into());
+        self
+    }
+
     /// Adds (or replaces) an automation file.
     #[must_use]
     pub fn automation(mut self, file: &str, contents: impl Into<String>) -> Self {
@@ -418,7 +427,10 @@ impl TestHostBuilder {
             plugins: vec![repo_plugins(), test_plugins(), extra_plugins],
             automations,
             vars,
-            http_limits: Default::default(),
+            http_limits: ponte_host::capabilities::http::HttpLimits {
+                proxy: self.egress_proxy.clone().map(ponte_host::secret::Secret::new),
+                ..Default::default()
+            },
         };
         let scratch = match (self.backend, &self.database) {
             (Backend::Postgres, None) => Some(ScratchPostgres::create().await.unwrap_or_else(|e| panic!("{e:#}"))),

@@ -221,7 +221,8 @@ async fn customers_are_found_by_digits_or_masked_document_and_by_contract() {
 #[tokio::test]
 async fn totem_invoices_are_open_and_oldest_due_first() {
     let host = TestHost::start().await;
-    let invoices = ok(&host, &host.totem_key, "list_totem_invoices", customer(CUSTOMER_CPF)).await;
+    // The app key: a kiosk key is shown a minimized customer (tests/e2e/tests/privacy.rs).
+    let invoices = app(&host, "list_totem_invoices", customer(CUSTOMER_CPF)).await;
     assert_eq!(remote_ids(&invoices), [INVOICE_OPEN_OVERDUE, INVOICE_PARTIAL, INVOICE_PIX, INVOICE_OPEN]);
     let due: Vec<&str> = list(&invoices).iter().map(|f| f["vencimento"].as_str().unwrap_or_default()).collect();
     assert_eq!(due, ["2026-04-10", "2026-05-10", "2026-05-20", "2026-06-10"]);
@@ -325,7 +326,7 @@ async fn pdfs_are_refused_to_a_customer_who_does_not_own_them() {
 async fn settle_invoice_posts_once_and_the_invoice_is_then_paid() {
     let host = TestHost::start().await;
     let payment = transaction("E18236120202605151200s0000000001", "99.90", "2026-05-15T12:00:00-03:00");
-    let reply = ok(&host, &host.totem_key, "settle_invoice", settle(CUSTOMER_CPF, INVOICE_OPEN, payment.clone())).await;
+    let reply = app(&host, "settle_invoice", settle(CUSTOMER_CPF, INVOICE_OPEN, payment.clone())).await;
     assert_eq!(reply["success"], true, "{reply}");
     assert_eq!(reply["api_response"]["type"], "success");
     assert_eq!(host.sim.postings(INVOICE_OPEN), 1);
@@ -482,7 +483,7 @@ async fn plans_carry_status_price_and_due_day() {
 async fn trust_unlock_lifts_an_eligible_block_until_the_date_ixc_gives() {
     let host = TestHost::start().await;
     let body = json!({ "customer_document_number": BLOCKED_CUSTOMER_CPF, "contract_id": CONTRACT_UNLOCK_ELIGIBLE });
-    let reply = ok(&host, &host.totem_key, "trust_unlock", body).await;
+    let reply = app(&host, "trust_unlock", body).await;
     assert_eq!(reply["success"], true, "{reply}");
     assert_eq!(reply["unlocked_until"], "2026-05-18");
     assert!(reply["remote_message"].as_str().unwrap_or_default().contains("sucesso"));
@@ -548,7 +549,7 @@ async fn customer_registration_contacts_and_pending_issues() {
     assert_eq!(carlos["address"]["state"], "SC");
     assert_eq!(app(&host, "get_customer", customer(INACTIVE_CUSTOMER_CPF)).await["status"], "inactive");
 
-    let contacts = ok(&host, &host.totem_key, "get_customer_contacts", customer(CUSTOMER_CPF)).await;
+    let contacts = app(&host, "get_customer_contacts", customer(CUSTOMER_CPF)).await;
     assert_eq!(
         contacts,
         json!([

@@ -207,6 +207,7 @@ async fn an_attempt_that_died_is_taken_over_and_checked_first(backend: Backend) 
         transaction_id: "E-crash-1",
         input: &input,
         input_hash: &hash,
+        customer_key: None,
         lease_token: "dead-replica",
         lease_until: soon,
     };

@@ -113,12 +113,28 @@ impl PrivateAllowance {
 pub struct EgressPolicy {
     hosts: Vec<HostPattern>,
     allow_private: Vec<PrivateAllowance>,
+    proxy: Option<super::proxy::EgressProxy>,
 }
 
 impl EgressPolicy {
     /// A policy from the manifest's patterns and the tenant's allowances.
     pub fn new(hosts: Vec<HostPattern>, allow_private: Vec<PrivateAllowance>) -> Self {
-        EgressPolicy { hosts, allow_private }
+        EgressPolicy { hosts, allow_private, proxy: None }
+    }
+
+    /// The same policy, its requests leaving through `proxy`.
+    ///
+    /// # Errors
+    /// [`Denied`] when a tenant's proxy is an internal address the tenant has not allowed.
+    pub fn through(mut self, proxy: super::proxy::EgressProxy) -> Result<Self, Denied> {
+        proxy.check_literal(&self)?;
+        self.proxy = Some(proxy);
+        Ok(self)
+    }
+
+    /// The proxy requests leave through, if any.
+    pub fn proxy(&self) -> Option<&super::proxy::EgressProxy> {
+        self.proxy.as_ref()
     }
 
     /// The allowed patterns.

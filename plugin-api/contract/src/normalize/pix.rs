@@ -30,6 +30,13 @@
 //! last, checks the CRC, then requires a merchant account template with GUI `br.gov.bcb.pix`
 //! (any case) holding a key (01) or a URL (25), and fields 52, 53 (`986`), 58 (`BR`), 59 and
 //! 60. Duplicate IDs at one level are rejected, so every accessor has a single answer.
+//!
+//! ## The composite layout (Pix Automático)
+//! BCB's manual (§2.8.5, "QR Code composto") lets a code carry a recurrence authorization: an
+//! unreserved template (80-99) with the same GUI and the recurrence's location in its sub-field
+//! 25. In that layout the merchant account template may carry only the GUI, the payable
+//! location being the one of field 80's template. Such a code is valid: [`PixCode::url`] falls
+//! back to that location and [`PixCode::recurrence_url`] always names it.
 
 /// A verified PIX "copia e cola" (EMV BR Code).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,6 +45,9 @@ pub struct PixCode {
     fields: Vec<Field>,
     /// Index in `fields` of the merchant account template whose GUI is `br.gov.bcb.pix`.
     pix_template: usize,
+    /// Index in `fields` of an unreserved template (80-99) with the PIX GUI and a URL (25): the
+    /// recurrence of the composite layout.
+    recurrence_template: Option<usize>,
 }
 
 /// One TLV field; `children` holds the parsed sub-fields of a template.
@@ -123,9 +133,19 @@ impl PixCode {
                     && sub_value(&f.children, SUB_GUI).is_some_and(|gui| gui.eq_ignore_ascii_case(PIX_GUI))
             })
             .ok_or_else(|| PixError::NotPix(format!("no merchant account template (26-51) with GUI {PIX_GUI}")))?;
+        let recurrence_template = fields.iter().position(|f| {
+            (80..=99).contains(&f.id)
+                && sub_value(&f.children, SUB_GUI).is_some_and(|gui| gui.eq_ignore_ascii_case(PIX_GUI))
+                && sub_value(&f.children, SUB_URL).is_some_and(|url| !url.trim().is_empty())
+        });
         let template = &fields[pix_template].children;
-        if sub_value(template, SUB_KEY).is_none() && sub_value(template, SUB_URL).is_none() {
-            return Err(PixError::NotPix("the PIX template has neither a key (01) nor a URL (25)".into()));
+        if sub_value(template, SUB_KEY).is_none()
+            && sub_value(template, SUB_URL).is_none()
+            && recurrence_template.is_none()
+        {
+            return Err(PixError::NotPix(
+                "the PIX template has neither a key (01) nor a URL (25), and no template 80-99 carries one".into(),
+            ));
         }
 
         for (id, name) in [
@@ -150,7 +170,7 @@ impl PixCode {
             return Err(PixError::Malformed(format!("field 54 (amount) {amount:?} is not a decimal amount")));
         }
 
-        Ok(PixCode { raw: raw.to_owned(), fields, pix_template })
+        Ok(PixCode { raw: raw.to_owned(), fields, pix_template, recurrence_template })
     }
 
     /// The code as verified (surrounding whitespace trimmed).
@@ -165,9 +185,17 @@ impl PixCode {
     }
 
     /// The payload location (sub-field 25 of the PIX template) of a dynamic code, without
-    /// scheme (`pix.example.com/qr/v2/...`). `None` in static codes.
+    /// scheme (`pix.example.com/qr/v2/...`); in the composite layout whose PIX template holds
+    /// only the GUI, the [recurrence's](Self::recurrence_url). `None` in static codes.
     pub fn url(&self) -> Option<&str> {
-        sub_value(self.template(), SUB_URL)
+        sub_value(self.template(), SUB_URL).or_else(|| self.recurrence_url())
+    }
+
+    /// The recurrence location of the composite layout (sub-field 25 of an unreserved template
+    /// 80-99 whose GUI is `br.gov.bcb.pix`), `None` in codes without a recurrence.
+    pub fn recurrence_url(&self) -> Option<&str> {
+        let template = self.fields.get(self.recurrence_template?)?;
+        sub_value(&template.children, SUB_URL)
     }
 
     /// The amount as written (field 54, e.g. `"10.00"`), `None` when the payer chooses it.
@@ -404,6 +432,43 @@ mod tests {
         let code = pix(MANUAL_DYNAMIC_6_2);
         assert_eq!(code.url(), Some("pix.example.com/qr/93598be0-1bd0-4997-8318-81776a1d8a99"));
         assert_eq!(code.merchant_city(), "SAO PAULO");
+    }
+
+    #[test]
+    fn composite_layout_with_only_the_gui_and_the_url_in_field_80_is_valid() {
+        // §2.8.5 of BCB's manual: the merchant template carries only the GUI; the recurrence
+        // (Pix Automático) template 80 carries the GUI and the location.
+        let location = "pix.example.com/rec/2c5b1f7e-2b8e-4a4c-9a9e-0d1f4f5a6b7c";
+        let code = with_crc(&format!(
+            "000201{}52040000530398654045.005802BR5907EMPRESA6009SAO PAULO{}{}",
+            tlv(26, &tlv(0, "br.gov.bcb.pix")),
+            tlv(62, &tlv(5, "***")),
+            tlv(80, &(tlv(0, "BR.GOV.BCB.PIX") + &tlv(25, location))),
+        ));
+        let parsed = pix(&code);
+        assert_eq!(parsed.key(), None);
+        assert_eq!(parsed.url(), Some(location));
+        assert_eq!(parsed.recurrence_url(), Some(location));
+        assert_eq!(parsed.amount(), Some("5.00"));
+
+        // With an immediate charge in 26 as well, url() is the charge's, the recurrence apart.
+        let charge = "pix.example.com/qr/93598be0-1bd0-4997-8318-81776a1d8a99";
+        let both = with_crc(&format!(
+            "000201{}5204000053039865802BR5907EMPRESA6009SAO PAULO{}",
+            tlv(26, &(tlv(0, "br.gov.bcb.pix") + &tlv(25, charge))),
+            tlv(80, &(tlv(0, "br.gov.bcb.pix") + &tlv(25, location))),
+        ));
+        assert_eq!(pix(&both).url(), Some(charge));
+        assert_eq!(pix(&both).recurrence_url(), Some(location));
+
+        // Field 80 of another arrangement, or one without a location, does not make it a PIX.
+        for other in [tlv(80, &(tlv(0, "br.com.outro") + &tlv(25, location))), tlv(80, &tlv(0, "br.gov.bcb.pix"))] {
+            let code = with_crc(&format!(
+                "000201{}5204000053039865802BR5907EMPRESA6009SAO PAULO{other}",
+                tlv(26, &tlv(0, "br.gov.bcb.pix")),
+            ));
+            assert!(matches!(PixCode::parse(&code), Err(PixError::NotPix(_))), "{code}");
+        }
     }
 
     #[test]
