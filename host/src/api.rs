@@ -81,7 +81,36 @@ pub fn router_with(host: Host, more: Router<AppState>) -> Router {
             tracing::error!("a request handler panicked");
             Problem::new(ProblemCode::Internal, "internal error").with_invocation(&invocation_id()).into_response()
         }))
+        .layer(axum::middleware::from_fn(trace_request))
         .with_state(state)
+}
+
+/// Each request is a span (the root of its trace, or a child of the caller's `traceparent`):
+/// method, route template and status; never the path's values or the query.
+async fn trace_request(request: Request, next: Next) -> Response {
+    use tracing::Instrument as _;
+    let route = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or_else(|| "(no route)".to_owned(), |path| path.as_str().to_owned());
+    let method = request.method().clone();
+    let span = tracing::info_span!(
+        target: "ponte::http",
+        "http.request",
+        otel.name = %format_args!("{method} {route}"),
+        otel.kind = "server",
+        http.request.method = %method,
+        http.route = %route,
+        http.response.status_code = tracing::field::Empty,
+        otel.status_code = tracing::field::Empty,
+    );
+    crate::telemetry::continue_callers_trace(&span, request.headers());
+    let response = next.run(request).instrument(span.clone()).await;
+    span.record("http.response.status_code", response.status().as_u16());
+    if response.status().is_server_error() {
+        span.record("otel.status_code", "ERROR");
+    }
+    response
 }
 
 /// Reads the request's body whole, within `timeout` and [`MAX_BODY`], before any handler runs:

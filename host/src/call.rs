@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use ponte_contract::Function;
 use serde_json::Value;
+use tracing::Instrument as _;
 
 use crate::cache::{Cached, ReadKey};
 use crate::coalesce::Join;
@@ -76,9 +77,31 @@ impl Host {
         idempotency_key: Option<&str>,
     ) -> Result<Answer, Problem> {
         let (caller, function) = (authorized.caller, authorized.function);
+        let span = tracing::info_span!(
+            target: "ponte::call",
+            "ponte.call",
+            otel.name = %format_args!("call {function}"),
+            ponte.tenant = caller.tenant.as_str(),
+            ponte.function = function.as_str(),
+            ponte.invocation_id = invocation_id,
+            ponte.plugin = tracing::field::Empty,
+            ponte.plugin.version = tracing::field::Empty,
+            ponte.outcome = tracing::field::Empty,
+            otel.status_code = tracing::field::Empty,
+        );
         let mut trace = Trace::new(invocation_id, &caller.tenant, function, Origin::Caller);
-        let result = self.run(caller, function, body, idempotency_key, &mut trace).await;
-        let mut answer = self.record(trace, result).await?;
+        let result = self.run(caller, function, body, idempotency_key, &mut trace).instrument(span.clone()).await;
+        let recorded = self.record(trace, result).instrument(span.clone()).await;
+        match &recorded {
+            Ok(answer) => span.record("ponte.outcome", answer.status),
+            Err(problem) => {
+                if problem.code.status().is_server_error() {
+                    span.record("otel.status_code", "ERROR");
+                }
+                span.record("ponte.outcome", problem.code.as_str())
+            }
+        };
+        let mut answer = recorded?;
         if caller.is_kiosk() && answer.status < 300 {
             let policy = self.registry().tenants.get(&caller.tenant).map(|t| t.automation.privacy.totem);
             crate::privacy::minimize::minimize(&policy.unwrap_or_default(), function, &mut answer.output);

@@ -40,6 +40,7 @@
 //! - [`metrics`], [`problem`], [`secret`]: Prometheus metrics, caller-facing errors, secrets,
 //!   their redaction, and their sealing at rest (`secret::keyring`).
 //! - [`server`]: serving on a bound listener with graceful shutdown.
+//! - [`telemetry`]: traces (request, call, plugin run, upstream requests) exported over OTLP.
 //! - [`demo`]: `ponte demo`, the whole product on one machine with a simulated ERP.
 //! - [`author`]: plugin authors' tools (`ponte invoke`, `ponte plugin new|test|record`): one
 //!   plugin through the pipeline without a server, its exchanges recorded or replayed.
@@ -84,6 +85,7 @@ pub mod secret;
 pub mod server;
 pub mod settlement;
 pub mod store;
+pub mod telemetry;
 
 use anyhow::Context as _;
 

@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use ponte_contract::{EnforceOptions, Function};
 use serde_json::Value;
+use tracing::Instrument as _;
 
 use crate::breaker::Breakers;
 use crate::bulkhead::Bulkheads;
@@ -366,18 +367,42 @@ impl Host {
             plugin: manifest.name.clone(),
             plugin_version: manifest.version.clone(),
         });
-        let capabilities = connection.capabilities(
-            &self.store,
-            info,
-            deadline,
-            self.clock,
-            &self.options.keyring,
-            self.options.log_payloads,
+        tracing::Span::current().record("ponte.plugin", manifest.name.as_str());
+        tracing::Span::current().record("ponte.plugin.version", manifest.version.as_str());
+        let span = tracing::info_span!(
+            target: "ponte::plugin_run",
+            "ponte.plugin",
+            otel.name = %format_args!("plugin {} {function}", manifest.name),
+            ponte.tenant = tenant_id,
+            ponte.function = function.as_str(),
+            ponte.plugin = manifest.name.as_str(),
+            ponte.plugin.version = manifest.version.as_str(),
+            ponte.invocation_id = trace.id.as_str(),
+            otel.status_code = tracing::field::Empty,
         );
+        // Made inside the plugin's span, the HTTP capability parents its requests to it.
+        let capabilities = span.in_scope(|| {
+            connection.capabilities(
+                &self.store,
+                info,
+                deadline,
+                self.clock,
+                &self.options.keyring,
+                self.options.log_payloads,
+            )
+        });
         let http = capabilities.http.clone();
         trace.executed = true;
         let kv = capabilities.kv.clone();
-        let result = connection.plugin.runtime.invoke(Call { function, input: input.clone(), capabilities }).await;
+        let result = connection
+            .plugin
+            .runtime
+            .invoke(Call { function, input: input.clone(), capabilities })
+            .instrument(span.clone())
+            .await;
+        if result.is_err() {
+            span.record("otel.status_code", "ERROR");
+        }
         trace.upstream = http.calls();
         if function.spec().is_write() {
             // Whatever the outcome (a timeout may still have changed the ERP), the customer's

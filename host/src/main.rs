@@ -289,6 +289,10 @@ struct Tuning {
     /// How long a kiosk key past the limit stays locked.
     #[arg(long, default_value = "15m", value_parser = humantime::parse_duration, env = "PONTE_KIOSK_LOCKOUT")]
     kiosk_lockout: Duration,
+    /// An OpenTelemetry collector to send traces to over OTLP/HTTP (`http://collector:4318`):
+    /// each call's request, run, plugin and upstream requests, never customers' data.
+    #[arg(long, env = "PONTE_OTLP_ENDPOINT")]
+    otlp_endpoint: Option<String>,
     /// An HTTP(S) proxy every upstream call leaves through, unless the tenant names its own
     /// (`egress_proxy`): `http://proxy.internal:3128` (may carry credentials).
     #[arg(long, env = "PONTE_EGRESS_PROXY", hide_env_values = true)]
@@ -477,7 +481,27 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     // Authors' tools print their own report; the log shows only the plugin's lines and trouble.
     let tool = matches!(cli.command, Command::Invoke(_) | Command::Plugin { .. } | Command::Dev(_));
-    init_logging(cli.log_format, if tool { "warn,ponte::plugin=debug" } else { "info,sqlx=warn,hyper=warn" });
+    let traces = match &cli.command {
+        Command::Serve { tuning, .. } => tuning.otlp_endpoint.as_deref().map(ponte_host::telemetry::Traces::otlp),
+        _ => None,
+    };
+    let traces = match traces.transpose() {
+        Ok(traces) => traces,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let filter = if tool { "warn,ponte::plugin=debug" } else { "info,sqlx=warn,hyper=warn" };
+    init_logging(cli.log_format, filter, traces.as_ref());
+    let code = run_command(cli.command);
+    if let Some(traces) = traces {
+        traces.shutdown();
+    }
+    code
+}
+
+fn run_command(command: Command) -> ExitCode {
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -485,7 +509,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli.command)) {
+    match runtime.block_on(run(command)) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
@@ -843,12 +867,18 @@ fn scope_list(scopes: &[Scope]) -> String {
     scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(",")
 }
 
-fn init_logging(format: LogFormat, default_filter: &str) {
+/// Logs to standard error (filtered by `RUST_LOG`, else `default_filter`) and, with `traces`,
+/// Ponte's spans to the OTLP collector whatever the log filter.
+fn init_logging(format: LogFormat, default_filter: &str, traces: Option<&ponte_host::telemetry::Traces>) {
+    use tracing_subscriber::Layer as _;
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    match format {
-        LogFormat::Text => builder.init(),
-        LogFormat::Json => builder.json().init(),
-    }
+    let fmt = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
+    let fmt = match format {
+        LogFormat::Text => fmt.boxed(),
+        LogFormat::Json => fmt.json().boxed(),
+    };
+    tracing_subscriber::registry().with(fmt.with_filter(filter)).with(traces.map(|t| t.layer())).init();
 }

@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 use futures_util::StreamExt as _;
 use serde::Serialize;
 use tokio::sync::Semaphore;
+use tracing::Instrument as _;
 use url::Url;
 
 pub use policy::{Denied, EgressPolicy, HostPattern, PrivateAllowance};
@@ -286,6 +287,9 @@ pub struct HttpCapability {
     state: Arc<Mutex<CallState>>,
     /// Whether the invocation log keeps request and answer bodies.
     keep_bodies: bool,
+    /// The span current when the capability was made (the plugin's run): each upstream request
+    /// is a child of it, whatever thread the plugin asks from.
+    span: tracing::Span,
 }
 
 /// What one invocation did with its HTTP capability.
@@ -310,6 +314,7 @@ impl HttpCapability {
             redactor,
             state: Arc::new(Mutex::new(CallState::default())),
             keep_bodies: false,
+            span: tracing::Span::current(),
         }
     }
 
@@ -362,7 +367,28 @@ impl HttpCapability {
         let mut retries = 0;
         loop {
             let started = Instant::now();
-            let result = self.attempt(parsed.clone(), method, &request).await;
+            // What a trace may show of a request: its method, the manifest's declared host it
+            // matched and its status; never the path, query, headers or body.
+            let span = tracing::info_span!(
+                target: "ponte::upstream",
+                parent: &self.span,
+                "ponte.upstream",
+                otel.name = %format_args!("{} {host}", method.unwrap_or("INVALID")),
+                otel.kind = "client",
+                http.request.method = method.unwrap_or("INVALID"),
+                server.address = %host,
+                http.response.status_code = tracing::field::Empty,
+                otel.status_code = tracing::field::Empty,
+            );
+            let result = self.attempt(parsed.clone(), method, &request).instrument(span.clone()).await;
+            match &result {
+                Ok(response) => {
+                    span.record("http.response.status_code", response.status);
+                }
+                Err(_) => {
+                    span.record("otel.status_code", "ERROR");
+                }
+            }
             let asked = result.as_ref().ok().filter(|r| r.status == 429).and_then(asked_retry_after);
             if let Some(asked) = asked {
                 self.state().retry_after = Some(asked);

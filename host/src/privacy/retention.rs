@@ -2,17 +2,20 @@
 //! deleted once older than `--invocation-log-retention` (default 30 days), by the periodic
 //! sweep. Idempotency records have their own retention (`--idempotency-retention`, 24 h).
 
-use crate::invoke::Host;
+use std::time::Duration;
 
-/// Deletes the invocation-log rows past the retention period; returns how many.
-pub async fn purge(host: &Host) -> u64 {
-    let Some(retention) = host.options.privacy.invocation_retention else { return 0 };
-    let Ok(age) = chrono::Duration::from_std(retention) else { return 0 };
+use crate::metrics::Metrics;
+use crate::store::Store;
+
+/// Deletes the invocation-log rows older than `retention` (`None`: keeps them); returns how
+/// many.
+pub async fn purge(store: &Store, metrics: &Metrics, retention: Option<Duration>) -> u64 {
+    let Some(age) = retention.and_then(|r| chrono::Duration::from_std(r).ok()) else { return 0 };
     let cutoff = (chrono::Utc::now() - age).timestamp_millis();
-    match host.store.invocations_purge_before(cutoff).await {
+    match store.invocations_purge_before(cutoff).await {
         Ok(purged) => {
             if purged > 0 {
-                host.metrics.invocations_purged.inc_by(purged);
+                metrics.invocations_purged.inc_by(purged);
                 tracing::info!(purged, "invocation-log rows past their retention deleted");
             }
             purged

@@ -95,7 +95,7 @@ async fn claim(host: &Host, limit: usize) -> Vec<(crate::store::Settlement, Stri
 async fn sweep(host: &Host) {
     host.key_rates.forget_idle();
     host.kiosk_lookups.forget_idle();
-    crate::privacy::retention::purge(host).await;
+    crate::privacy::retention::purge(&host.store, &host.metrics, host.options.privacy.invocation_retention).await;
     let now = Utc::now().timestamp_millis();
     match host.store.idempotency_purge_expired(now).await {
         Ok(0) => {}

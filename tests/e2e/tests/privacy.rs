@@ -105,7 +105,12 @@ async fn the_invocation_log_is_purged_past_its_retention() {
     assert!(!host.invocations().await.is_empty());
     tokio::time::sleep(Duration::from_millis(5)).await;
     // What the periodic sweep runs.
-    let purged = ponte_host::privacy::retention::purge(&host.host).await;
+    let purged = ponte_host::privacy::retention::purge(
+        &host.host.store,
+        &host.host.metrics,
+        host.host.options.privacy.invocation_retention,
+    )
+    .await;
     assert!(purged >= 1);
     assert!(host.invocations().await.is_empty());
     host.stop().await;
