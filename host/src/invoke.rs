@@ -73,6 +73,8 @@ pub struct Host {
     pub reload_lock: Arc<tokio::sync::Mutex<()>>,
     /// The distinct customers each kiosk key looked up in its window.
     pub kiosk_lookups: Arc<crate::privacy::kiosk::KioskLookups>,
+    /// The payment claims this process holds while their attempts run (given back at shutdown).
+    pub held_claims: Arc<crate::settlement::HeldClaims>,
 }
 
 /// A plugin run's result as the callers that shared it see it.
@@ -96,6 +98,7 @@ impl Host {
             flights: Arc::new(Flights::default()),
             reload_lock: Arc::new(tokio::sync::Mutex::new(())),
             kiosk_lookups: Arc::new(crate::privacy::kiosk::KioskLookups::new(options.privacy.kiosk_lookups)),
+            held_claims: Arc::default(),
             store,
             registry: Arc::new(arc_swap::ArcSwap::from_pointee(registry)),
             metrics,

@@ -353,6 +353,10 @@ struct Tuning {
     /// How long a request's headers may take to arrive, and a connection may sit idle.
     #[arg(long, default_value = "10s", value_parser = humantime::parse_duration, env = "PONTE_HEADER_READ_TIMEOUT")]
     header_read_timeout: Duration,
+    /// On SIGTERM/SIGINT: how long requests and payment attempts under way may take to finish
+    /// before they are cut off (a payment's claim is then given back to the queue).
+    #[arg(long, default_value = "25s", value_parser = humantime::parse_duration, env = "PONTE_SHUTDOWN_GRACE")]
+    shutdown_grace: Duration,
     /// How long a request's body may take to arrive, whole.
     #[arg(long, default_value = "10s", value_parser = humantime::parse_duration, env = "PONTE_BODY_READ_TIMEOUT")]
     body_read_timeout: Duration,
@@ -399,6 +403,7 @@ impl Tuning {
             listener: ListenerOptions {
                 max_connections: self.max_connections,
                 header_read_timeout: self.header_read_timeout,
+                shutdown_grace: self.shutdown_grace,
                 ..defaults.listener
             },
             body_read_timeout: self.body_read_timeout,

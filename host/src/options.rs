@@ -183,6 +183,9 @@ pub struct ListenerOptions {
     pub max_header_bytes: usize,
     /// The most request headers.
     pub max_headers: usize,
+    /// How long a shutdown waits for requests and settlement attempts under way before cutting
+    /// them off (default 25 s: under Kubernetes' default 30 s grace period).
+    pub shutdown_grace: Duration,
 }
 
 impl Default for ListenerOptions {
@@ -192,6 +195,7 @@ impl Default for ListenerOptions {
             header_read_timeout: Duration::from_secs(10),
             max_header_bytes: 32 * 1024,
             max_headers: 100,
+            shutdown_grace: Duration::from_secs(25),
         }
     }
 }

@@ -18,7 +18,9 @@ pub use listener::ListenerOptions;
 use crate::invoke::Host;
 
 /// Serves until `shutdown` completes, then drains in-flight requests and lets the settlement
-/// worker finish the attempts it has under way.
+/// worker finish the attempts it has under way, both within the shutdown grace
+/// ([`ListenerOptions::shutdown_grace`]); what still runs then is cut off and the payment claims
+/// it held are given back to the queue.
 ///
 /// # Errors
 /// The listener's I/O error.
@@ -33,16 +35,22 @@ pub async fn serve(
     let store_watch =
         tokio::spawn(crate::reload::watch_store(host.clone(), host.options.config_poll, stop_worker.clone()));
     let options = host.options.listener;
-    let host_log = host.invocation_log.clone();
-    let app = crate::api::router_with(host, crate::console::router());
+    let app = crate::api::router_with(host.clone(), crate::console::router());
+    // On the signal the worker stops claiming at once, while requests drain.
+    let stopping = stop_worker.clone();
+    let shutdown = async move {
+        shutdown.await;
+        stopping.cancel();
+    };
     let served = listener::serve(listener, app, options, shutdown).await;
     stop_worker.cancel();
     if let Err(e) = worker.await {
         tracing::error!(error = %e, "the settlement worker panicked");
     }
     let _ = store_watch.await;
+    crate::settlement::release_held(&host).await;
     // The last calls' rows reach the store before the process goes.
-    host_log.flush().await;
+    host.invocation_log.flush().await;
     served
 }
 

@@ -250,7 +250,11 @@ async fn invoice_state(
 /// One attempt at a settlement the caller has claimed with `token`. Never fails: every end is
 /// written to the store (or left to the lease when the store itself fails).
 pub(crate) async fn attempt(host: &Host, settlement: &Settlement, token: &str) -> End {
+    // Held until the attempt ends; an attempt cut off (its future dropped) stays listed, and
+    // `release_held` gives its claim back.
+    host.held_claims.hold(&settlement.id, token);
     let end = attempt_inner(host, settlement, token).await;
+    host.held_claims.ended(&settlement.id, token);
     let event = match &end {
         End::Posted => None,
         End::Retry(_) => Some("retry"),
@@ -432,4 +436,48 @@ mod tests {
             assert!(late >= Duration::from_millis(500) && late <= Duration::from_millis(1000), "{late:?}");
         }
     }
+}
+
+/// The claims this process holds (settlement id → lease token) while their attempts run.
+#[derive(Debug, Default)]
+pub struct HeldClaims(std::sync::Mutex<std::collections::HashMap<String, String>>);
+
+impl HeldClaims {
+    fn hold(&self, id: &str, token: &str) {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(id.to_owned(), token.to_owned());
+    }
+
+    fn ended(&self, id: &str, token: &str) {
+        let mut held = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if held.get(id).is_some_and(|t| t == token) {
+            held.remove(id);
+        }
+    }
+
+    fn take(&self) -> Vec<(String, String)> {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).drain().collect()
+    }
+}
+
+/// At shutdown, once requests and the worker have stopped: gives back the claims of attempts
+/// that were cut off before sending their posting, so another replica attempts them at once
+/// instead of after their lease. One in doubt keeps its lease (see
+/// [`crate::store::Store::settlement_release`]). Returns how many were given back.
+pub async fn release_held(host: &Host) -> usize {
+    let mut released = 0;
+    for (id, token) in host.held_claims.take() {
+        match host.store.settlement_release(&id, &token).await {
+            Ok(true) => {
+                released += 1;
+                tracing::info!(settlement_id = %id, "a payment's claim was given back at shutdown; another replica attempts it");
+            }
+            Ok(false) => {
+                tracing::info!(settlement_id = %id, "a payment cut off at shutdown may have been sent: its lease runs out and the next attempt asks the ERP first");
+            }
+            Err(e) => {
+                tracing::warn!(settlement_id = %id, error = %e, "could not give a payment's claim back; its lease runs out")
+            }
+        }
+    }
+    released
 }

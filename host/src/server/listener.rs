@@ -163,7 +163,11 @@ pub async fn serve(
                 () = close.cancelled() => {}
                 () = stopping.cancelled() => {
                     connection.as_mut().graceful_shutdown();
-                    let _ = connection.as_mut().await;
+                    // The request running finishes, unless the shutdown grace runs out first.
+                    tokio::select! {
+                        _ = connection.as_mut() => {}
+                        () = close.cancelled() => {}
+                    }
                 }
             }
             connections.open.lock().unwrap_or_else(PoisonError::into_inner).remove(&id);
@@ -172,7 +176,17 @@ pub async fn serve(
     drop(listener);
     stopping.cancel();
     tasks.close();
-    tasks.wait().await;
+    if tokio::time::timeout(options.shutdown_grace, tasks.wait()).await.is_err() {
+        // Past the grace: what still runs is cut off (a payment's claim is given back by the
+        // settlement queue, see `crate::settlement::release_held`).
+        let open: Vec<CancellationToken> =
+            connections.open.lock().unwrap_or_else(PoisonError::into_inner).values().map(|c| c.close.clone()).collect();
+        tracing::warn!(connections = open.len(), "the shutdown grace ran out: requests still running are cut off");
+        for close in open {
+            close.cancel();
+        }
+        tasks.wait().await;
+    }
     Ok(())
 }
 

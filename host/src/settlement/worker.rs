@@ -61,8 +61,17 @@ pub async fn run(host: Host, shutdown: CancellationToken) {
             Some(joined) = attempts.join_next(), if !attempts.is_empty() => report(joined),
         }
     }
-    while let Some(joined) = attempts.join_next().await {
-        report(joined);
+    // Attempts under way finish within the shutdown grace; past it they are cut off, and their
+    // claims given back by `release_held`.
+    let drain = async {
+        while let Some(joined) = attempts.join_next().await {
+            report(joined);
+        }
+    };
+    if tokio::time::timeout(host.options.listener.shutdown_grace, drain).await.is_err() {
+        tracing::warn!("the shutdown grace ran out: settlement attempts still running are cut off");
+        attempts.abort_all();
+        while attempts.join_next().await.is_some() {}
     }
 }
 

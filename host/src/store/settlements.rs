@@ -464,6 +464,31 @@ impl Store {
         row.map(Settlement::try_from).transpose()
     }
 
+    /// Gives back a claim whose attempt was cut off before it sent the posting (a shutdown past
+    /// its grace): the settlement is due again at once, for any replica, and the attempt it
+    /// never made is not counted. A settlement in doubt (its posting may have been sent) is
+    /// left under its lease: the next attempt after it runs out asks the ERP first.
+    ///
+    /// # Errors
+    /// As [`Store::settlement`].
+    pub async fn settlement_release(&self, id: &str, token: &str) -> Result<bool> {
+        let now = now_millis();
+        let done = with_pool!(self, |pool| {
+            sqlx::query(
+                "UPDATE settlements SET state = 'pending', lease_token = NULL, lease_until = NULL, \
+                 next_attempt_at = $3, updated_at = $3, attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END \
+                 WHERE id = $1 AND lease_token = $2 AND state = 'posting' AND in_doubt = 0",
+            )
+            .bind(id)
+            .bind(token)
+            .bind(now)
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected())
+        })?;
+        Ok(done == 1)
+    }
+
     /// An operator closes a parked settlement of `tenant` by hand, with a note saying what was
     /// done. `None` when there is no parked settlement with that id for that tenant.
     ///
