@@ -47,6 +47,15 @@ enum Command {
         /// How often changed plugins and automations are looked for and swapped in (0s: never).
         #[arg(long, default_value = "1s", value_parser = humantime::parse_duration, env = "PONTE_RELOAD_INTERVAL")]
         reload_interval: Duration,
+        /// A TOML file of these settings (`max_concurrent_calls = 32`, `listen =
+        /// "0.0.0.0:8080"`): each setting is taken from its flag, else its environment
+        /// variable, else this file, else its default. Unknown keys are refused.
+        #[arg(long, env = "PONTE_CONFIG")]
+        config: Option<PathBuf>,
+        /// Print every setting with where it came from (flag, env, file, default), secrets
+        /// masked, and exit.
+        #[arg(long)]
+        print_config: bool,
         #[command(flatten)]
         paths: Paths,
         #[command(flatten)]
@@ -483,7 +492,18 @@ fn default_dir(name: &str) -> PathBuf {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let (args, from_file) = match layered::with_config_file(std::env::args_os().collect()) {
+        Ok(layered) => layered,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let cli = Cli::parse_from(&args);
+    if let Command::Serve { print_config: true, .. } = cli.command {
+        print!("{}", layered::describe(&args, &from_file));
+        return ExitCode::SUCCESS;
+    }
     // Authors' tools print their own report; the log shows only the plugin's lines and trouble.
     let tool = matches!(cli.command, Command::Invoke(_) | Command::Plugin { .. } | Command::Dev(_));
     let traces = match &cli.command {
@@ -525,7 +545,7 @@ fn run_command(command: Command) -> ExitCode {
 
 async fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
-        Command::Serve { listen, reload_interval, paths, tuning } => {
+        Command::Serve { listen, reload_interval, paths, tuning, .. } => {
             let sources = tuning.sources(&paths);
             let mut options = tuning.options();
             options.keyring = std::sync::Arc::new(paths.keyring()?);
@@ -886,4 +906,133 @@ fn init_logging(format: LogFormat, default_filter: &str, traces: Option<&ponte_h
         LogFormat::Json => fmt.json().boxed(),
     };
     tracing_subscriber::registry().with(fmt.with_filter(filter)).with(traces.map(|t| t.layer())).init();
+}
+
+/// `ponte serve`'s settings in layers: a flag, else its environment variable, else the
+/// `--config` file, else the default. The file's keys are the flags' names in snake case.
+mod layered {
+    use std::collections::BTreeSet;
+    use std::ffi::OsString;
+
+    use clap::CommandFactory as _;
+    use clap::parser::ValueSource;
+
+    use super::Cli;
+
+    /// Flags the file can't set: the file itself, and printing.
+    const NOT_IN_FILE: &[&str] = &["config", "print_config", "help", "version"];
+
+    fn serve_command() -> clap::Command {
+        let mut command = Cli::command();
+        command.build();
+        command.find_subcommand("serve").cloned().unwrap_or_default()
+    }
+
+    /// `args` with the `--config` file's settings added as flags where neither a flag nor an
+    /// environment variable gave one; and the names of the settings the file gave.
+    ///
+    /// # Errors
+    /// An unreadable file, one that is not TOML, an unknown key, a value that is neither text,
+    /// number, boolean nor a list of them.
+    pub fn with_config_file(mut args: Vec<OsString>) -> Result<(Vec<OsString>, BTreeSet<String>), String> {
+        // An invalid command line is left for the real parse to report.
+        let Ok(matches) = Cli::command().try_get_matches_from(&args) else { return Ok((args, BTreeSet::new())) };
+        let Some(("serve", serve)) = matches.subcommand() else { return Ok((args, BTreeSet::new())) };
+        let Some(path) = serve.get_one::<std::path::PathBuf>("config") else { return Ok((args, BTreeSet::new())) };
+        let shown = path.display();
+        let text = std::fs::read_to_string(path).map_err(|e| format!("--config {shown}: {e}"))?;
+        let table: toml::Table = toml::from_str(&text).map_err(|e| format!("--config {shown}: {}", e.message()))?;
+        let command = serve_command();
+        let known: Vec<&clap::Arg> = command
+            .get_arguments()
+            .filter(|a| a.get_long().is_some() && !NOT_IN_FILE.contains(&a.get_id().as_str()))
+            .collect();
+        let mut unknown = Vec::new();
+        let mut from_file = BTreeSet::new();
+        for (key, value) in &table {
+            let Some(arg) = known.iter().find(|a| a.get_id().as_str() == key) else {
+                unknown.push(key.clone());
+                continue;
+            };
+            let given = matches!(serve.value_source(key), Some(ValueSource::CommandLine | ValueSource::EnvVariable));
+            if given {
+                continue;
+            }
+            let values = match value {
+                toml::Value::Array(items) => items.iter().map(|v| scalar(key, v)).collect::<Result<Vec<_>, _>>()?,
+                other => vec![scalar(key, other)?],
+            };
+            let long = arg.get_long().unwrap_or(key);
+            for value in values {
+                args.push(format!("--{long}={value}").into());
+            }
+            from_file.insert(key.clone());
+        }
+        if !unknown.is_empty() {
+            let valid: Vec<&str> = known.iter().map(|a| a.get_id().as_str()).collect();
+            return Err(format!(
+                "--config {shown}: unknown setting{} {}; the file takes: {}",
+                if unknown.len() == 1 { "" } else { "s" },
+                unknown.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", "),
+                valid.join(", ")
+            ));
+        }
+        Ok((args, from_file))
+    }
+
+    fn scalar(key: &str, value: &toml::Value) -> Result<String, String> {
+        match value {
+            toml::Value::String(s) => Ok(s.clone()),
+            toml::Value::Integer(n) => Ok(n.to_string()),
+            toml::Value::Boolean(b) => Ok(b.to_string()),
+            _ => Err(format!("`{key}`: give text, a whole number, true/false, or a list of them")),
+        }
+    }
+
+    /// Every `ponte serve` setting with its value and where it came from, secrets masked.
+    pub fn describe(args: &[OsString], from_file: &BTreeSet<String>) -> String {
+        let command = serve_command();
+        let matches = Cli::command().get_matches_from(args);
+        let Some(serve) = matches.subcommand_matches("serve") else { return String::new() };
+        let mut out = String::new();
+        for arg in command.get_arguments().filter(|a| a.get_long().is_some()) {
+            let id = arg.get_id().as_str();
+            if NOT_IN_FILE.contains(&id) {
+                continue;
+            }
+            let raw: Vec<String> = serve
+                .get_raw(id)
+                .map(|values| values.map(|v| v.to_string_lossy().into_owned()).collect())
+                .unwrap_or_default();
+            let source = match serve.value_source(id) {
+                _ if from_file.contains(id) => "file",
+                Some(ValueSource::CommandLine) => "flag",
+                Some(ValueSource::EnvVariable) => "env",
+                Some(ValueSource::DefaultValue) => "default",
+                _ => "unset",
+            };
+            let value = if raw.is_empty() {
+                "(none)".to_owned()
+            } else if arg.is_hide_env_values_set() {
+                "***".to_owned()
+            } else if id == "database" {
+                raw.iter().map(|v| without_password(v)).collect::<Vec<_>>().join(",")
+            } else {
+                raw.join(",")
+            };
+            out.push_str(&format!("{id} = {value}    # {source}\n"));
+        }
+        out
+    }
+
+    /// A URL's password replaced with `***`.
+    fn without_password(url: &str) -> String {
+        match url::Url::parse(url) {
+            Ok(mut parsed) if parsed.password().is_some() => {
+                let _ = parsed.set_password(Some("***"));
+                parsed.to_string()
+            }
+            _ => url.to_owned(),
+        }
+    }
 }

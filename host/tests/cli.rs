@@ -173,3 +173,48 @@ fn erase_takes_the_document_from_standard_input_and_refuses_a_bad_one() {
     let store = std::fs::read(dir.path().join("ponte.db")).expect("the store");
     assert!(!String::from_utf8_lossy(&store).contains("71460238001"));
 }
+
+#[test]
+fn serve_settings_come_from_flag_then_env_then_file_then_default_and_unknown_keys_are_refused() {
+    let dir = workspace();
+    let file = dir.path().join("ponte.toml");
+    std::fs::write(
+        &file,
+        "max_concurrent_calls = 32\nkey_rate = 50\nqueue_wait = \"3s\"\ndatabase = \"postgres://ponte:s3cr3t@db/ponte\"\nredis_url = \"redis://:pw@cache:6379\"\n",
+    )
+    .expect("config file");
+    let config = file.to_string_lossy().into_owned();
+    let shown = Command::new(env!("CARGO_BIN_EXE_ponte"))
+        .args(["serve", "--config", &config, "--key-rate", "7", "--print-config"])
+        .current_dir(dir.path())
+        .env("DATABASE_URL", "sqlite://from-env.db")
+        .env("PONTE_MAX_CONCURRENT_CALLS", "16")
+        .env_remove("PONTE_KEY_RATE")
+        .env_remove("PONTE_QUEUE_WAIT")
+        .env_remove("PONTE_REDIS_URL")
+        .output()
+        .expect("run ponte");
+    assert!(shown.status.success(), "{}", text(&shown.stderr));
+    let shown = text(&shown.stdout);
+    for line in [
+        "key_rate = 7    # flag",
+        "max_concurrent_calls = 16    # env",
+        "queue_wait = 3s    # file",
+        "database = sqlite://from-env.db    # env",
+        "redis_url = ***    # file",
+        "max_calls_per_connection = 16    # default",
+    ] {
+        assert!(shown.contains(line), "missing `{line}` in:\n{shown}");
+    }
+    assert!(!shown.contains("s3cr3t") && !shown.contains(":pw@"), "secrets are masked:\n{shown}");
+
+    std::fs::write(&file, "max_concurent_calls = 3\n").expect("config file");
+    let refused = ponte(&["serve", "--config", &config], dir.path());
+    assert_eq!(refused.status.code(), Some(2));
+    let said = text(&refused.stderr);
+    assert!(said.contains("unknown setting `max_concurent_calls`") && said.contains("max_concurrent_calls"), "{said}");
+    std::fs::write(&file, "max_concurrent_calls = \"many\"\n").expect("config file");
+    let bad_value = ponte(&["serve", "--config", &config], dir.path());
+    assert!(!bad_value.status.success());
+    assert!(text(&bad_value.stderr).contains("max-concurrent-calls"), "{}", text(&bad_value.stderr));
+}
