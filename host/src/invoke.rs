@@ -197,6 +197,8 @@ pub(crate) enum Origin {
     Caller,
     /// The settlement queue (counted in the settlement metrics, not as a caller's call).
     Settlement,
+    /// The reconciliation job's reads of invoices (counted in its own metrics).
+    Reconciliation,
 }
 
 /// What one invocation leaves in the log, filled in as the pipeline goes.

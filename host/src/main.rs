@@ -13,7 +13,7 @@ use ponte_host::breaker::BreakerOptions;
 use ponte_host::bulkhead::BulkheadOptions;
 use ponte_host::config::vars::Vars;
 use ponte_host::invoke::{HostOptions, RedisOptions};
-use ponte_host::options::{KioskLookupLimit, PrivacyOptions};
+use ponte_host::options::{KioskLookupLimit, PrivacyOptions, ReconciliationOptions};
 use ponte_host::ratelimit::KeyRate;
 use ponte_host::registry::{Registry, Sources};
 use ponte_host::server::ListenerOptions;
@@ -298,6 +298,17 @@ struct Tuning {
     /// How long a kiosk key past the limit stays locked.
     #[arg(long, default_value = "15m", value_parser = humantime::parse_duration, env = "PONTE_KIOSK_LOCKOUT")]
     kiosk_lockout: Duration,
+    /// How often each tenant's posted payments are compared with what its ERP shows (0s: only
+    /// when an operator asks, `POST /v1/admin/tenants/{tenant}/reconciliation`).
+    #[arg(long, default_value = "6h", value_parser = humantime::parse_duration, env = "PONTE_RECONCILE_INTERVAL")]
+    reconcile_interval: Duration,
+    /// How far back a reconciliation looks: payments posted or parked within it.
+    #[arg(long, default_value = "7d", value_parser = humantime::parse_duration, env = "PONTE_RECONCILE_WINDOW")]
+    reconcile_window: Duration,
+    /// Payments one reconciliation checks at most, the most recent first (each is one
+    /// get_invoice call to the ERP).
+    #[arg(long, default_value_t = 500, env = "PONTE_RECONCILE_MAX")]
+    reconcile_max: u32,
     /// An OpenTelemetry collector to send traces to over OTLP/HTTP (`http://collector:4318`):
     /// each call's request, run, plugin and upstream requests, never customers' data.
     #[arg(long, env = "PONTE_OTLP_ENDPOINT")]
@@ -433,6 +444,11 @@ impl Tuning {
                 }),
                 invocation_retention: (!self.invocation_log_retention.is_zero())
                     .then_some(self.invocation_log_retention),
+            },
+            reconciliation: ReconciliationOptions {
+                interval: (!self.reconcile_interval.is_zero()).then_some(self.reconcile_interval),
+                window: self.reconcile_window,
+                max_settlements: self.reconcile_max.max(1),
             },
         }
     }

@@ -113,6 +113,16 @@ pub struct TenantLabels {
     pub tenant: String,
 }
 
+/// Labels of reconciliation runs.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ReconciliationLabels {
+    /// Tenant id.
+    pub tenant: String,
+    /// `clean` (everything checked matched), `mismatched` (at least one mismatch), `incomplete`
+    /// (no mismatch, but some payments could not be checked).
+    pub result: String,
+}
+
 /// The server's metrics.
 #[derive(Clone)]
 pub struct Metrics {
@@ -152,6 +162,11 @@ pub struct Metrics {
     pub erasures: Family<TenantLabels, Counter>,
     /// Configuration errors at the last load.
     pub config_errors: Gauge,
+    /// Reconciliation runs by tenant and result.
+    pub reconciliations: Family<ReconciliationLabels, Counter>,
+    /// Mismatches between Ponte's payments and the ERP found by the tenant's last
+    /// reconciliation: alert on anything above zero.
+    pub reconciliation_mismatches: Family<TenantLabels, Gauge>,
 }
 
 fn latency_histogram() -> Histogram {
@@ -187,6 +202,8 @@ impl Metrics {
         let kiosk_lockouts = Family::<TenantLabels, Counter>::default();
         let invocations_purged = Counter::default();
         let erasures = Family::<TenantLabels, Counter>::default();
+        let reconciliations = Family::<ReconciliationLabels, Counter>::default();
+        let reconciliation_mismatches = Family::<TenantLabels, Gauge>::default();
         registry.register("calls", "Function calls by outcome", calls.clone());
         registry.register("call_duration_seconds", "Function call latency", call_seconds.clone());
         registry.register("errors", "Problems answered, by code", errors.clone());
@@ -232,6 +249,16 @@ impl Metrics {
             invocations_purged.clone(),
         );
         registry.register("erasures", "Customers whose stored data was erased on request", erasures.clone());
+        registry.register(
+            "reconciliations",
+            "Reconciliations of posted payments against the ERP, by result",
+            reconciliations.clone(),
+        );
+        registry.register(
+            "reconciliation_mismatches",
+            "Payments the last reconciliation found posted here but open at the ERP, or the reverse",
+            reconciliation_mismatches.clone(),
+        );
         Metrics {
             registry: Arc::new(registry),
             calls,
@@ -251,6 +278,8 @@ impl Metrics {
             kiosk_lockouts,
             invocations_purged,
             erasures,
+            reconciliations,
+            reconciliation_mismatches,
         }
     }
 

@@ -56,6 +56,31 @@ pub struct HostOptions {
     /// What the host does for customers' privacy (LGPD): the kiosk lookup limit and the
     /// invocation log's retention.
     pub privacy: PrivacyOptions,
+    /// When posted payments are compared with what the ERP shows.
+    pub reconciliation: ReconciliationOptions,
+}
+
+/// The reconciliation job's tunables ([`crate::settlement::reconcile`]).
+#[derive(Debug, Clone, Copy)]
+pub struct ReconciliationOptions {
+    /// How often each tenant's settlements are compared with its ERP (default 6 h; `None`: only
+    /// when an operator asks).
+    pub interval: Option<Duration>,
+    /// How far back a run looks: settlements posted or parked within it (default 7 days).
+    pub window: Duration,
+    /// Settlements one run checks at most, the most recent first (default 500): each is one
+    /// `get_invoice` call to the ERP.
+    pub max_settlements: u32,
+}
+
+impl Default for ReconciliationOptions {
+    fn default() -> Self {
+        ReconciliationOptions {
+            interval: Some(Duration::from_secs(6 * 3600)),
+            window: Duration::from_secs(7 * 24 * 3600),
+            max_settlements: 500,
+        }
+    }
 }
 
 /// Privacy tunables (the per-tenant masking policy is the tenant's, in its automation).
@@ -124,6 +149,7 @@ impl Default for HostOptions {
             config_poll: Duration::from_millis(500),
             log_payloads: true,
             privacy: PrivacyOptions::default(),
+            reconciliation: ReconciliationOptions::default(),
         }
     }
 }

@@ -72,6 +72,7 @@ problem_codes! {
     QuotaExhausted = "quota_exhausted", 429, "An upstream quota is spent";
     KioskLocked = "kiosk_locked", 429, "This kiosk key looked up too many customers and is locked for a while";
     ErasureBlocked = "erasure_blocked", 409, "The customer has payments still open";
+    ReconciliationRunning = "reconciliation_running", 409, "A reconciliation of this tenant is under way";
     FunctionNotConfigured = "function_not_configured", 501, "The provider has no automation for this function";
     UpstreamError = "upstream_error", 502, "The upstream service answered an error";
     ContractViolation = "contract_violation", 502, "The adapter's answer could not be normalized";
@@ -274,4 +275,36 @@ impl IntoResponse for Problem {
 /// A fresh invocation id (UUID v7: sortable by time).
 pub fn new_invocation_id() -> String {
     uuid::Uuid::now_v7().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `docs/CONTRACT.md`'s table of problems lists every code with its status, so a client's
+    /// author reading it never meets a code it doesn't name.
+    #[test]
+    fn the_contracts_problem_table_lists_every_code_with_its_status() {
+        let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/CONTRACT.md")).expect("doc");
+        let table = doc.split("| status | code | when |").nth(1).expect("the problem table");
+        let mut listed = std::collections::HashMap::new();
+        for row in table.lines().skip(2).take_while(|l| l.starts_with('|')) {
+            let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+            let statuses: Vec<&str> = cells[1].split('/').map(str::trim).collect();
+            let codes: Vec<&str> = cells[2].split('/').map(|c| c.trim().trim_matches('`')).collect();
+            for (i, code) in codes.iter().enumerate() {
+                let status = statuses.get(i).or(statuses.first()).copied().unwrap_or_default();
+                listed.insert((*code).to_owned(), status.parse::<u16>().expect("a status"));
+            }
+        }
+        for code in ProblemCode::ALL {
+            assert_eq!(
+                listed.get(code.as_str()),
+                Some(&code.status().as_u16()),
+                "docs/CONTRACT.md's problem table must list `{code}` with status {}",
+                code.status()
+            );
+        }
+        assert_eq!(listed.len(), ProblemCode::ALL.len(), "the table lists a code the host doesn't have");
+    }
 }

@@ -31,6 +31,7 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let stop_worker = CancellationToken::new();
     let worker = tokio::spawn(crate::settlement::worker::run(host.clone(), stop_worker.clone()));
+    let reconciler = tokio::spawn(crate::settlement::reconcile::run(host.clone(), stop_worker.clone()));
     // Tenants changed through the admin API on another replica sharing the store.
     let store_watch =
         tokio::spawn(crate::reload::watch_store(host.clone(), host.options.config_poll, stop_worker.clone()));
@@ -48,6 +49,7 @@ pub async fn serve(
         tracing::error!(error = %e, "the settlement worker panicked");
     }
     let _ = store_watch.await;
+    let _ = reconciler.await;
     crate::settlement::release_held(&host).await;
     // The last calls' rows reach the store before the process goes.
     host.invocation_log.flush().await;

@@ -30,6 +30,7 @@
 //! ([`crate::store::Store::settlements_claim`]); the lease outlives the attempt's deadlines, so
 //! two attempts of one settlement never overlap.
 
+pub mod reconcile;
 pub mod worker;
 
 use std::time::Duration;
@@ -206,7 +207,7 @@ impl End {
 }
 
 /// What the ERP says of the invoice.
-enum InvoiceState {
+pub(crate) enum InvoiceState {
     /// Nothing is due (or the due amount dropped by the payment's amount).
     Paid,
     /// Still due: this much.
@@ -215,21 +216,23 @@ enum InvoiceState {
     Unknown(&'static str),
 }
 
-/// Reads the invoice through the tenant's `get_invoice`, logged as its own invocation.
-async fn invoice_state(
+/// Reads the invoice through the tenant's `get_invoice`, logged as its own invocation (coming
+/// from `origin`, described by `why`).
+pub(crate) async fn invoice_state(
     host: &Host,
     settlement: &Settlement,
     input: &SettleInvoiceInput,
     open_before: Option<Money>,
     amount: Money,
+    (origin, why): (Origin, String),
 ) -> Result<InvoiceState, Problem> {
     let query = json!({
         "customer_bill_id": input.boleto_id.as_str(),
         "customer_document_number": input.customer_document_number,
     });
     let id = uuid::Uuid::now_v7().to_string();
-    let mut trace = Trace::new(&id, &settlement.tenant, Function::GetInvoice, Origin::Settlement);
-    trace.detail = Some(format!("settlement {} attempt {}: is the invoice paid?", settlement.id, settlement.attempts));
+    let mut trace = Trace::new(&id, &settlement.tenant, Function::GetInvoice, origin);
+    trace.detail = Some(why);
     let result = host.execute(&settlement.tenant, Function::GetInvoice, query, &mut trace).await;
     let result = host.record(trace, result.map(|(output, w)| Answer::ok(output, w))).await?;
     let Some(fatura) = result.output.as_array().and_then(|list| list.first()) else {
@@ -245,6 +248,11 @@ async fn invoice_state(
     } else {
         InvoiceState::Open(due)
     })
+}
+
+/// How an attempt's check of the invoice is logged.
+fn checking(s: &Settlement) -> (Origin, String) {
+    (Origin::Settlement, format!("settlement {} attempt {}: is the invoice paid?", s.id, s.attempts))
 }
 
 /// One attempt at a settlement the caller has claimed with `token`. Never fails: every end is
@@ -341,7 +349,7 @@ async fn attempt_inner(host: &Host, s: &Settlement, token: &str) -> End {
                        check it: verify in the ERP, then resolve or retry";
             return park("unverifiable", "cannot_verify", why.into(), None).await;
         }
-        match invoice_state(host, s, &input, open_before, amount).await {
+        match invoice_state(host, s, &input, open_before, amount, checking(s)).await {
             Ok(InvoiceState::Paid) => {
                 let result = json!({"success": true, "api_response": {
                     "posted": true,
@@ -364,7 +372,7 @@ async fn attempt_inner(host: &Host, s: &Settlement, token: &str) -> End {
             Err(problem) => return retry(problem).await,
         }
     } else if open_before.is_none() && can_check {
-        match invoice_state(host, s, &input, None, amount).await {
+        match invoice_state(host, s, &input, None, amount, checking(s)).await {
             Ok(InvoiceState::Paid) => {
                 let result = json!({"success": true, "api_response": {
                     "posted": false,

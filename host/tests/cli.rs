@@ -218,3 +218,34 @@ fn serve_settings_come_from_flag_then_env_then_file_then_default_and_unknown_key
     assert!(!bad_value.status.success());
     assert!(text(&bad_value.stderr).contains("max-concurrent-calls"), "{}", text(&bad_value.stderr));
 }
+
+#[test]
+fn the_operators_guides_example_config_file_is_accepted_as_written() {
+    let guide = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/operators.md")).expect("guide");
+    let example = guide
+        .split("```toml\n# /etc/ponte/ponte.toml\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("docs/operators.md shows an example --config file");
+    let dir = workspace();
+    let file = dir.path().join("ponte.toml");
+    std::fs::write(&file, example).expect("config file");
+    let config = file.to_string_lossy().into_owned();
+    let shown = Command::new(env!("CARGO_BIN_EXE_ponte"))
+        .args(["serve", "--config", &config, "--print-config"])
+        .current_dir(dir.path())
+        .env_remove("DATABASE_URL")
+        .env_remove("PONTE_LISTEN")
+        .env_remove("PONTE_RECONCILE_INTERVAL")
+        .env_remove("PONTE_KIOSK_MAX_CUSTOMERS")
+        .env_remove("PONTE_SECRET_KEY_FILE")
+        .output()
+        .expect("run ponte");
+    assert!(shown.status.success(), "{}", text(&shown.stderr));
+    let shown = text(&shown.stdout);
+    for line in
+        ["reconcile_interval = 1h    # file", "kiosk_max_customers = 20    # file", "listen = 0.0.0.0:8080    # file"]
+    {
+        assert!(shown.contains(line), "missing `{line}` in:\n{shown}");
+    }
+}

@@ -395,6 +395,49 @@ fn admin_paths(paths: &mut serde_json::Map<String, Value>, definitions: &mut ser
                 ("415".to_owned(), problems(&["unsupported_media_type"])),
             ]))}}),
     );
+    definitions.insert(
+        "ReconciliationReport".into(),
+        json!({"type": "object", "description": "One comparison of a tenant's posted and parked payments with what its ERP shows (through `get_invoice`). Names payments, never customers.",
+            "required": ["tenant", "started_at", "finished_at", "since", "checked", "matched", "truncated", "mismatches", "unchecked"],
+            "properties": {
+                "tenant": {"type": "string"},
+                "started_at": {"type": "string", "format": "date-time"},
+                "finished_at": {"type": "string", "format": "date-time"},
+                "since": {"type": "string", "format": "date-time", "description": "Payments accepted since then were compared."},
+                "checked": {"type": "integer", "minimum": 0},
+                "matched": {"type": "integer", "minimum": 0},
+                "truncated": {"type": "boolean", "description": "More payments fell in the window than one run checks; the oldest were left out."},
+                "mismatches": {"type": "array", "items": {"type": "object", "required": ["kind", "settlement_id", "boleto_id", "transaction_id", "amount", "ponte_status", "explanation"], "properties": {
+                    "kind": {"type": "string", "enum": ["posted_but_open", "paid_but_not_posted"]},
+                    "settlement_id": {"type": "string"}, "boleto_id": {"type": "string"}, "transaction_id": {"type": "string"},
+                    "amount": {"type": "string", "pattern": "^-?[0-9]+\\.[0-9]{2}$"},
+                    "ponte_status": {"type": "string", "enum": ["posted", "parked"]},
+                    "outcome": {"type": ["string", "null"]},
+                    "erp_amount_due": {"type": ["string", "null"]},
+                    "explanation": {"type": "string"}}}},
+                "unchecked": {"type": "array", "items": {"type": "object", "required": ["settlement_id", "boleto_id", "reason"], "properties": {
+                    "settlement_id": {"type": "string"}, "boleto_id": {"type": "string"}, "reason": {"type": "string"}}}}
+            }}),
+    );
+    paths.insert(
+        "/v1/admin/tenants/{tenant}/reconciliation".into(),
+        json!({
+            "get": {"operationId": "get_reconciliation", "summary": "The tenant's last reconciliation: every payment posted here but open at the ERP, or paid there but parked here; whether one runs now; when the next is due.", "tags": ["operations"],
+                "parameters": [tenant_param],
+                "responses": read_responses(json!({"description": "The last report.", "content": {"application/json": {"schema": {"type": "object", "required": ["tenant", "running", "report"], "properties": {
+                    "tenant": {"type": "string"}, "running": {"type": "boolean"},
+                    "next_run_at": {"type": ["string", "null"], "format": "date-time"},
+                    "report": {"oneOf": [{"$ref": "#/components/schemas/ReconciliationReport"}, {"type": "null"}]}}}}}}))},
+            "post": {"operationId": "run_reconciliation", "summary": "Compare the tenant's recent payments with its ERP now and answer the report (one get_invoice per payment; never posts anything). Audited.", "tags": ["operations"],
+                "parameters": [tenant_param],
+                "responses": common(serde_json::Map::from_iter([
+                    ("200".to_owned(), json!({"description": "The report.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ReconciliationReport"}}}})),
+                    ("404".to_owned(), problems(&["unknown_tenant"])),
+                    ("409".to_owned(), problems(&["reconciliation_running"])),
+                    ("501".to_owned(), problems(&["function_not_configured"])),
+                ]))}
+        }),
+    );
     let key_info = json!({"type": "object", "properties": {"id": {"type": "string"}, "tenant": {"type": "string"}, "scopes": {"type": "array", "items": {"type": "string", "enum": ["app", "totem", "admin"]}}, "label": {"type": "string"}, "created_at": {"type": "string"}, "revoked_at": {"type": ["string", "null"]}}});
     paths.insert(
         "/v1/admin/keys".into(),
@@ -516,6 +559,8 @@ mod tests {
             ("/v1/admin/tenants/{tenant}/functions/{function}", "put"),
             ("/v1/admin/tenants/{tenant}/rollback", "post"),
             ("/v1/admin/tenants/{tenant}/erasures", "post"),
+            ("/v1/admin/tenants/{tenant}/reconciliation", "get"),
+            ("/v1/admin/tenants/{tenant}/reconciliation", "post"),
             ("/v1/admin/keys", "post"),
             ("/v1/admin/keys/{id}", "delete"),
             ("/v1/admin/audit", "get"),

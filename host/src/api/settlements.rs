@@ -7,6 +7,8 @@
 //! - `POST /v1/admin/settlements/{id}/retry`: a parked settlement is attempted again, with a
 //!   fresh budget of attempts; a posting in doubt is still checked with the ERP first (admin).
 //! - `POST /v1/admin/settlements/{id}/resolve` with `{"note": "..."}`: closed by hand (admin).
+//! - `GET /v1/admin/tenants/{tenant}/reconciliation`: the last comparison of the tenant's
+//!   payments with its ERP; `POST` runs one now (admin; [`crate::settlement::reconcile`]).
 
 use axum::Router;
 use axum::body::Bytes;
@@ -31,6 +33,25 @@ pub(super) fn router() -> Router<AppState> {
         .route("/v1/admin/settlements", get(list))
         .route("/v1/admin/settlements/{id}/retry", post(retry))
         .route("/v1/admin/settlements/{id}/resolve", post(resolve))
+        .route("/v1/admin/tenants/{tenant}/reconciliation", get(last_reconciliation).post(reconcile))
+}
+
+/// `GET /v1/admin/tenants/{tenant}/reconciliation`.
+async fn last_reconciliation(
+    State(state): State<AppState>,
+    Admin(caller): Admin,
+    Path(tenant): Path<String>,
+) -> Result<Response, Problem> {
+    Ok(axum::Json(operator::settlements::last_reconciliation(&state.host, &caller, &tenant).await?).into_response())
+}
+
+/// `POST /v1/admin/tenants/{tenant}/reconciliation`: runs one now and answers its report.
+async fn reconcile(
+    State(state): State<AppState>,
+    Admin(caller): Admin,
+    Path(tenant): Path<String>,
+) -> Result<Response, Problem> {
+    Ok(axum::Json(operator::settlements::reconcile(&state.host, &caller, &tenant).await?).into_response())
 }
 
 fn unavailable(e: StoreError) -> Problem {

@@ -92,3 +92,43 @@ async fn not_parked(host: &Host, tenant: &str, id: &str) -> Problem {
         Err(e) => unavailable(e),
     }
 }
+
+/// Compares `tenant`'s recent payments with what its ERP shows, now (see
+/// [`crate::settlement::reconcile`]); audited with its counts.
+///
+/// # Errors
+/// `404` for a tenant the caller doesn't reach; as [`crate::settlement::reconcile::reconcile`].
+pub async fn reconcile(host: &Host, caller: &Caller, tenant: &str) -> Result<serde_json::Value, Problem> {
+    super::tenants::reach(caller, tenant)?;
+    let report = crate::settlement::reconcile::reconcile(host, tenant).await?;
+    let counts = json!({
+        "checked": report.checked,
+        "matched": report.matched,
+        "mismatches": report.mismatches.len(),
+        "unchecked": report.unchecked.len(),
+    });
+    super::audit(host, caller, Some(tenant), "reconciliation.run", tenant, None, Some(counts)).await;
+    serde_json::to_value(&report)
+        .map_err(|_| Problem::new(ProblemCode::Internal, "the reconciliation's report could not be written"))
+}
+
+/// `tenant`'s last reconciliation: its report, whether one runs now, when the next is due.
+///
+/// # Errors
+/// `404` for a tenant the caller doesn't reach or one never reconciled; the store can't answer.
+pub async fn last_reconciliation(host: &Host, caller: &Caller, tenant: &str) -> Result<serde_json::Value, Problem> {
+    super::tenants::reach(caller, tenant)?;
+    let record = host.store.reconciliation(tenant).await.map_err(unavailable)?;
+    let Some(record) = record.filter(|r| r.report.is_some() || r.running) else {
+        return Err(Problem::new(ProblemCode::NotFound, "no reconciliation has run for this tenant yet"));
+    };
+    let at = |when: chrono::DateTime<chrono::Utc>| when.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    // "Never" is stored as the far future.
+    let next = (record.next_run_at.timestamp_millis() < i64::MAX / 2).then(|| at(record.next_run_at));
+    Ok(json!({
+        "tenant": record.tenant,
+        "running": record.running,
+        "next_run_at": next,
+        "report": record.report,
+    }))
+}

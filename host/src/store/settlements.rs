@@ -314,6 +314,27 @@ impl Store {
         rows.into_iter().map(Settlement::try_from).collect()
     }
 
+    /// What a reconciliation compares with the ERP: `tenant`'s settlements accepted at or after
+    /// `since` (ms) that are posted or parked, newest first; at most `limit` (≤ 10 000).
+    ///
+    /// # Errors
+    /// As [`Store::settlement`].
+    pub async fn settlements_to_reconcile(&self, tenant: &str, since: i64, limit: u32) -> Result<Vec<Settlement>> {
+        let limit = i64::from(limit.min(10_000));
+        let rows: Vec<Row> = with_pool!(self, |pool| {
+            sqlx::query_as(&format!(
+                "SELECT {COLUMNS} FROM settlements WHERE tenant_id = $1 AND state IN ('posted', 'parked') \
+                 AND created_at >= $2 ORDER BY created_at DESC, id DESC LIMIT $3"
+            ))
+            .bind(tenant)
+            .bind(since)
+            .bind(limit)
+            .fetch_all(pool)
+            .await
+        })?;
+        rows.into_iter().map(Settlement::try_from).collect()
+    }
+
     /// Claims up to `limit` settlements that are due at `now`: pending ones whose time has come,
     /// and posting ones whose lease ran out (their owner died). Each gets `token`, a lease until
     /// `lease_until` and one more attempt.
