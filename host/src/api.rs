@@ -158,6 +158,16 @@ pub(crate) use crate::problem::new_invocation_id as invocation_id;
 pub(crate) use auth::authenticate_token as authenticate;
 
 /// Whether a request says its body is JSON (`application/json` or `application/*+json`).
+/// A page size from a query: `default` when absent, else 1 to `max` (what the OpenAPI document
+/// states; anything else is refused, never clamped in silence).
+pub(crate) fn page_limit(limit: Option<u32>, default: u32, max: u32) -> Result<u32, Problem> {
+    match limit {
+        None => Ok(default),
+        Some(n) if (1..=max).contains(&n) => Ok(n),
+        Some(_) => Err(Problem::new(ProblemCode::InvalidInput, format!("`limit` is 1 to {max}")).with_field("limit")),
+    }
+}
+
 fn is_json(headers: &axum::http::HeaderMap) -> bool {
     use axum::http::header;
     headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).and_then(|v| v.split(';').next()).is_some_and(

@@ -61,6 +61,7 @@ pub mod bulkhead;
 pub mod cache;
 pub mod call;
 pub mod capabilities;
+pub mod claims;
 pub mod coalesce;
 pub mod config;
 pub mod console;

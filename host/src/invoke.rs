@@ -74,7 +74,7 @@ pub struct Host {
     /// The distinct customers each kiosk key looked up in its window.
     pub kiosk_lookups: Arc<crate::privacy::kiosk::KioskLookups>,
     /// The payment claims this process holds while their attempts run (given back at shutdown).
-    pub held_claims: Arc<crate::settlement::HeldClaims>,
+    pub held_claims: Arc<crate::claims::HeldClaims>,
 }
 
 /// A plugin run's result as the callers that shared it see it.

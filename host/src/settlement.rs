@@ -424,49 +424,6 @@ async fn attempt_inner(host: &Host, s: &Settlement, token: &str) -> End {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_doubles_with_jitter_in_the_upper_half_and_caps() {
-        let options = SettlementOptions {
-            backoff_base: Duration::from_millis(100),
-            backoff_max: Duration::from_millis(1000),
-            ..SettlementOptions::default()
-        };
-        for _ in 0..50 {
-            let first = options.backoff(1);
-            assert!(first >= Duration::from_millis(50) && first <= Duration::from_millis(100), "{first:?}");
-            let third = options.backoff(3);
-            assert!(third >= Duration::from_millis(200) && third <= Duration::from_millis(400), "{third:?}");
-            let late = options.backoff(40);
-            assert!(late >= Duration::from_millis(500) && late <= Duration::from_millis(1000), "{late:?}");
-        }
-    }
-}
-
-/// The claims this process holds (settlement id → lease token) while their attempts run.
-#[derive(Debug, Default)]
-pub struct HeldClaims(std::sync::Mutex<std::collections::HashMap<String, String>>);
-
-impl HeldClaims {
-    fn hold(&self, id: &str, token: &str) {
-        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(id.to_owned(), token.to_owned());
-    }
-
-    fn ended(&self, id: &str, token: &str) {
-        let mut held = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if held.get(id).is_some_and(|t| t == token) {
-            held.remove(id);
-        }
-    }
-
-    fn take(&self) -> Vec<(String, String)> {
-        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).drain().collect()
-    }
-}
-
 /// At shutdown, once requests and the worker have stopped: gives back the claims of attempts
 /// that were cut off before sending their posting, so another replica attempts them at once
 /// instead of after their lease. One in doubt keeps its lease (see
@@ -488,4 +445,26 @@ pub async fn release_held(host: &Host) -> usize {
         }
     }
     released
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_with_jitter_in_the_upper_half_and_caps() {
+        let options = SettlementOptions {
+            backoff_base: Duration::from_millis(100),
+            backoff_max: Duration::from_millis(1000),
+            ..SettlementOptions::default()
+        };
+        for _ in 0..50 {
+            let first = options.backoff(1);
+            assert!(first >= Duration::from_millis(50) && first <= Duration::from_millis(100), "{first:?}");
+            let third = options.backoff(3);
+            assert!(third >= Duration::from_millis(200) && third <= Duration::from_millis(400), "{third:?}");
+            let late = options.backoff(40);
+            assert!(late >= Duration::from_millis(500) && late <= Duration::from_millis(1000), "{late:?}");
+        }
+    }
 }

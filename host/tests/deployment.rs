@@ -72,7 +72,7 @@ fn the_image_is_multi_stage_non_root_with_the_plugins_and_the_served_port() {
     let user = lines.iter().rev().find(|l| l.starts_with("USER ")).expect("a USER");
     let uid = user.trim_start_matches("USER ").split(':').next().unwrap_or_default();
     assert!(uid.parse::<u32>().is_ok_and(|uid| uid > 0), "a numeric non-root user: {user}");
-    assert!(lines.iter().any(|l| *l == "EXPOSE 8080"));
+    assert!(lines.contains(&"EXPOSE 8080"));
     assert!(dockerfile.contains("PONTE_LISTEN=0.0.0.0:8080"), "listens on every interface at the exposed port");
     assert!(dockerfile.contains("cargo build --release --locked --bin ponte"), "built as CI builds it");
     assert!(

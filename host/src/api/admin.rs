@@ -35,7 +35,7 @@ async fn invocations(
         return Err(Problem::new(ProblemCode::InvalidInput, "`limit` must be a positive integer"));
     };
     let tenant = crate::operator::tenants::acting_for(&caller, page.tenant.as_deref())?;
-    let limit = page.limit.unwrap_or(50).clamp(1, crate::store::MAX_INVOCATIONS_PAGE);
+    let limit = super::page_limit(page.limit, 50, crate::store::MAX_INVOCATIONS_PAGE)?;
     // Rows leave the response path through a background writer: wait for the ones already sent,
     // so an operator always finds the calls this replica has answered.
     state.host.invocation_log.flush().await;
@@ -82,7 +82,7 @@ async fn audit(
     let events = state
         .host
         .store
-        .audit_events(tenant.as_deref(), query.limit.unwrap_or(100))
+        .audit_events(tenant.as_deref(), super::page_limit(query.limit, 100, crate::store::MAX_AUDIT_PAGE)?)
         .await
         .map_err(|e| Problem::store_unavailable(&e, ""))?;
     Ok(axum::Json(serde_json::json!({ "events": events })).into_response())

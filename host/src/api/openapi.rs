@@ -21,6 +21,7 @@ pub fn document() -> Value {
         let scopes: Vec<&str> = spec.scopes().into_iter().map(Scope::as_str).collect();
         let mut problems = vec![
             ProblemCode::InvalidInput,
+            ProblemCode::InvalidDocument,
             ProblemCode::Unauthorized,
             ProblemCode::Forbidden,
             ProblemCode::PayloadTooLarge,
@@ -28,6 +29,9 @@ pub fn document() -> Value {
             ProblemCode::FunctionNotConfigured,
             ProblemCode::RequestTimeout,
             ProblemCode::RateLimited,
+            ProblemCode::QuotaExhausted,
+            ProblemCode::NotFound,
+            ProblemCode::Internal,
             ProblemCode::UpstreamError,
             ProblemCode::ContractViolation,
             ProblemCode::PluginFailed,
@@ -48,7 +52,7 @@ pub fn document() -> Value {
                 "in": "header",
                 "required": true,
                 "description": "1 to 255 visible ASCII characters; the same key and body replays the first answer.",
-                "schema": {"type": "string", "minLength": 1, "maxLength": 255}
+                "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"}
             }));
         }
         let mut responses = serde_json::Map::new();
@@ -86,6 +90,15 @@ pub fn document() -> Value {
                 }});
             }
         }
+        // A function whose input has no required field also takes an empty body.
+        let body_required = input
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| definitions.get(r.trim_start_matches("#/components/schemas/")))
+            .or(input.as_object().map(|_| input.as_value()))
+            .and_then(|schema| schema.get("required"))
+            .and_then(Value::as_array)
+            .is_some_and(|required| !required.is_empty());
         paths.insert(
             format!("/v1/functions/{function}"),
             json!({"post": {
@@ -100,7 +113,7 @@ pub fn document() -> Value {
                 ),
                 "tags": ["functions"],
                 "parameters": parameters,
-                "requestBody": {"required": true, "content": {"application/json": {"schema": input}}},
+                "requestBody": {"required": body_required, "content": {"application/json": {"schema": input}}},
                 "responses": responses,
             }}),
         );
@@ -140,7 +153,7 @@ pub fn document() -> Value {
                 {"name": "state", "in": "query", "required": false, "schema": {"type": "string", "enum": ["pending", "posting", "posted", "parked", "resolved"]}},
                 {"name": "limit", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": 1000}}
             ],
-            "responses": {"200": {"description": "Settlements.", "content": {"application/json": {"schema": {"type": "array", "items": {"$ref": "#/components/schemas/Settlement"}}}}}, "400": problem_ref("invalid_input"), "403": problem_ref("forbidden")}
+            "responses": {"200": {"description": "Settlements.", "content": {"application/json": {"schema": {"type": "array", "items": {"$ref": "#/components/schemas/Settlement"}}}}}, "400": problem_ref("invalid_input"), "403": problem_ref("forbidden"), "404": problem_ref("unknown_tenant")}
         }}),
     );
     for (action, summary, body) in [
@@ -153,7 +166,7 @@ pub fn document() -> Value {
             "resolve",
             "Close a parked settlement by hand, saying what was done (admin).",
             Some(
-                json!({"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["note"], "properties": {"note": {"type": "string", "minLength": 1, "maxLength": 2000}}}}}}),
+                json!({"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["note"], "additionalProperties": false, "properties": {"note": {"type": "string", "minLength": 1, "maxLength": 2000, "pattern": "\\S"}}}}}}),
             ),
         ),
     ] {
@@ -185,6 +198,7 @@ pub fn document() -> Value {
         }}),
     );
     admin_paths(&mut paths, &mut definitions);
+    complete_responses(&mut paths);
     for (path, summary) in [
         ("/healthz", "Liveness."),
         ("/readyz", "Readiness: the store answers and automations are loaded."),
@@ -209,6 +223,42 @@ pub fn document() -> Value {
 }
 
 /// A response of problems: `codes` joined under their (shared) status.
+/// What every operation may answer, added where an operation doesn't say it already: a key's
+/// refusal and rate, the host's own fault, and a body's form and size where there is one.
+fn complete_responses(paths: &mut serde_json::Map<String, Value>) {
+    for item in paths.values_mut() {
+        let Some(item) = item.as_object_mut() else { continue };
+        for operation in item.values_mut() {
+            let public = operation.get("security").and_then(Value::as_array).is_some_and(Vec::is_empty);
+            let has_body = operation.get("requestBody").is_some();
+            let has_query = operation
+                .get("parameters")
+                .and_then(Value::as_array)
+                .is_some_and(|p| p.iter().any(|p| p["in"] == "query"));
+            let Some(responses) = operation.get_mut("responses").and_then(Value::as_object_mut) else { continue };
+            let mut add = |status: &str, code: &str| {
+                responses.entry(status.to_owned()).or_insert_with(|| problems(&[code]));
+            };
+            if !public {
+                add("401", "unauthorized");
+                add("403", "forbidden");
+                add("429", "rate_limited");
+            }
+            if !public {
+                add("500", "internal");
+            }
+            if has_body {
+                add("400", "invalid_input");
+                add("413", "payload_too_large");
+                add("415", "unsupported_media_type");
+            }
+            if has_query {
+                add("400", "invalid_input");
+            }
+        }
+    }
+}
+
 fn problems(codes: &[&str]) -> Value {
     let listed: Vec<String> = codes.iter().map(|c| format!("`{c}`")).collect();
     json!({"description": listed.join("; "), "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}})
@@ -322,7 +372,14 @@ fn admin_paths(paths: &mut serde_json::Map<String, Value>, definitions: &mut ser
         r.insert("404".into(), problems(&["unknown_tenant", "not_found"]));
         common(r)
     };
-    let new_tenant = json!({"allOf": [{"$ref": "#/components/schemas/TenantDocument"}], "required": ["id"], "properties": {"id": {"type": "string", "pattern": "^[a-z0-9-]{1,64}$"}}});
+    // A tenant document with its id: one object (an `allOf` can't add a property to a schema
+    // that refuses unknown ones).
+    let mut new_tenant = definitions.get("TenantDocument").cloned().unwrap_or_else(|| json!({"type": "object"}));
+    new_tenant["properties"]["id"] = json!({"type": "string", "pattern": "^[a-z0-9-]{1,64}$"});
+    match new_tenant.get_mut("required").and_then(Value::as_array_mut) {
+        Some(required) => required.push(Value::from("id")),
+        None => new_tenant["required"] = json!(["id"]),
+    }
     paths.insert(
         "/v1/admin/tenants".into(),
         json!({
@@ -369,14 +426,14 @@ fn admin_paths(paths: &mut serde_json::Map<String, Value>, definitions: &mut ser
     paths.insert(
         "/v1/admin/tenants/{tenant}/revisions/{revision}".into(),
         json!({"get": {"operationId": "get_revision", "summary": "One revision, with its document (secrets by name only).", "tags": ["tenants"],
-            "parameters": [tenant_param, {"name": "revision", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}}],
+            "parameters": [tenant_param, {"name": "revision", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1, "maximum": u64::MAX}}],
             "responses": read_responses(json!({"description": "The revision.", "content": {"application/json": {"schema": revision_item}}}))}}),
     );
     paths.insert(
         "/v1/admin/tenants/{tenant}/rollback".into(),
         json!({"post": {"operationId": "rollback_tenant", "summary": "A new revision equal to an earlier one (checked against today's plugins).", "tags": ["tenants"],
             "parameters": [tenant_param, if_match],
-            "requestBody": body(json!({"type": "object", "required": ["revision"], "additionalProperties": false, "properties": {"revision": {"type": "integer", "minimum": 1}}})),
+            "requestBody": body(json!({"type": "object", "required": ["revision"], "additionalProperties": false, "properties": {"revision": {"type": "integer", "minimum": 1, "maximum": u64::MAX}}})),
             "responses": write_responses(("200", tenant_ok))}}),
     );
     paths.insert(
@@ -384,7 +441,7 @@ fn admin_paths(paths: &mut serde_json::Map<String, Value>, definitions: &mut ser
         json!({"post": {"operationId": "erase_customer", "summary": "Erase a customer's data (LGPD): their invocation-log rows, idempotency records, cached reads and the personal part of their finished payments (the financial record stays). Refused, changing nothing, while one of their payments is being posted or waits for an operator. Audited with the counts, never the document.", "tags": ["privacy"],
             "parameters": [tenant_param],
             "requestBody": body(json!({"type": "object", "required": ["customer_document_number"], "additionalProperties": false, "properties": {
-                "customer_document_number": {"type": "string", "description": "The customer's CPF or CNPJ, punctuation accepted.", "examples": ["714.602.380-01"]}}})),
+                "customer_document_number": {"$ref": "#/components/schemas/DocumentText"}}})),
             "responses": common(serde_json::Map::from_iter([
                 ("200".to_owned(), json!({"description": "What was erased.", "content": {"application/json": {"schema": {"type": "object", "required": ["erased"], "properties": {"erased": {"type": "object", "properties": {
                     "invocations": {"type": "integer", "minimum": 0}, "idempotency_records": {"type": "integer", "minimum": 0}, "settlements_redacted": {"type": "integer", "minimum": 0}}}}}}}})),
@@ -447,9 +504,9 @@ fn admin_paths(paths: &mut serde_json::Map<String, Value>, definitions: &mut ser
                     "responses": read_responses(json!({"description": "Keys.", "content": {"application/json": {"schema": {"type": "object", "properties": {"keys": {"type": "array", "items": key_info}}}}}}))},
             "post": {"operationId": "create_key", "summary": "Create a key; the token is in this answer only.", "tags": ["keys"],
                      "requestBody": body(json!({"type": "object", "required": ["scopes"], "additionalProperties": false, "properties": {
-                         "tenant": {"type": "string", "description": "Required with a platform key; a tenant's key makes keys for its own tenant."},
+                         "tenant": {"type": ["string", "null"], "description": "Required with a platform key; a tenant's key makes keys for its own tenant (absent or null)."},
                          "scopes": {"type": "array", "minItems": 1, "items": {"type": "string", "enum": ["app", "totem", "admin"]}},
-                         "label": {"type": "string", "maxLength": 200}}})),
+                         "label": {"type": "string", "maxLength": 200, "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*$", "description": "At most 200 characters, no control characters."}}})),
                      "responses": write_responses(("201", json!({"description": "The key, with its token (shown once).", "content": {"application/json": {"schema": {"type": "object", "required": ["id", "token"], "properties": {"id": {"type": "string"}, "token": {"type": "string"}}}}}})))}
         }),
     );
@@ -573,6 +630,27 @@ mod tests {
             doc["paths"]["/v1/admin/tenants/{tenant}"]["put"]["responses"]["422"]["description"],
             "`invalid_configuration`"
         );
+    }
+
+    #[test]
+    fn every_operation_documents_the_answers_any_request_may_get() {
+        let doc = document();
+        for (path, item) in doc["paths"].as_object().into_iter().flatten() {
+            for (method, operation) in item.as_object().into_iter().flatten() {
+                let responses = &operation["responses"];
+                let public = operation["security"].as_array().is_some_and(Vec::is_empty);
+                let mut expected = Vec::new();
+                if !public {
+                    expected.extend(["401", "403", "429", "500"]);
+                }
+                if operation.get("requestBody").is_some() {
+                    expected.extend(["400", "413", "415"]);
+                }
+                for status in expected {
+                    assert!(responses[status].is_object(), "{method} {path} does not document {status}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -104,7 +104,8 @@ async fn list(
         }
     };
     let tenant = operator::tenants::acting_for(&caller, query.tenant.as_deref())?;
-    let settlements = operator::settlements::list(&state.host, &tenant, filter, query.limit.unwrap_or(50)).await?;
+    let settlements =
+        operator::settlements::list(&state.host, &tenant, filter, super::page_limit(query.limit, 50, 1000)?).await?;
     Ok(axum::Json(settlements).into_response())
 }
 

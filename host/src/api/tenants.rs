@@ -194,7 +194,17 @@ async fn delete_function(
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Rollback {
+    #[serde(deserialize_with = "whole_number")]
     revision: u64,
+}
+
+/// A positive integer, also written with a zero fraction (`3.0`), as JSON Schema's `integer`
+/// allows.
+fn whole_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
+    let number = serde_json::Number::deserialize(deserializer)?;
+    let text = number.to_string();
+    let whole = text.strip_suffix(".0").unwrap_or(&text);
+    whole.parse::<u64>().map_err(|_| serde::de::Error::custom(format!("a revision is a positive integer, not {text}")))
 }
 
 /// `POST /v1/admin/tenants/{tenant}/rollback`.
@@ -223,7 +233,7 @@ async fn revisions(
     let Ok(Query(page)) = page else {
         return Err(Problem::new(ProblemCode::InvalidInput, "`limit` must be a positive integer"));
     };
-    let rows = ops::revisions(&state.host, &caller, &tenant, page.limit.unwrap_or(50)).await?;
+    let rows = ops::revisions(&state.host, &caller, &tenant, super::page_limit(page.limit, 50, 500)?).await?;
     Ok(axum::Json(json!({ "tenant": tenant, "revisions": rows })).into_response())
 }
 

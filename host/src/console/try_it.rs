@@ -86,10 +86,30 @@ fn properties(function: Function) -> Vec<(String, Value, bool)> {
         .as_object()
         .map(|p| {
             p.iter()
-                .map(|(name, property)| (name.clone(), property.clone(), required.contains(&name.as_str())))
+                .map(|(name, property)| (name.clone(), resolved(&schema, property), required.contains(&name.as_str())))
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// A property as a form shows it: a reference to a definition (the contract's formats, such as
+/// `DocumentText`) replaced by the definition, an optional one (`anyOf` with `null`) by its
+/// other branch; the property's own description kept.
+fn resolved(root: &Value, property: &Value) -> Value {
+    let mut shown = property.clone();
+    if let Some(branches) = property["anyOf"].as_array() {
+        let mut others = branches.iter().filter(|b| b["type"] != "null");
+        if let (Some(only), None) = (others.next(), others.next()) {
+            shown = only.clone();
+        }
+    }
+    if let Some(name) = shown["$ref"].as_str().and_then(|r| r.strip_prefix("#/$defs/")) {
+        shown = root["$defs"][name].clone();
+    }
+    if let Some(description) = property.get("description") {
+        shown["description"] = description.clone();
+    }
+    shown
 }
 
 fn page(

@@ -19,7 +19,7 @@ pub async fn erase(host: &Host, caller: &Caller, tenant: &str, document: &str) -
     // Rows of calls already answered are written first, so none lands after the erasure.
     host.invocation_log.flush().await;
     let erased = crate::privacy::erasure::erase(&host.store, Some(&host.cache), tenant, document).await?;
-    if let Some(document) = ponte_contract::normalize::document::Document::parse(document).ok() {
+    if let Ok(document) = ponte_contract::normalize::document::Document::parse(document) {
         host.kiosk_lookups.forget_customer(&crate::digest::customer_digest(tenant, document.as_str()));
     }
     host.metrics.erasures.get_or_create(&TenantLabels { tenant: tenant.to_owned() }).inc();

@@ -42,17 +42,15 @@ pub async fn create(
     if !known || tenant == PLATFORM_TENANT {
         return Err(unknown_tenant(&tenant));
     }
-    if label.len() > 200 {
-        return Err(Problem::new(ProblemCode::InvalidInput, "a label is at most 200 bytes").with_field("label"));
-    }
     let key = match host.store.create_api_key(&tenant, scopes, label).await {
         Ok(key) => key,
         Err(StoreError::Invalid(what)) => {
-            return Err(Problem::new(
-                ProblemCode::InvalidInput,
-                format!("invalid {what}: give at least one of app, totem, admin"),
-            )
-            .with_field(what));
+            let why = if what == "scopes" {
+                "give at least one of app, totem, admin"
+            } else {
+                "a label is at most 200 characters, none of them a control character"
+            };
+            return Err(Problem::new(ProblemCode::InvalidInput, format!("invalid {what}: {why}")).with_field(what));
         }
         Err(e) => return Err(Problem::store_unavailable(&e, "no key was created")),
     };

@@ -47,7 +47,7 @@ pub async fn retry(host: &Host, caller: &Caller, tenant: &str, id: &str) -> Resu
 }
 
 /// Closes a parked settlement of `tenant` (one `caller` reaches) by hand, with what was done
-/// (1 to 2000 bytes).
+/// (1 to 2000 characters).
 ///
 /// # Errors
 /// `400` for a missing note, `404`, `409 settlement_not_parked`, or the store can't answer.
@@ -59,11 +59,14 @@ pub async fn resolve(
     note: &str,
 ) -> Result<serde_json::Value, Problem> {
     super::tenants::reach(caller, tenant)?;
+    if note.chars().count() > 2000 {
+        return Err(Problem::new(ProblemCode::InvalidInput, "a note is at most 2000 characters").with_field("note"));
+    }
     let note = note.trim();
-    if note.is_empty() || note.len() > 2000 {
+    if note.is_empty() {
         return Err(Problem::new(
             ProblemCode::InvalidInput,
-            "send {\"note\": \"...\"}: what was done about this payment (1 to 2000 bytes)",
+            "send {\"note\": \"...\"}: what was done about this payment (1 to 2000 characters)",
         )
         .with_field("note"));
     }

@@ -215,7 +215,7 @@ impl Store {
         if scopes.is_empty() {
             return Err(StoreError::Invalid("scopes"));
         }
-        if label.len() > MAX_LABEL_LEN || label.chars().any(char::is_control) {
+        if label.chars().count() > MAX_LABEL_LEN || label.chars().any(char::is_control) {
             return Err(StoreError::Invalid("label"));
         }
         let scope_text = encode_scopes(&scopes);

@@ -22,12 +22,12 @@ impl RemoteId {
     /// # Errors
     /// A message when the id is blank, too long or has control characters.
     pub fn new(id: &str) -> Result<Self, &'static str> {
+        if id.chars().count() > Self::MAX_LEN {
+            return Err("id must be at most 128 characters");
+        }
         let id = id.trim();
         if id.is_empty() {
             return Err("id must not be empty");
-        }
-        if id.chars().count() > Self::MAX_LEN {
-            return Err("id must be at most 128 characters");
         }
         if id.chars().any(char::is_control) {
             return Err("id must not contain control characters");
@@ -67,6 +67,15 @@ impl<'de> Deserialize<'de> for RemoteId {
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<RemoteId, E> {
                 Ok(RemoteId(v.to_string()))
             }
+            /// A whole number written with a fraction (`1234.0`) is that integer, as JSON
+            /// Schema's `integer` has it.
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<RemoteId, E> {
+                let whole = format!("{v:.0}");
+                match whole.parse::<u64>() {
+                    Ok(n) if v.fract() == 0.0 && v < 9.0e15 => Ok(RemoteId(n.to_string())),
+                    _ => Err(E::invalid_type(de::Unexpected::Float(v), &self)),
+                }
+            }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<RemoteId, E> {
                 u64::try_from(v).map(|v| RemoteId(v.to_string())).map_err(|_| E::custom("id must not be negative"))
             }
@@ -84,8 +93,8 @@ impl schemars::JsonSchema for RemoteId {
         schemars::json_schema!({
             "description": "An ERP record id, as text or a non-negative integer (the plugin receives text).",
             "oneOf": [
-                {"type": "string", "minLength": 1, "maxLength": 128},
-                {"type": "integer", "minimum": 0}
+                {"type": "string", "minLength": 1, "maxLength": 128, "pattern": crate::validate::ID_TEXT_PATTERN},
+                {"type": "integer", "minimum": 0, "maximum": u64::MAX}
             ]
         })
     }
@@ -102,6 +111,9 @@ mod tests {
         assert_eq!(id.as_str(), "1234");
         let id: RemoteId = serde_json::from_value(json!(98765)).expect("integer id");
         assert_eq!(serde_json::to_value(&id).ok(), Some(json!("98765")));
+        let whole: serde_json::Value = serde_json::from_str("252522.0").expect("JSON");
+        let id: RemoteId = serde_json::from_value(whole).expect("a whole number with a fraction");
+        assert_eq!(id.as_str(), "252522");
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! JSON Schemas (draft 2020-12, the dialect of OpenAPI 3.1) for every function's input and
 //! output, generated from the contract's types so they can't drift from what the host enforces.
 
+pub mod formats;
+
 use schemars::{Schema, SchemaGenerator, generate::SchemaSettings};
 
 use crate::{Function, with_contract};

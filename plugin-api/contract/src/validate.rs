@@ -122,8 +122,22 @@ pub(crate) fn optional_document_field(value: &mut Option<String>) -> Result<(), 
     }
 }
 
-/// Checks that a required text field is not blank and at most `max` characters.
+/// The text a [`RemoteId`](crate::RemoteId) may be, for schemas: no control characters and at
+/// least one that is not a space (ECMA-262 syntax).
+pub const ID_TEXT_PATTERN: &str =
+    r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$";
+
+/// A required text field, for schemas: no control characters but tab and line breaks, and at
+/// least one character that is not a space (ECMA-262 syntax). With the field's `maxLength`, it
+/// states everything the host checks of such a field.
+pub const TEXT_PATTERN: &str = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$";
+
+/// Checks that a required text field is not blank and at most `max` characters (counted as
+/// sent, spaces included, as a schema's `maxLength` counts them).
 pub(crate) fn text_field(field: &str, value: &mut String, max: usize) -> Result<(), InputError> {
+    if value.chars().count() > max {
+        return Err(InputError::invalid(field, format!("must be at most {max} characters")));
+    }
     let trimmed = value.trim();
     if trimmed.is_empty() {
         return Err(InputError::invalid(field, "must not be empty"));

@@ -127,17 +127,15 @@ async fn a_tenants_proxy_on_an_address_it_may_not_reach_is_refused() {
 async fn the_hosts_proxy_carries_every_tenant_and_the_policy_still_refuses() {
     let proxy = Proxy::start().await;
     // A tenant whose ERP lives where its policy does not allow (127.0.0.3).
-    let beta = format!(
-        r#"tenant = "beta"
+    let beta = r#"tenant = "beta"
 name = "Beta"
 allow_private = ["127.0.0.1"]
 [connections.erp]
 plugin = "ixc"
-settings = {{ base_url = "http://127.0.0.3:9", user_id = "1", token = "${{env:IXC_TOKEN}}" }}
+settings = { base_url = "http://127.0.0.3:9", user_id = "1", token = "${env:IXC_TOKEN}" }
 [functions]
 list_invoices = "erp"
-"#
-    );
+"#;
     let host = TestHost::builder().egress_proxy(&proxy.url).automation("beta.toml", beta).start().await;
     assert!(host.config_errors.is_empty(), "the host's proxy is trusted: {:?}", host.config_errors);
     let (status, body) = host.call(&host.app_key, "list_invoices", customer()).await;

@@ -85,12 +85,19 @@ pub struct Customer {
 /// The fields `update_customer` may change; at least one.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("anyOf" = [
+    {"required": ["email"], "properties": {"email": {"type": "string"}}},
+    {"required": ["phone"], "properties": {"phone": {"type": "string"}}},
+    {"required": ["address"], "properties": {"address": {"type": "object"}}}
+]))]
 pub struct CustomerChanges {
     /// New e-mail.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<crate::schema::formats::EmailText>")]
     pub email: Option<String>,
     /// New phone (normalized to E.164 before the plugin sees it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<crate::schema::formats::PhoneText>")]
     pub phone: Option<String>,
     /// New address (all of it).
     #[serde(
@@ -106,19 +113,25 @@ pub struct CustomerChanges {
 #[serde(deny_unknown_fields)]
 pub struct AddressInput {
     /// Street.
+    #[schemars(length(min = 1, max = 200), extend("pattern" = crate::validate::TEXT_PATTERN))]
     pub street: String,
     /// Number.
+    #[schemars(length(min = 1, max = 20), extend("pattern" = crate::validate::TEXT_PATTERN))]
     pub number: String,
     /// Complement.
     #[serde(default)]
     pub complement: String,
     /// Neighbourhood.
+    #[schemars(length(min = 1, max = 120), extend("pattern" = crate::validate::TEXT_PATTERN))]
     pub neighborhood: String,
     /// City.
+    #[schemars(length(min = 1, max = 120), extend("pattern" = crate::validate::TEXT_PATTERN))]
     pub city: String,
     /// State, two letters.
+    #[schemars(with = "crate::schema::formats::StateText")]
     pub state: String,
     /// Postal code (CEP), eight digits (punctuation accepted).
+    #[schemars(with = "crate::schema::formats::CepText")]
     pub zip_code: String,
 }
 
@@ -127,6 +140,7 @@ pub struct AddressInput {
 #[serde(deny_unknown_fields)]
 pub struct UpdateCustomerInput {
     /// The customer's CPF/CNPJ.
+    #[schemars(with = "crate::schema::formats::DocumentText")]
     pub customer_document_number: String,
     /// What to change.
     #[serde(deserialize_with = "crate::validate::object_only")]
@@ -147,10 +161,13 @@ pub struct UpdateCustomerOutput {
 #[serde(deny_unknown_fields)]
 pub struct CreateTicketInput {
     /// The customer's CPF/CNPJ.
+    #[schemars(with = "crate::schema::formats::DocumentText")]
     pub customer_document_number: String,
     /// Subject, at most 200 characters.
+    #[schemars(length(min = 1, max = 200), extend("pattern" = crate::validate::TEXT_PATTERN))]
     pub subject: String,
     /// The customer's message, at most 10 000 characters.
+    #[schemars(length(min = 1, max = 10000), extend("pattern" = crate::validate::TEXT_PATTERN))]
     pub message: String,
     /// The contract the ticket is about.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -50,12 +50,15 @@ pub struct FiscalNote {
 #[serde(deny_unknown_fields)]
 pub struct ListFiscalNotesInput {
     /// The customer's CPF/CNPJ.
+    #[schemars(with = "crate::schema::formats::DocumentText")]
     pub customer_document_number: String,
     /// Notes issued on or after this date (`YYYY-MM-DD`; `dd/mm/yyyy` accepted).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<crate::schema::formats::DateText>")]
     pub from: Option<String>,
-    /// Notes issued on or before this date.
+    /// Notes issued on or before this date (not before `from`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<crate::schema::formats::DateText>")]
     pub to: Option<String>,
 }
 
@@ -68,6 +71,7 @@ pub struct GetFiscalNotePdfInput {
     /// The customer's CPF/CNPJ: optional, but when sent the adapter refuses (`not_found`) a
     /// note of another customer (see `GetBoletoPdfInput`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<crate::schema::formats::DocumentText>")]
     pub customer_document_number: Option<String>,
 }
 

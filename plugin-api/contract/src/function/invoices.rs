@@ -65,6 +65,7 @@ pub struct Fatura {
 #[serde(deny_unknown_fields)]
 pub struct ListInvoicesInput {
     /// The customer's CPF/CNPJ (punctuation accepted).
+    #[schemars(with = "crate::schema::formats::DocumentText")]
     pub customer_document_number: String,
     /// Only this contract's invoices.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -76,6 +77,7 @@ pub struct ListInvoicesInput {
 #[serde(deny_unknown_fields)]
 pub struct CustomerInput {
     /// The customer's CPF/CNPJ (punctuation accepted).
+    #[schemars(with = "crate::schema::formats::DocumentText")]
     pub customer_document_number: String,
 }
 
@@ -86,6 +88,7 @@ pub struct GetInvoiceInput {
     /// The boleto's id in the ERP (`remote_id` of a [`Fatura`]).
     pub customer_bill_id: RemoteId,
     /// The customer's CPF/CNPJ.
+    #[schemars(with = "crate::schema::formats::DocumentText")]
     pub customer_document_number: String,
 }
 
@@ -99,6 +102,7 @@ pub struct GetBoletoPdfInput {
     /// should send it: an adapter then refuses (`not_found`) a boleto of another customer, so a
     /// caller can't enumerate ids to fetch other people's boletos.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<crate::schema::formats::DocumentText>")]
     pub customer_document_number: Option<String>,
 }
 
@@ -118,6 +122,7 @@ pub struct SettleInvoiceInput {
     /// The paid boleto's id in the ERP.
     pub boleto_id: RemoteId,
     /// The customer's CPF/CNPJ.
+    #[schemars(with = "crate::schema::formats::DocumentText")]
     pub customer_document_number: String,
 }
 
@@ -216,16 +221,20 @@ impl JsonSchema for Transaction {
         "Transaction".into()
     }
 
-    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let money = generator.subschema_for::<crate::schema::formats::MoneyText>();
+        let instant = generator.subschema_for::<crate::schema::formats::DateTimeText>();
         schemars::json_schema!({
             "description": "The payment being posted. Fields other than these pass through to the plugin.",
             "type": "object",
             "required": ["id", "amount", "paid_at", "method"],
             "properties": {
-                "id": {"type": "string", "minLength": 1, "maxLength": 255,
+                "id": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": crate::validate::TEXT_PATTERN,
                        "description": "The payment's unique id at the payment provider (PIX endToEndId/txid, card NSU)."},
-                "amount": {"type": ["string", "number"], "description": "Amount paid, e.g. \"1234.50\" or \"1.234,50\"."},
-                "paid_at": {"type": "string", "format": "date-time", "description": "ISO 8601 date-time with offset."},
+                "amount": {"description": "Amount paid, more than zero: text (`\"1234.50\"`, `\"1.234,50\"`) or a JSON number in reais (`1234.5`).",
+                           "anyOf": [money, {"type": "number", "minimum": 0.005, "maximum": 10_000_000_000_000.004_f64,
+                                             "description": "Reais, rounded half up to cents: at least R$ 0.01 and at most R$ 10 000 000 000 000 once rounded."}]},
+                "paid_at": instant,
                 "method": {"type": "string", "enum": ["pix", "card", "debit", "cash", "boleto"]}
             },
             "additionalProperties": true

@@ -43,8 +43,10 @@ pub struct CreateOrderExistingCustomerInput {
     #[serde(default)]
     pub message: String,
     /// The customer's CPF/CNPJ.
+    #[schemars(with = "crate::schema::formats::DocumentText")]
     pub customer_document_number: String,
     /// The customer's user in the app.
+    #[schemars(length(min = 1, max = 255), extend("pattern" = crate::validate::TEXT_PATTERN))]
     pub wda_user: String,
 }
 
@@ -60,6 +62,7 @@ pub struct CreateOrderExistingCustomerOutput {
 #[serde(deny_unknown_fields)]
 pub struct CreateLeadInput {
     /// The lead, as the app sends it.
+    #[schemars(extend("minProperties" = 1))]
     pub lead: Map<String, Value>,
 }
 

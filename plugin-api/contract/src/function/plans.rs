@@ -59,6 +59,7 @@ pub struct Plan {
 #[serde(deny_unknown_fields)]
 pub struct TrustUnlockInput {
     /// The customer's CPF/CNPJ.
+    #[schemars(with = "crate::schema::formats::DocumentText")]
     pub customer_document_number: String,
     /// The blocked contract (`contract_id` of a [`Plan`]).
     pub contract_id: RemoteId,
