@@ -309,6 +309,11 @@ struct Tuning {
     /// get_invoice call to the ERP).
     #[arg(long, default_value_t = 500, env = "PONTE_RECONCILE_MAX")]
     reconcile_max: u32,
+    /// Let admins call the raw upstream API a plugin declares (`[passthrough]` in its manifest)
+    /// with a tenant connection's credentials and policy, audited
+    /// (`POST /v1/admin/tenants/{tenant}/passthrough`). Off by default.
+    #[arg(long, default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", env = "PONTE_ADMIN_PASSTHROUGH")]
+    admin_passthrough: bool,
     /// An OpenTelemetry collector to send traces to over OTLP/HTTP (`http://collector:4318`):
     /// each call's request, run, plugin and upstream requests, never customers' data.
     #[arg(long, env = "PONTE_OTLP_ENDPOINT")]
@@ -445,6 +450,7 @@ impl Tuning {
                 invocation_retention: (!self.invocation_log_retention.is_zero())
                     .then_some(self.invocation_log_retention),
             },
+            admin_passthrough: self.admin_passthrough,
             reconciliation: ReconciliationOptions {
                 interval: (!self.reconcile_interval.is_zero()).then_some(self.reconcile_interval),
                 window: self.reconcile_window,

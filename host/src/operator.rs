@@ -6,9 +6,11 @@
 //! - [`keys`]: API keys created, listed, revoked.
 //! - [`settlements`]: parked payments retried or resolved.
 //! - [`customers`]: a customer's data erased on request.
+//! - [`passthrough`]: an upstream path the contract doesn't cover, called raw (off by default).
 
 pub mod customers;
 pub mod keys;
+pub mod passthrough;
 pub mod settlements;
 pub mod tenants;
 

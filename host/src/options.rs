@@ -58,6 +58,9 @@ pub struct HostOptions {
     pub privacy: PrivacyOptions,
     /// When posted payments are compared with what the ERP shows.
     pub reconciliation: ReconciliationOptions,
+    /// Whether admins may call plugins' raw upstream APIs (`[passthrough]` in a manifest) through
+    /// the host (default off).
+    pub admin_passthrough: bool,
 }
 
 /// The reconciliation job's tunables ([`crate::settlement::reconcile`]).
@@ -150,6 +153,7 @@ impl Default for HostOptions {
             log_payloads: true,
             privacy: PrivacyOptions::default(),
             reconciliation: ReconciliationOptions::default(),
+            admin_passthrough: false,
         }
     }
 }

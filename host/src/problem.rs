@@ -73,6 +73,8 @@ problem_codes! {
     KioskLocked = "kiosk_locked", 429, "This kiosk key looked up too many customers and is locked for a while";
     ErasureBlocked = "erasure_blocked", 409, "The customer has payments still open";
     ReconciliationRunning = "reconciliation_running", 409, "A reconciliation of this tenant is under way";
+    PassthroughDisabled = "passthrough_disabled", 403, "The raw passthrough is off on this host";
+    PassthroughRefused = "passthrough_refused", 403, "The plugin or the egress policy does not allow this raw request";
     FunctionNotConfigured = "function_not_configured", 501, "The provider has no automation for this function";
     UpstreamError = "upstream_error", 502, "The upstream service answered an error";
     ContractViolation = "contract_violation", 502, "The adapter's answer could not be normalized";

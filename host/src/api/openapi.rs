@@ -259,6 +259,10 @@ fn complete_responses(paths: &mut serde_json::Map<String, Value>) {
     }
 }
 
+/// What a passthrough's `path` may be (ECMA-262): under the base, no `..`, no second leading
+/// slash, no query, fragment, escapes, spaces or control characters.
+const PASSTHROUGH_PATH_PATTERN: &str = r"^(?!.*\.\.)(?!//)/[^?#%\\\s\u0000-\u001f\u007f-\u009f]*$";
+
 fn problems(codes: &[&str]) -> Value {
     let listed: Vec<String> = codes.iter().map(|c| format!("`{c}`")).collect();
     json!({"description": listed.join("; "), "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}})
@@ -348,10 +352,11 @@ fn admin_paths(paths: &mut serde_json::Map<String, Value>, definitions: &mut ser
     let if_match = json!({"name": "If-Match", "in": "header", "required": false, "description": "The revision this change was made from; another one meanwhile is `409 revision_conflict`.", "schema": {"type": "string"}});
     let body = |schema: Value| json!({"required": true, "content": {"application/json": {"schema": schema}}});
     let common = |mut responses: serde_json::Map<String, Value>| {
-        responses.insert("401".into(), problems(&["unauthorized"]));
-        responses.insert("403".into(), problems(&["forbidden"]));
-        responses.insert("429".into(), problems(&["rate_limited"]));
-        responses.insert("500".into(), problems(&["internal"]));
+        for (status, code) in
+            [("401", "unauthorized"), ("403", "forbidden"), ("429", "rate_limited"), ("500", "internal")]
+        {
+            responses.entry(status).or_insert_with(|| problems(&[code]));
+        }
         Value::Object(responses)
     };
     let write_responses = |ok: (&str, Value)| {
@@ -494,6 +499,30 @@ fn admin_paths(paths: &mut serde_json::Map<String, Value>, definitions: &mut ser
                     ("501".to_owned(), problems(&["function_not_configured"])),
                 ]))}
         }),
+    );
+    paths.insert(
+        "/v1/admin/tenants/{tenant}/passthrough".into(),
+        json!({"post": {"operationId": "passthrough", "summary": "Call the raw upstream API a connection's plugin declares (`[passthrough]` in its manifest), with the connection's credentials (added by the host) and under its egress policy, for what the contract doesn't cover yet. Off unless the host runs with `--admin-passthrough`. Audited (method and path, never the query's values or a body).", "tags": ["operations"],
+            "parameters": [tenant_param],
+            "requestBody": body(json!({"type": "object", "required": ["connection", "method", "path"], "additionalProperties": false, "properties": {
+                "connection": {"type": "string", "description": "The tenant's connection (its automation's `[connections.<name>]`)."},
+                "method": {"type": "string", "enum": ["GET", "POST", "PUT", "PATCH", "DELETE", "get", "post", "put", "patch", "delete"]},
+                "path": {"type": "string", "pattern": PASSTHROUGH_PATH_PATTERN, "description": "Under the plugin's base URL, inside one of its allowed prefixes; no `..`."},
+                "query": {"type": "object", "additionalProperties": {"type": ["string", "number", "boolean"]}},
+                "headers": {"type": "object", "propertyNames": {"pattern": "^[A-Za-z0-9-]+$"}, "additionalProperties": {"type": "string", "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"}, "description": "Extra headers; never credentials (`Authorization`, `Cookie`, `Proxy-*`) or framing."},
+                "body": {"description": "A JSON body, sent as application/json."}}})),
+            "responses": common(serde_json::Map::from_iter([
+                ("200".to_owned(), json!({"description": "The upstream's answer, redacted with the connection's secrets.", "content": {"application/json": {"schema": {"type": "object", "required": ["status", "content_type", "body"], "properties": {
+                    "status": {"type": "integer"}, "content_type": {"type": "string"}, "body": {"description": "JSON when the upstream answered JSON, else its text."}}}}}})),
+                ("400".to_owned(), problems(&["invalid_input"])),
+                ("403".to_owned(), problems(&["forbidden", "passthrough_disabled", "passthrough_refused"])),
+                ("404".to_owned(), problems(&["unknown_tenant", "not_found"])),
+                ("413".to_owned(), problems(&["payload_too_large"])),
+                ("415".to_owned(), problems(&["unsupported_media_type"])),
+                ("502".to_owned(), problems(&["upstream_error"])),
+                ("503".to_owned(), problems(&["upstream_unavailable"])),
+                ("504".to_owned(), problems(&["upstream_timeout"])),
+            ]))}}),
     );
     let key_info = json!({"type": "object", "properties": {"id": {"type": "string"}, "tenant": {"type": "string"}, "scopes": {"type": "array", "items": {"type": "string", "enum": ["app", "totem", "admin"]}}, "label": {"type": "string"}, "created_at": {"type": "string"}, "revoked_at": {"type": ["string", "null"]}}});
     paths.insert(

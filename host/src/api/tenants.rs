@@ -14,6 +14,7 @@
 //! | `GET /v1/admin/tenants/{tenant}/revisions[/{n}]` | its history, one version |
 //! | `POST /v1/admin/tenants/{tenant}/rollback` | `{"revision": n}`: a new revision equal to n |
 //! | `POST /v1/admin/tenants/{tenant}/erasures` | `{"customer_document_number": ..}`: erase a customer's data |
+//! | `POST /v1/admin/tenants/{tenant}/passthrough` | a raw upstream request through a connection (off by default) |
 //!
 //! A write may send `If-Match: "<revision>"`; another revision made meanwhile is `409
 //! revision_conflict`, as is losing a race to another writer. Answers carry `ETag:
@@ -44,6 +45,17 @@ pub(super) fn router() -> Router<AppState> {
         .route("/v1/admin/tenants/{tenant}/revisions/{revision}", get(revision))
         .route("/v1/admin/tenants/{tenant}/rollback", post(rollback))
         .route("/v1/admin/tenants/{tenant}/erasures", post(erase))
+        .route("/v1/admin/tenants/{tenant}/passthrough", post(passthrough))
+}
+
+/// `POST /v1/admin/tenants/{tenant}/passthrough`: see [`crate::operator::passthrough`].
+async fn passthrough(
+    State(state): State<AppState>,
+    Admin(caller): Admin,
+    Path(tenant): Path<String>,
+    JsonBody(body): JsonBody<crate::operator::passthrough::PassthroughRequest>,
+) -> Result<Response, Problem> {
+    Ok(axum::Json(crate::operator::passthrough::call(&state.host, &caller, &tenant, body).await?).into_response())
 }
 
 #[derive(Deserialize)]

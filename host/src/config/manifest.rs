@@ -30,6 +30,13 @@
 //! requests = 10                    # paces requests to it (within each call's deadline)
 //! per = "1s"
 //! burst = 10                       # default: `requests`
+//!
+//! [passthrough]                    # the raw API an admin may call (off unless the host allows it)
+//! base = "{base_url}/webservice/v1" # templated with {setting}s; under the declared hosts
+//! paths = ["/cliente", "/fn_areceber"] # path prefixes under `base` (default: everything)
+//! methods = ["GET", "POST"]        # default: GET
+//! auth = { basic = { user = "{user_id}", password = "{token}" } }  # or bearer = "{token}",
+//!                                  # or header = { name = "X-Api-Key", value = "{token}" }
 //! ```
 
 use std::collections::BTreeMap;
@@ -101,8 +108,187 @@ pub struct Manifest {
     pub memory: usize,
     /// The upstream's request rate, per tenant connection, when it declares one.
     pub rate_limit: Option<RateLimitSpec>,
+    /// The raw API an admin may call through the host, when the plugin offers one.
+    pub passthrough: Option<PassthroughSpec>,
     /// The manifest file (for messages).
     pub file: PathBuf,
+}
+
+/// The raw API a plugin lets admins call through the host
+/// (`POST /v1/admin/tenants/{tenant}/passthrough`, [`crate::operator::passthrough`]): for what the
+/// contract doesn't cover yet, with the connection's credentials and egress policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PassthroughSpec {
+    /// The base URL, templated with `{setting}`s.
+    pub base: String,
+    /// Path prefixes under `base` that may be called.
+    pub paths: Vec<String>,
+    /// Methods that may be used, upper case.
+    pub methods: Vec<String>,
+    /// How each request authenticates, templated with `{setting}`s.
+    pub auth: PassthroughAuth,
+}
+
+/// How a passthrough request carries the connection's credentials.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PassthroughAuth {
+    /// Nothing.
+    None,
+    /// HTTP Basic.
+    Basic {
+        /// The user name template.
+        user: String,
+        /// The password template.
+        password: String,
+    },
+    /// `Authorization: Bearer <token>`.
+    Bearer(String),
+    /// One header.
+    Header {
+        /// Its name.
+        name: String,
+        /// Its value template.
+        value: String,
+    },
+}
+
+/// Methods a passthrough may allow.
+const PASSTHROUGH_METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPassthrough {
+    base: Spanned<String>,
+    #[serde(default)]
+    paths: Vec<Spanned<String>>,
+    #[serde(default)]
+    methods: Vec<Spanned<String>>,
+    auth: Option<Spanned<RawPassthroughAuth>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPassthroughAuth {
+    basic: Option<RawBasic>,
+    bearer: Option<String>,
+    header: Option<RawHeader>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBasic {
+    user: String,
+    password: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHeader {
+    name: String,
+    value: String,
+}
+
+/// The `{setting}` names a template uses.
+pub(crate) fn template_names(template: &str) -> Vec<&str> {
+    let mut names = Vec::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('}') else { break };
+        names.push(&after[..close]);
+        rest = &after[close + 1..];
+    }
+    names
+}
+
+/// `template` with each `{setting}` replaced by `value(setting)`.
+///
+/// # Errors
+/// The first setting `value` has nothing for.
+pub(crate) fn fill_template<'a>(template: &str, value: impl Fn(&str) -> Option<&'a str>) -> Result<String, String> {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('}') else {
+            out.push_str(&rest[open..]);
+            return Ok(out);
+        };
+        let name = &after[..close];
+        out.push_str(value(name).ok_or_else(|| format!("setting `{name}` is not set"))?);
+        rest = &after[close + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+fn passthrough(
+    raw: &RawPassthrough,
+    settings: &BTreeMap<String, SettingSpec>,
+    errors: &mut Vec<ConfigError>,
+    at: &dyn Fn(std::ops::Range<usize>, &str, String) -> ConfigError,
+) -> Option<PassthroughSpec> {
+    let before = errors.len();
+    let mut known = |template: &str, span: std::ops::Range<usize>, field: &str| {
+        for name in template_names(template) {
+            if !settings.contains_key(name) {
+                errors.push(at(span.clone(), field, format!("`{{{name}}}` is not one of the plugin's settings")));
+            }
+        }
+    };
+    known(raw.base.get_ref(), raw.base.span(), "passthrough.base");
+    let auth_span = raw.auth.as_ref().map(Spanned::span).unwrap_or_else(|| raw.base.span());
+    let auth = match raw.auth.as_ref().map(Spanned::get_ref) {
+        None => PassthroughAuth::None,
+        Some(RawPassthroughAuth { basic: Some(b), bearer: None, header: None }) => {
+            known(&b.user, auth_span.clone(), "passthrough.auth.basic.user");
+            known(&b.password, auth_span.clone(), "passthrough.auth.basic.password");
+            PassthroughAuth::Basic { user: b.user.clone(), password: b.password.clone() }
+        }
+        Some(RawPassthroughAuth { basic: None, bearer: Some(token), header: None }) => {
+            known(token, auth_span.clone(), "passthrough.auth.bearer");
+            PassthroughAuth::Bearer(token.clone())
+        }
+        Some(RawPassthroughAuth { basic: None, bearer: None, header: Some(h) }) => {
+            known(&h.value, auth_span.clone(), "passthrough.auth.header.value");
+            if h.name.is_empty() || !h.name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+                errors.push(at(auth_span.clone(), "passthrough.auth.header.name", "expected a header name".into()));
+            }
+            PassthroughAuth::Header { name: h.name.clone(), value: h.value.clone() }
+        }
+        Some(_) => {
+            errors.push(at(auth_span, "passthrough.auth", "give one of basic, bearer or header".into()));
+            PassthroughAuth::None
+        }
+    };
+    let mut paths = Vec::new();
+    for path in &raw.paths {
+        let text = path.get_ref();
+        if !text.starts_with('/') || text.contains("..") || text.contains('?') || text.contains('#') {
+            errors.push(at(path.span(), "passthrough.paths", format!("`{text}`: expected a path starting with /")));
+        }
+        paths.push(text.clone());
+    }
+    if paths.is_empty() {
+        paths.push("/".to_owned());
+    }
+    let mut methods = Vec::new();
+    for method in &raw.methods {
+        let upper = method.get_ref().to_ascii_uppercase();
+        if !PASSTHROUGH_METHODS.contains(&upper.as_str()) {
+            errors.push(at(
+                method.span(),
+                "passthrough.methods",
+                format!("`{}`: expected {}", method.get_ref(), PASSTHROUGH_METHODS.join(", ")),
+            ));
+        }
+        methods.push(upper);
+    }
+    if methods.is_empty() {
+        methods.push("GET".to_owned());
+    }
+    (errors.len() == before).then(|| PassthroughSpec { base: raw.base.get_ref().clone(), paths, methods, auth })
 }
 
 /// When a quota resets.
@@ -192,6 +378,7 @@ struct RawManifest {
     quotas: BTreeMap<String, Spanned<RawQuota>>,
     limits: Option<RawLimits>,
     rate_limit: Option<Spanned<RawRateLimit>>,
+    passthrough: Option<RawPassthrough>,
 }
 
 #[derive(Deserialize)]
@@ -444,6 +631,8 @@ pub fn parse(file: &Path, source: &str) -> Result<Manifest, Vec<ConfigError>> {
         Some(RateLimitSpec { requests: requests?, per: per?, burst: burst? })
     });
 
+    let passthrough = raw.passthrough.as_ref().and_then(|raw| passthrough(raw, &settings, &mut errors, &at));
+
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -461,6 +650,7 @@ pub fn parse(file: &Path, source: &str) -> Result<Manifest, Vec<ConfigError>> {
         quotas,
         memory,
         rate_limit,
+        passthrough,
         file: file.to_owned(),
     })
 }
@@ -580,6 +770,37 @@ secret = true
         assert!(text.iter().any(|e| e.contains("`rate_limit.requests`")), "{text:?}");
         assert!(text.iter().any(|e| e.contains("`rate_limit.per`")), "{text:?}");
         assert!(text.iter().any(|e| e.contains("`rate_limit.burst`")), "{text:?}");
+    }
+
+    #[test]
+    fn a_passthrough_names_only_declared_settings_and_known_methods() {
+        let offered =
+            format!("{GOOD}\n[passthrough]\nbase = \"{{base_url}}/api\"\nauth = {{ bearer = \"{{token}}\" }}\n");
+        let m = parse(&file(), &offered).expect("valid");
+        assert_eq!(
+            m.passthrough,
+            Some(PassthroughSpec {
+                base: "{base_url}/api".into(),
+                paths: vec!["/".into()],
+                methods: vec!["GET".into()],
+                auth: PassthroughAuth::Bearer("{token}".into()),
+            })
+        );
+        let bad = format!(
+            "{GOOD}\n[passthrough]\nbase = \"{{host}}/api\"\npaths = [\"api\"]\nmethods = [\"TRACE\"]\n\
+             auth = {{ bearer = \"{{token}}\", basic = {{ user = \"a\", password = \"b\" }} }}\n"
+        );
+        let text: Vec<String> = parse(&file(), &bad).expect_err("invalid").iter().map(ToString::to_string).collect();
+        for expected in [
+            "`{host}` is not one of the plugin's settings",
+            "`passthrough.paths`",
+            "`passthrough.methods`",
+            "give one of basic, bearer or header",
+        ] {
+            assert!(text.iter().any(|e| e.contains(expected)), "{expected}: {text:?}");
+        }
+        assert_eq!(fill_template("{a}/x/{b}", |n| Some(if n == "a" { "1" } else { "2" })), Ok("1/x/2".into()));
+        assert!(fill_template("{missing}", |_| None).is_err());
     }
 
     #[test]
