@@ -470,7 +470,7 @@ fn admin_paths(paths: &mut serde_json::Map<String, Value>, definitions: &mut ser
                 "matched": {"type": "integer", "minimum": 0},
                 "truncated": {"type": "boolean", "description": "More payments fell in the window than one run checks; the oldest were left out."},
                 "mismatches": {"type": "array", "items": {"type": "object", "required": ["kind", "settlement_id", "boleto_id", "transaction_id", "amount", "ponte_status", "explanation"], "properties": {
-                    "kind": {"type": "string", "enum": ["posted_but_open", "paid_but_not_posted"]},
+                    "kind": {"type": "string", "enum": ["posted_but_open", "paid_but_not_posted", "paid_before_posting"]},
                     "settlement_id": {"type": "string"}, "boleto_id": {"type": "string"}, "transaction_id": {"type": "string"},
                     "amount": {"type": "string", "pattern": "^-?[0-9]+\\.[0-9]{2}$"},
                     "ponte_status": {"type": "string", "enum": ["posted", "parked"]},
@@ -506,7 +506,7 @@ fn admin_paths(paths: &mut serde_json::Map<String, Value>, definitions: &mut ser
             "parameters": [tenant_param],
             "requestBody": body(json!({"type": "object", "required": ["connection", "method", "path"], "additionalProperties": false, "properties": {
                 "connection": {"type": "string", "description": "The tenant's connection (its automation's `[connections.<name>]`)."},
-                "method": {"type": "string", "enum": ["GET", "POST", "PUT", "PATCH", "DELETE", "get", "post", "put", "patch", "delete"]},
+                "method": {"type": "string", "pattern": "^([Gg][Ee][Tt]|[Pp][Oo][Ss][Tt]|[Pp][Uu][Tt]|[Pp][Aa][Tt][Cc][Hh]|[Dd][Ee][Ll][Ee][Tt][Ee])$", "description": "In any case; one the plugin allows."},
                 "path": {"type": "string", "pattern": PASSTHROUGH_PATH_PATTERN, "description": "Under the plugin's base URL, inside one of its allowed prefixes; no `..`."},
                 "query": {"type": "object", "additionalProperties": {"type": ["string", "number", "boolean"]}},
                 "headers": {"type": "object", "propertyNames": {"pattern": "^[A-Za-z0-9-]+$"}, "additionalProperties": {"type": "string", "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"}, "description": "Extra headers; never credentials (`Authorization`, `Cookie`, `Proxy-*`) or framing."},

@@ -37,6 +37,7 @@
 //! methods = ["GET", "POST"]        # default: GET
 //! auth = { basic = { user = "{user_id}", password = "{token}" } }  # or bearer = "{token}",
 //!                                  # or header = { name = "X-Api-Key", value = "{token}" }
+//! headers = { ixcsoft = "listar" } # sent on every request; callers can't change them
 //! ```
 
 use std::collections::BTreeMap;
@@ -127,6 +128,9 @@ pub struct PassthroughSpec {
     pub methods: Vec<String>,
     /// How each request authenticates, templated with `{setting}`s.
     pub auth: PassthroughAuth,
+    /// Headers the host sends on every request, templated with `{setting}`s; a caller can't
+    /// change them (IXC's `ixcsoft = "listar"` keeps every request a listing).
+    pub headers: BTreeMap<String, String>,
 }
 
 /// How a passthrough request carries the connection's credentials.
@@ -164,6 +168,8 @@ struct RawPassthrough {
     #[serde(default)]
     methods: Vec<Spanned<String>>,
     auth: Option<Spanned<RawPassthroughAuth>>,
+    #[serde(default)]
+    headers: BTreeMap<String, String>,
 }
 
 #[derive(Deserialize)]
@@ -230,28 +236,28 @@ fn passthrough(
     at: &dyn Fn(std::ops::Range<usize>, &str, String) -> ConfigError,
 ) -> Option<PassthroughSpec> {
     let before = errors.len();
-    let mut known = |template: &str, span: std::ops::Range<usize>, field: &str| {
+    let known = |errors: &mut Vec<ConfigError>, template: &str, span: std::ops::Range<usize>, field: &str| {
         for name in template_names(template) {
             if !settings.contains_key(name) {
                 errors.push(at(span.clone(), field, format!("`{{{name}}}` is not one of the plugin's settings")));
             }
         }
     };
-    known(raw.base.get_ref(), raw.base.span(), "passthrough.base");
+    known(errors, raw.base.get_ref(), raw.base.span(), "passthrough.base");
     let auth_span = raw.auth.as_ref().map(Spanned::span).unwrap_or_else(|| raw.base.span());
     let auth = match raw.auth.as_ref().map(Spanned::get_ref) {
         None => PassthroughAuth::None,
         Some(RawPassthroughAuth { basic: Some(b), bearer: None, header: None }) => {
-            known(&b.user, auth_span.clone(), "passthrough.auth.basic.user");
-            known(&b.password, auth_span.clone(), "passthrough.auth.basic.password");
+            known(errors, &b.user, auth_span.clone(), "passthrough.auth.basic.user");
+            known(errors, &b.password, auth_span.clone(), "passthrough.auth.basic.password");
             PassthroughAuth::Basic { user: b.user.clone(), password: b.password.clone() }
         }
         Some(RawPassthroughAuth { basic: None, bearer: Some(token), header: None }) => {
-            known(token, auth_span.clone(), "passthrough.auth.bearer");
+            known(errors, token, auth_span.clone(), "passthrough.auth.bearer");
             PassthroughAuth::Bearer(token.clone())
         }
         Some(RawPassthroughAuth { basic: None, bearer: None, header: Some(h) }) => {
-            known(&h.value, auth_span.clone(), "passthrough.auth.header.value");
+            known(errors, &h.value, auth_span.clone(), "passthrough.auth.header.value");
             if h.name.is_empty() || !h.name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
                 errors.push(at(auth_span.clone(), "passthrough.auth.header.name", "expected a header name".into()));
             }
@@ -288,7 +294,23 @@ fn passthrough(
     if methods.is_empty() {
         methods.push("GET".to_owned());
     }
-    (errors.len() == before).then(|| PassthroughSpec { base: raw.base.get_ref().clone(), paths, methods, auth })
+    for (name, value) in &raw.headers {
+        known(errors, value, raw.base.span(), "passthrough.headers");
+        let lower = name.to_ascii_lowercase();
+        let valid = !lower.is_empty() && lower.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        if !valid || lower == "authorization" {
+            let why = format!("`{name}`: expected a header name (credentials go in `auth`)");
+            errors.push(at(raw.base.span(), "passthrough.headers", why));
+        }
+    }
+    let headers = raw.headers.clone();
+    (errors.len() == before).then(|| PassthroughSpec {
+        base: raw.base.get_ref().clone(),
+        paths,
+        methods,
+        auth,
+        headers,
+    })
 }
 
 /// When a quota resets.
@@ -784,6 +806,7 @@ secret = true
                 paths: vec!["/".into()],
                 methods: vec!["GET".into()],
                 auth: PassthroughAuth::Bearer("{token}".into()),
+                headers: BTreeMap::new(),
             })
         );
         let bad = format!(

@@ -7,8 +7,9 @@
 //! prefixes and the methods. The host adds the credentials (the caller never sees them, and can't
 //! send its own `Authorization`), sends the request through the connection's client (declared
 //! hosts, private-address rules, the tenant's proxy, size and time limits), redacts the answer
-//! with the connection's secrets and records the call in the audit trail (method, path, status;
-//! never the query's values or a body).
+//! with the connection's secrets and records the call in the audit trail before sending
+//! (`passthrough.requested`; no record, no call) and once answered (`passthrough.answered`, with
+//! the status): method and path, never the query's values or a body.
 
 use std::time::{Duration, Instant};
 
@@ -27,18 +28,9 @@ use crate::store::Caller;
 /// How long a passthrough request may take.
 const DEADLINE: Duration = Duration::from_secs(30);
 
-/// Headers a caller may not set: the host owns credentials and framing.
-const RESERVED_HEADERS: [&str; 9] = [
-    "authorization",
-    "proxy-authorization",
-    "cookie",
-    "host",
-    "content-length",
-    "transfer-encoding",
-    "connection",
-    "upgrade",
-    "te",
-];
+/// Headers a caller may add; everything else (credentials, framing, method or path overrides
+/// such as `X-HTTP-Method-Override`) is the host's or the plugin's to set.
+const CALLER_HEADERS: [&str; 5] = ["accept", "accept-language", "if-none-match", "if-modified-since", "cache-control"];
 
 /// A raw request, as an admin sends it.
 #[derive(Debug, Deserialize)]
@@ -109,11 +101,25 @@ pub async fn call(host: &Host, caller: &Caller, tenant: &str, request: Passthrou
     }
     check_path(&request.path, spec)?;
     let upstream = build(connection, spec, &method, &request)?;
+    let target = format!("{} {} {}", request.connection, method, request.path);
+    // Recorded before anything is sent: a call is in the audit trail even when its caller goes
+    // away mid-request; no record, no call.
+    let requested = crate::store::NewAuditEvent {
+        actor: caller.key_id.clone(),
+        tenant: Some(tenant.to_owned()),
+        action: "passthrough.requested",
+        target: target.clone(),
+        before: None,
+        after: None,
+    };
+    host.store
+        .record_audit(&requested)
+        .await
+        .map_err(|e| Problem::store_unavailable(&e, "the call could not be audited, so it was not sent"))?;
     let started = Instant::now();
     let capability =
         HttpCapability::new(connection.upstream.clone(), Instant::now() + DEADLINE, connection.redactor.clone());
     let answer = capability.request(upstream).await;
-    let target = format!("{} {} {}", request.connection, method, request.path);
     let (status, shown) = match answer {
         Ok(response) => {
             let content_type = response
@@ -122,8 +128,16 @@ pub async fn call(host: &Host, caller: &Caller, tenant: &str, request: Passthrou
                 .find(|(name, _)| name == "content-type")
                 .map(|(_, value)| value.clone())
                 .unwrap_or_default();
-            let text = connection.redactor.redact(&String::from_utf8_lossy(&response.body));
-            let body = serde_json::from_str::<Value>(&text).unwrap_or(Value::String(text));
+            // Parsed before redacting: a secret the upstream wrote with JSON escapes is caught
+            // in its plain form.
+            let redact = |text: &str| connection.redactor.redact(text);
+            let body = match serde_json::from_slice::<Value>(&response.body) {
+                Ok(json) => {
+                    let text = redact(&json.to_string());
+                    serde_json::from_str::<Value>(&text).unwrap_or(Value::String(text))
+                }
+                Err(_) => Value::String(redact(&String::from_utf8_lossy(&response.body))),
+            };
             (response.status, json!({"status": response.status, "content_type": content_type, "body": body}))
         }
         Err(error) => {
@@ -141,14 +155,14 @@ pub async fn call(host: &Host, caller: &Caller, tenant: &str, request: Passthrou
             };
             tracing::warn!(tenant = %tenant, key = %caller.key_id, target = %target, error = %problem.detail, "passthrough call failed");
             let after = json!({"error": problem.code.as_str()});
-            super::audit(host, caller, Some(tenant), "passthrough.called", &target, None, Some(after)).await;
+            super::audit(host, caller, Some(tenant), "passthrough.answered", &target, None, Some(after)).await;
             return Err(problem);
         }
     };
     let millis = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     tracing::info!(tenant = %tenant, key = %caller.key_id, target = %target, status, duration_ms = millis, "passthrough call");
     let after = json!({"status": status, "duration_ms": millis});
-    super::audit(host, caller, Some(tenant), "passthrough.called", &target, None, Some(after)).await;
+    super::audit(host, caller, Some(tenant), "passthrough.answered", &target, None, Some(after)).await;
     Ok(shown)
 }
 
@@ -187,8 +201,18 @@ fn build(
     let setting = |name: &str| connection.config.get(name);
     let unset = |why: String| refused(format!("the connection can't make this request: {why}"));
     let base = fill_template(&spec.base, setting).map_err(unset)?;
+    let base_url = url::Url::parse(&base).map_err(|_| refused("the connection's passthrough base is not a URL"))?;
+    if base_url.query().is_some() || base_url.fragment().is_some() || base.contains(['?', '#']) {
+        return Err(refused("the connection's passthrough base carries a query or fragment"));
+    }
     let mut url = url::Url::parse(&format!("{}{}", base.trim_end_matches('/'), request.path))
         .map_err(|_| refused("the connection's base URL and this path make no URL"))?;
+    // What is sent stays where the plugin said: the base's origin, under its path and the
+    // checked path, whatever the settings hold.
+    let under = format!("{}{}", base_url.path().trim_end_matches('/'), request.path);
+    if url.origin() != base_url.origin() || url.path() != under || url.query().is_some() || url.fragment().is_some() {
+        return Err(refused("the request would leave the plugin's passthrough base"));
+    }
     if !request.query.is_empty() {
         let mut pairs = url.query_pairs_mut();
         for (name, value) in &request.query {
@@ -214,11 +238,17 @@ fn build(
             return Err(Problem::new(ProblemCode::InvalidInput, format!("header `{name}`: its value is text"))
                 .with_field("headers"));
         };
-        if !valid_name || RESERVED_HEADERS.contains(&lower.as_str()) || lower.starts_with("proxy-") {
-            return Err(refused(format!("header `{name}` can't be sent: the host sets credentials and framing"))
-                .with_field("headers"));
+        if !valid_name || !CALLER_HEADERS.contains(&lower.as_str()) {
+            return Err(refused(format!(
+                "header `{name}` can't be sent: a caller adds only {}; the host sets credentials and the plugin's headers",
+                CALLER_HEADERS.join(", ")
+            ))
+            .with_field("headers"));
         }
         headers.push((lower, text.to_owned()));
+    }
+    for (name, value) in &spec.headers {
+        headers.push((name.to_ascii_lowercase(), fill_template(value, setting).map_err(unset)?));
     }
     match &spec.auth {
         PassthroughAuth::None => {}

@@ -126,8 +126,9 @@ pub async fn last_reconciliation(host: &Host, caller: &Caller, tenant: &str) -> 
         return Err(Problem::new(ProblemCode::NotFound, "no reconciliation has run for this tenant yet"));
     };
     let at = |when: chrono::DateTime<chrono::Utc>| when.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-    // "Never" is stored as the far future.
-    let next = (record.next_run_at.timestamp_millis() < i64::MAX / 2).then(|| at(record.next_run_at));
+    // "Never" is stored as the last representable instant.
+    let never = crate::settlement::reconcile::NEVER;
+    let next = (record.next_run_at.timestamp_millis() < never).then(|| at(record.next_run_at));
     Ok(json!({
         "tenant": record.tenant,
         "running": record.running,

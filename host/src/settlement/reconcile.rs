@@ -10,6 +10,8 @@
 //!   payment was reversed (an *estorno*), deleted, or posted on another invoice.
 //! - **`paid_but_not_posted`**: Ponte has it parked (never posted, or not verified), the ERP
 //!   shows it paid: someone posted it by hand, or a posting in doubt did land; resolve it.
+//! - **`paid_before_posting`**: the invoice was already paid when the payment arrived
+//!   (`already_paid`), so Ponte posted nothing: the customer paid twice.
 //!
 //! Payments that can't be read back (the ERP no longer lists the invoice, the ERP failed, the
 //! customer's data was erased) are listed as unchecked with the reason. Every run's report is
@@ -44,6 +46,13 @@ const LEASE: Duration = Duration::from_secs(15 * 60);
 /// How often the scheduler looks for tenants whose reconciliation is due.
 const TICK: Duration = Duration::from_secs(30);
 
+/// "Never due" as stored (9999-12-31T23:59:59Z, the last instant every store and chrono read):
+/// the next run of a host whose schedule is off.
+pub const NEVER: i64 = 253_402_300_799_000;
+
+/// The most payments one run checks, whatever `--reconcile-max` says.
+const MAX_PER_RUN: u32 = 9_999;
+
 /// What a disagreement is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -52,6 +61,9 @@ pub enum MismatchKind {
     PostedButOpen,
     /// Ponte has the payment parked; the ERP shows the invoice paid.
     PaidButNotPosted,
+    /// The ERP had the invoice paid before Ponte could post this payment (`already_paid`): the
+    /// customer paid twice, and this money is in no invoice.
+    PaidBeforePosting,
 }
 
 /// One payment on which Ponte and the ERP disagree.
@@ -201,7 +213,7 @@ async fn run_claimed(host: &Host, tenant: &str, force: bool) -> Result<Option<Re
     let unavailable = |e| Problem::store_unavailable(&e, "the reconciliation did not run");
     let token = uuid::Uuid::new_v4().to_string();
     let now = Utc::now().timestamp_millis();
-    let next = |from: i64| options.interval.map_or(i64::MAX, |every| from.saturating_add(millis(every)));
+    let next = |from: i64| options.interval.map_or(NEVER, |every| from.saturating_add(millis(every)).min(NEVER));
     let claim = host
         .store
         .reconciliation_claim(tenant, &token, now, now.saturating_add(millis(LEASE)), next(now), force)
@@ -211,14 +223,15 @@ async fn run_claimed(host: &Host, tenant: &str, force: bool) -> Result<Option<Re
         return Ok(None);
     }
     let since = now.saturating_sub(millis(options.window));
-    let mut settlements = match host.store.settlements_to_reconcile(tenant, since, options.max_settlements + 1).await {
+    let max_settlements = options.max_settlements.min(MAX_PER_RUN);
+    let mut settlements = match host.store.settlements_to_reconcile(tenant, since, max_settlements + 1).await {
         Ok(settlements) => settlements,
         Err(e) => {
             let _ = host.store.reconciliation_abandon(tenant, &token).await;
             return Err(unavailable(e));
         }
     };
-    let max = usize::try_from(options.max_settlements).unwrap_or(usize::MAX);
+    let max = usize::try_from(max_settlements).unwrap_or(usize::MAX);
     let truncated = settlements.len() > max;
     settlements.truncate(max);
     let mut report = Report {
@@ -232,20 +245,23 @@ async fn run_claimed(host: &Host, tenant: &str, force: bool) -> Result<Option<Re
         mismatches: Vec::new(),
         unchecked: Vec::new(),
     };
+    let mut renewed = std::time::Instant::now();
     for settlement in &settlements {
+        // A long run keeps its claim; one that lost it (another replica took over) stops.
+        if renewed.elapsed() >= LEASE / 3 {
+            let until = Utc::now().timestamp_millis().saturating_add(millis(LEASE));
+            match host.store.reconciliation_renew(tenant, &token, until).await {
+                Ok(true) => renewed = std::time::Instant::now(),
+                Ok(false) => {
+                    tracing::warn!(tenant = %tenant, "a reconciliation lost its claim to another run and stops");
+                    return Ok(None);
+                }
+                Err(e) => return Err(unavailable(e)),
+            }
+        }
         match compare(host, settlement).await {
             Finding::Matched => report.matched += 1,
-            Finding::Mismatch(mismatch) => {
-                tracing::error!(
-                    tenant = %tenant,
-                    settlement_id = %mismatch.settlement_id,
-                    boleto_id = %mismatch.boleto_id,
-                    kind = ?mismatch.kind,
-                    erp_amount_due = ?mismatch.erp_amount_due,
-                    "reconciliation: Ponte and the ERP disagree on a payment; {}", mismatch.explanation
-                );
-                report.mismatches.push(mismatch);
-            }
+            Finding::Mismatch(mismatch) => report.mismatches.push(mismatch),
             Finding::Unchecked(reason) => report.unchecked.push(Unchecked {
                 settlement_id: settlement.id.clone(),
                 boleto_id: settlement.boleto_id.clone(),
@@ -256,7 +272,25 @@ async fn run_claimed(host: &Host, tenant: &str, force: bool) -> Result<Option<Re
     let finished = Utc::now().timestamp_millis();
     report.finished_at = rfc3339(finished);
     let stored = serde_json::to_value(&report).unwrap_or(Value::Null);
-    let kept = host.store.reconciliation_finish(tenant, &token, finished, next(finished), &stored).await;
+    match host.store.reconciliation_finish(tenant, &token, finished, next(finished), &stored).await {
+        Ok(true) => {}
+        Ok(false) => {
+            // Another run took over; its report (and alerts) are the ones that count.
+            tracing::warn!(tenant = %tenant, "a reconciliation outlived its claim; another run's report is kept");
+            return Ok(None);
+        }
+        Err(e) => return Err(unavailable(e)),
+    }
+    for mismatch in &report.mismatches {
+        tracing::error!(
+            tenant = %tenant,
+            settlement_id = %mismatch.settlement_id,
+            boleto_id = %mismatch.boleto_id,
+            kind = ?mismatch.kind,
+            erp_amount_due = ?mismatch.erp_amount_due,
+            "reconciliation: Ponte and the ERP disagree on a payment; {}", mismatch.explanation
+        );
+    }
     host.metrics
         .reconciliations
         .get_or_create(&ReconciliationLabels { tenant: tenant.to_owned(), result: report.result().to_owned() })
@@ -273,13 +307,6 @@ async fn run_claimed(host: &Host, tenant: &str, force: bool) -> Result<Option<Re
         unchecked = report.unchecked.len(),
         "reconciliation finished"
     );
-    match kept {
-        Ok(true) => {}
-        Ok(false) => {
-            tracing::warn!(tenant = %tenant, "a reconciliation outlived its lease; another run's report is kept")
-        }
-        Err(e) => return Err(unavailable(e)),
-    }
     Ok(Some(report))
 }
 
@@ -298,7 +325,8 @@ async fn compare(host: &Host, s: &Settlement) -> Finding {
     let why = format!("reconciliation of settlement {} ({})", s.id, s.state.as_str());
     let state = match invoice_state(host, s, &input, open_before, amount, (Origin::Reconciliation, why)).await {
         Ok(state) => state,
-        Err(problem) => return Finding::Unchecked(format!("{}: {}", problem.code, problem.detail)),
+        // The code and its fixed title only: a detail may quote the ERP's text.
+        Err(problem) => return Finding::Unchecked(format!("{}: {}", problem.code, problem.code.title())),
     };
     let mismatch = |kind, due: Option<String>, explanation| Mismatch {
         kind,
@@ -313,6 +341,14 @@ async fn compare(host: &Host, s: &Settlement) -> Finding {
     };
     match (s.state, state) {
         (_, InvoiceState::Unknown(why)) => Finding::Unchecked(why.to_owned()),
+        (SettlementState::Posted, InvoiceState::Paid) if s.outcome.as_deref() == Some("already_paid") => {
+            Finding::Mismatch(mismatch(
+                MismatchKind::PaidBeforePosting,
+                None,
+                "the invoice was already paid when this payment arrived, so Ponte posted nothing: the customer \
+                 paid twice; refund or credit it in the ERP, then resolve it there",
+            ))
+        }
         (SettlementState::Posted, InvoiceState::Paid) | (SettlementState::Parked, InvoiceState::Open(_)) => {
             Finding::Matched
         }

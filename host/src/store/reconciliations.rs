@@ -127,6 +127,24 @@ impl Store {
         Ok(done == 1)
     }
 
+    /// Extends the lease `token` holds on `tenant`'s run to `lease_until` (ms). Returns whether
+    /// the claim was still the caller's (a run that lost it stops).
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn reconciliation_renew(&self, tenant: &str, token: &str, lease_until: i64) -> Result<bool> {
+        let renewed = with_pool!(self, |pool| {
+            sqlx::query("UPDATE reconciliations SET lease_until = $3 WHERE tenant_id = $1 AND lease_token = $2")
+                .bind(tenant)
+                .bind(token)
+                .bind(lease_until)
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected())
+        })?;
+        Ok(renewed == 1)
+    }
+
     /// Lets go of a claim without a report (the run could not start), keeping the schedule.
     ///
     /// # Errors
@@ -235,6 +253,8 @@ mod tests {
             store.reconciliation_claim("acme", "b", NOW + 1, i64::MAX, far, true).await?,
             ReconciliationClaim::Running
         );
+        assert!(store.reconciliation_renew("acme", "a", i64::MAX).await?);
+        assert!(!store.reconciliation_renew("acme", "b", i64::MAX).await?, "not b's");
         store.reconciliation_abandon("acme", "a").await?;
         assert_eq!(
             store.reconciliation_claim("acme", "b", NOW + 2, i64::MAX, far, true).await?,

@@ -162,6 +162,16 @@ fn settle_invoice_checks_the_transaction() {
     let mut amount_number = base.clone();
     amount_number["amount"] = json!(99.9);
     assert_eq!(accepts(Function::SettleInvoice, with_tx(amount_number))["transaction"]["amount"], "99.90");
+    // A number is reais from its exact text, rounded half up to cents: `1.005` is R$ 1.01, not
+    // the Brazilian text "1.005" (a thousand and five); below half a cent is zero, refused.
+    for (number, reais) in [("1.005", "1.01"), ("0.005", "0.01"), ("1234.5", "1234.50")] {
+        let mut tx = base.clone();
+        tx["amount"] = serde_json::from_str(number).expect("a JSON number");
+        assert_eq!(accepts(Function::SettleInvoice, with_tx(tx))["transaction"]["amount"], reais, "{number}");
+    }
+    let mut tiny = base.clone();
+    tiny["amount"] = serde_json::from_str("0.004").expect("a JSON number");
+    rejects(Function::SettleInvoice, with_tx(tiny), InputErrorCode::InvalidInput, "transaction.amount");
 
     let cases = [
         ("amount", json!("abc"), "transaction.amount"),

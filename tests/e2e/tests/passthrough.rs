@@ -1,7 +1,7 @@
 //! The audited raw passthrough through real HTTP: off by default; on, an admin reaches the raw
 //! IXC API the plugin declares with the connection's credentials (added by the host, never
 //! shown), inside the plugin's methods and paths and the tenant's egress policy; every call in
-//! the audit trail.
+//! the audit trail before it is sent and once answered.
 
 use ponte_contract::Scope;
 use ponte_tests::{TestHost, assert_problem, ixc_automation, test_options};
@@ -19,9 +19,8 @@ async fn passthrough(host: &TestHost, key: &str, tenant: &str, body: Value) -> p
 fn list_customers() -> Value {
     json!({
         "connection": "erp",
-        "method": "POST",
+        "method": "GET",
         "path": "/cliente",
-        "headers": {"ixcsoft": "listar"},
         "body": {"qtype": "cliente.id", "query": "1", "oper": ">=", "rp": "5"},
     })
 }
@@ -51,9 +50,18 @@ async fn an_admin_calls_the_raw_api_with_the_connections_credentials_within_the_
 
     // Only what the plugin declares: its methods, paths under its base, no credentials of
     // the caller's, nothing outside the path.
-    let mut delete = list_customers();
-    delete["method"] = json!("DELETE");
-    assert_problem(&passthrough(&host, &host.admin_key, "acme", delete).await, 403, "passthrough_refused");
+    // A POST to IXC could insert a record or post a payment: the plugin allows GET listings only,
+    // and a caller can't add method overrides or its own `ixcsoft` header.
+    for method in ["POST", "DELETE"] {
+        let mut write = list_customers();
+        write["method"] = json!(method);
+        assert_problem(&passthrough(&host, &host.admin_key, "acme", write).await, 403, "passthrough_refused");
+    }
+    for header in ["X-HTTP-Method-Override", "ixcsoft"] {
+        let mut override_ = list_customers();
+        override_["headers"] = json!({ header: "POST" });
+        assert_problem(&passthrough(&host, &host.admin_key, "acme", override_).await, 403, "passthrough_refused");
+    }
     for path in ["/../../etc/passwd", "//evil.example/x", "/cliente?x=1", "cliente"] {
         let mut escape = list_customers();
         escape["path"] = json!(path);
@@ -80,8 +88,18 @@ async fn an_admin_calls_the_raw_api_with_the_connections_credentials_within_the_
     // Every call is in the audit trail, with method, path and status, never the body.
     let audit = host.send(host.request(reqwest::Method::GET, "/v1/admin/audit").bearer_auth(&host.admin_key)).await;
     let events: Vec<Value> = audit.body["events"].as_array().cloned().unwrap_or_default();
-    let called: Vec<&Value> = events.iter().filter(|e| e["action"] == "passthrough.called").collect();
-    assert!(called.iter().any(|e| e["target"] == "erp POST /cliente" && e["after"]["status"] == 200), "{}", audit.body);
+    let called: Vec<&Value> = events.iter().filter(|e| e["action"] == "passthrough.answered").collect();
+    assert!(called.iter().any(|e| e["target"] == "erp GET /cliente" && e["after"]["status"] == 200), "{}", audit.body);
+    // Recorded before sending: the one acme call that was sent, not the ones refused before.
+    let requested = events.iter().filter(|e| e["action"] == "passthrough.requested").count();
+    assert_eq!(requested, 1, "{}", audit.body);
+    // beta's call was recorded, then refused by its policy, and that is recorded too.
+    let beta_audit = host
+        .send(host.request(reqwest::Method::GET, "/v1/admin/audit?tenant=beta").bearer_auth(&host.platform_key))
+        .await;
+    let beta_events = beta_audit.body.to_string();
+    assert!(beta_events.contains("passthrough.requested"), "{beta_events}");
+    assert!(beta_events.contains(r#""error":"passthrough_refused""#), "{beta_events}");
     assert!(!audit.body.to_string().contains("qtype"), "no body in the audit trail");
     host.stop().await;
 }

@@ -92,7 +92,15 @@ on_both_backends!(
 );
 
 async fn a_payment_reversed_at_the_erp_is_reported_and_never_posted_again(backend: Backend) {
-    let host = TestHost::builder().backend(backend).automation("beta.toml", ixc_automation("beta", "")).start().await;
+    // Runs only when asked (no schedule): the report still says when the next run is due (never).
+    let mut options = test_options();
+    options.reconciliation.interval = None;
+    let host = TestHost::builder()
+        .backend(backend)
+        .options(options)
+        .automation("beta.toml", ixc_automation("beta", ""))
+        .start()
+        .await;
     let never = admin(&host, reqwest::Method::GET, "/v1/admin/tenants/acme/reconciliation").await;
     assert_problem(&never, 404, "not_found");
 
@@ -107,15 +115,21 @@ async fn a_payment_reversed_at_the_erp_is_reported_and_never_posted_again(backen
     assert_eq!(clean["mismatches"], json!([]), "{clean}");
 
     // The ERP reverses one payment; a parked payment was posted there by hand; one parked
-    // payment's boleto the ERP doesn't know.
+    // payment's boleto the ERP doesn't know; one payment arrives for an invoice already paid.
     reverse_at_the_erp(&host, INVOICE_OPEN).await;
+    let twice =
+        host.call_with(&host.app_key, "settle_invoice", payment("E-rec-twice", "99.90", INVOICE_PAID), &[]).await;
+    assert_eq!(twice.status.as_u16(), 200, "{}", twice.body);
+    assert_eq!(twice.body["api_response"]["reason"], "already_paid", "{}", twice.body);
     parked(&host, "0192f0c0-0000-7000-8000-0000000000a1", "E-rec-hand", INVOICE_PAID).await;
     parked(&host, "0192f0c0-0000-7000-8000-0000000000a2", "E-rec-ghost", "987654").await;
     let report = reconcile(&host).await;
-    assert_eq!(report["checked"], 4, "{report}");
+    assert_eq!(report["checked"], 5, "{report}");
     assert_eq!(report["matched"], 1, "{report}");
     let mismatches = report["mismatches"].as_array().cloned().unwrap_or_default();
-    assert_eq!(mismatches.len(), 2, "{report}");
+    assert_eq!(mismatches.len(), 3, "{report}");
+    let paid_twice = mismatches.iter().find(|m| m["kind"] == "paid_before_posting").expect("the payment paid twice");
+    assert_eq!(paid_twice["transaction_id"], "E-rec-twice");
     let reversed = mismatches.iter().find(|m| m["kind"] == "posted_but_open").expect("the reversed payment");
     assert_eq!(reversed["boleto_id"], INVOICE_OPEN);
     assert_eq!(reversed["transaction_id"], "E-rec-1");
@@ -139,8 +153,9 @@ async fn a_payment_reversed_at_the_erp_is_reported_and_never_posted_again(backen
     assert_eq!(last.status.as_u16(), 200, "{}", last.body);
     assert_eq!(last.body["report"], report);
     assert_eq!(last.body["running"], false);
+    assert_eq!(last.body["next_run_at"], Value::Null, "no schedule: never due by itself");
     let text = metrics(&host).await;
-    assert!(text.contains(r#"ponte_reconciliation_mismatches{tenant="acme"} 2"#), "{text}");
+    assert!(text.contains(r#"ponte_reconciliation_mismatches{tenant="acme"} 3"#), "{text}");
     assert!(text.contains(r#"ponte_reconciliations_total{tenant="acme",result="clean"} 1"#), "{text}");
     assert!(text.contains(r#"ponte_reconciliations_total{tenant="acme",result="mismatched"} 1"#), "{text}");
     assert!(ponte_tests::captured_logs().contains("reconciliation: Ponte and the ERP disagree"));

@@ -187,7 +187,12 @@ impl TryFrom<Map<String, Value>> for Transaction {
         let mut take_text = |key: &str| -> Result<String, String> {
             match map.remove(key) {
                 Some(Value::String(s)) => Ok(s),
-                Some(Value::Number(n)) if key == "amount" => Ok(n.to_string()),
+                // A JSON number is reais, read from its exact text (`1.005` is one real and
+                // half a cent, not the Brazilian "1.005" that means a thousand and five).
+                Some(Value::Number(n)) if key == "amount" => {
+                    Ok(Money::from_json(&Value::Number(n.clone()), IntegerUnit::Reais)
+                        .map_or_else(|_| n.to_string(), |money| money.to_string()))
+                }
                 Some(Value::Null) | None => Err(format!("missing field `{key}`")),
                 Some(_) => Err(format!("field `{key}` must be a string")),
             }
