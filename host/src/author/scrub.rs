@@ -2,10 +2,12 @@
 //!
 //! Secrets never reach a recording (the connection's redactor and the credential headers see to
 //! that, [`crate::capabilities::http::exchange`]). Personal data does: the ERP answered with its
-//! customers' names, e-mails, phones and addresses. [`scrub`] finds them in the JSON the ERP
-//! answered (by field name: `nome`, `razao_social`, `email`, `celular`, `logradouro`, ... in
-//! Portuguese and English) and replaces every occurrence, everywhere in the recording (answers,
-//! requests, URLs), with a made-up value of the same kind that still normalizes (`Pessoa 3`,
+//! customers' names, e-mails, phones and addresses. [`scrub`] finds them by field name (`nome`,
+//! `razao_social`, `email`, `celular`, `logradouro`, ... in Portuguese and English) in whatever
+//! form a body or URL carries them: JSON, form-encoded pairs (`nome=Maria+Silva`, bodies and
+//! query strings), XML or SOAP elements and attributes (`<nome>Maria</nome>`, `nome="Maria"`),
+//! plus any e-mail address in any text; and replaces every occurrence, everywhere in the
+//! recording (answers, requests, URLs), with a made-up value of the same kind that still normalizes (`Pessoa 3`,
 //! `pessoa3@example.com`, `(11) 90000-0003`, `Rua Exemplo 3`). The same value always becomes the
 //! same fake, so a request built from an earlier answer still matches on replay.
 //!
@@ -127,6 +129,79 @@ fn ascii_escaped(text: &str) -> String {
     out
 }
 
+/// Collects from a text that is not JSON: form-encoded pairs, XML elements and attributes, and
+/// any e-mail address.
+fn collect_text(text: &str, found: &mut BTreeMap<String, Kind>) {
+    let mut note = |key: &str, value: &str| {
+        let value = value.trim();
+        if value.chars().count() >= MIN_LEN
+            && let Some(kind) = kind_of(key, value)
+        {
+            found.entry(value.to_owned()).or_insert(kind);
+        }
+    };
+    // `a=1&nome=Maria+Silva`: a form body or a query string.
+    if text.contains('=') && !text.contains(['<', '\n']) {
+        for (key, value) in url::form_urlencoded::parse(text.trim().as_bytes()) {
+            note(&key, &value);
+        }
+    }
+    // `<nome>Maria</nome>`, `<ns:nome>…`, `nome="Maria"`.
+    let mut rest = text;
+    while let Some(open) = rest.find('<') {
+        rest = &rest[open + 1..];
+        let Some(close) = rest.find('>') else { break };
+        let tag = &rest[..close];
+        let name = tag.split(|c: char| c.is_whitespace() || c == '/').next().unwrap_or_default();
+        let local = name.rsplit(':').next().unwrap_or(name);
+        for (key, value) in attributes(&tag[name.len()..]) {
+            note(key, value);
+            note(key, &xml_unescaped(value));
+        }
+        let after = &rest[close + 1..];
+        if !tag.starts_with(['/', '?', '!'])
+            && !tag.ends_with('/')
+            && let Some(end) = after.find('<')
+        {
+            // As written (what is replaced) and read (what JSON elsewhere may carry).
+            note(local, &after[..end]);
+            note(local, &xml_unescaped(&after[..end]));
+        }
+        rest = after;
+    }
+    // An e-mail address anywhere, whatever holds it.
+    for word in text
+        .split(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '"' | '\'' | ',' | ';' | '(' | ')' | '=' | '&'))
+    {
+        let word = word.trim_matches(|c: char| matches!(c, '.' | ':'));
+        if looks_like_email(word) {
+            found.entry(word.to_owned()).or_insert(Kind::Email);
+        }
+    }
+}
+
+/// The `key="value"` (or `'value'`) attributes of a tag's text after its name.
+fn attributes(mut text: &str) -> Vec<(&str, &str)> {
+    let mut found = Vec::new();
+    while let Some(eq) = text.find('=') {
+        let key = text[..eq].split_whitespace().last().unwrap_or_default();
+        let after = text[eq + 1..].trim_start();
+        let Some(quote) = after.chars().next().filter(|c| matches!(c, '"' | '\'')) else {
+            text = after;
+            continue;
+        };
+        let Some(end) = after[1..].find(quote) else { break };
+        found.push((key, &after[1..=end]));
+        text = &after[end + 2..];
+    }
+    found
+}
+
+/// XML's five entities read back (`Jo&#227;o` stays as written: rare in ERP answers).
+fn xml_unescaped(text: &str) -> String {
+    text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&apos;", "'").replace("&amp;", "&")
+}
+
 fn bodies(exchange: &Exchange) -> impl Iterator<Item = &Body> {
     std::iter::once(&exchange.request.body).chain(exchange.response.as_ref().map(|r| &r.body))
 }
@@ -137,10 +212,14 @@ pub fn scrub(fixtures: &mut Fixtures) -> usize {
     let mut found = BTreeMap::new();
     for run in &fixtures.runs {
         for exchange in &run.exchanges {
-            for body in bodies(exchange) {
-                if let Some(json) = body.body.as_deref().and_then(|t| serde_json::from_str::<Value>(t).ok()) {
-                    collect(&json, "", &mut found);
+            for text in bodies(exchange).filter_map(|body| body.body.as_deref()) {
+                match serde_json::from_str::<Value>(text) {
+                    Ok(json) => collect(&json, "", &mut found),
+                    Err(_) => collect_text(text, &mut found),
                 }
+            }
+            if let Some((_, query)) = exchange.request.url.split_once('?') {
+                collect_text(query.split('#').next().unwrap_or_default(), &mut found);
             }
         }
     }
@@ -256,6 +335,45 @@ mod tests {
         let body = fixtures.runs[0].exchanges[0].response.as_ref().and_then(|r| r.body.body.clone()).expect("body");
         let answer: Value = serde_json::from_str(&body).expect("still JSON");
         assert!(answer["celular"].is_u64(), "a numeric phone stays a number: {answer}");
+    }
+
+    #[test]
+    fn form_bodies_query_strings_and_xml_are_scrubbed_too() {
+        let soap = "<?xml version=\"1.0\"?><soap:Envelope><soap:Body><ns:Cliente id=\"7\" nome_fantasia=\"Padaria Central\">\
+                    <ns:nome>Jos&amp;eacute Carlos Souza</ns:nome><ns:telefone>(21) 99876-5432</ns:telefone>\
+                    <ns:obs>fale com carlos.souza@example.org</ns:obs><ns:uf>RJ</ns:uf></ns:Cliente></soap:Body></soap:Envelope>";
+        let mut fixtures = Fixtures {
+            runs: vec![RecordedRun {
+                scenario: "normal_customer".into(),
+                function: ponte_contract::Function::GetCustomer,
+                exchanges: vec![Exchange {
+                    request: RecordedRequest {
+                        method: "POST".into(),
+                        url: "https://erp.acme.example/ws?email=ana.lima%40example.net&cpf=71460238001".into(),
+                        headers: vec![],
+                        body: Body {
+                            body: Some("acao=buscar&razao_social=Mercado+Bom+Pre%C3%A7o".into()),
+                            body_base64: None,
+                        },
+                    },
+                    response: Some(RecordedResponse {
+                        status: 200,
+                        headers: vec![],
+                        body: Body { body: Some(soap.into()), body_base64: None },
+                    }),
+                    error: None,
+                }],
+            }],
+            ..Fixtures::default()
+        };
+        scrub(&mut fixtures);
+        let text = serde_json::to_string(&fixtures).expect("json");
+        for personal in ["ana.lima", "Mercado", "Padaria", "Carlos Souza", "99876", "carlos.souza"] {
+            assert!(!text.contains(personal), "{personal}: {text}");
+        }
+        for kept in ["71460238001", "acao=buscar", "<ns:uf>RJ</ns:uf>", "soap:Envelope", "erp.acme.example"] {
+            assert!(text.contains(kept), "{kept}: {text}");
+        }
     }
 
     #[test]
