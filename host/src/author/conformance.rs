@@ -13,11 +13,14 @@
 //! | `company` | the same reads, with a company's CNPJ | their invoices, their record |
 //! | `catalogue` | reads without input (`list_products`, ...) | a list |
 //! | `upstream_503`, `upstream_500`, `upstream_unreachable` | every read above | `upstream_unavailable`; `upstream_error` or `upstream_unavailable`; `upstream_unavailable` |
+//! | `payment` | `get_invoice`, `settle_invoice` of `roles.payment_invoice` (opt-in) | the invoice, then `success: true` for its amount due, paid on its due date when that has passed (else now) |
+//! | `payment_verified` | `get_invoice` of it again | the invoice still listed, nothing due (`valor_final` `0.00`): how the host checks a posting in doubt |
 //!
 //! Each runs live (the ERP in `test.toml`'s `[live]`) or replayed from `fixtures/recorded.json`
 //! (what `ponte plugin record` saved), with the same checks. The upstream failures are the
-//! host's doing in both modes: nothing is sent. Writing functions are not exercised: against a
-//! live ERP they would post payments and open tickets.
+//! host's doing in both modes: nothing is sent. Writing functions run only where the plan asks:
+//! `payment` posts a real payment to a live ERP, so it runs only with `roles.payment_invoice`
+//! (an open invoice of a test customer); tickets and orders are not exercised.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -68,6 +71,10 @@ pub struct Roles {
     /// One of `customer`'s open invoices (its id in the ERP); the first listed when absent.
     #[serde(default)]
     pub invoice: Option<String>,
+    /// One of `customer`'s open invoices that the `payment` scenario pays in full: a payment is
+    /// posted to the ERP (use a test customer). No payment scenario without it.
+    #[serde(default)]
+    pub payment_invoice: Option<String>,
 }
 
 fn default_unknown() -> String {
@@ -317,6 +324,12 @@ pub async fn run(session: &mut Session, roles: &Roles, mode: Mode, fixtures: &Fi
         let failure = expect_list(&report).err();
         ctx.verdict("catalogue", report, failure);
     }
+    if let Some(id) = &roles.payment_invoice
+        && served.contains(&Function::SettleInvoice)
+        && served.contains(&Function::GetInvoice)
+    {
+        ctx.payment(roles, id).await;
+    }
     // Every read the scenarios ran, with an input it accepts, against an upstream in trouble.
     let mut probes: Vec<(Function, Value)> = customer_reads.iter().map(|f| (*f, customer(&roles.customer))).collect();
     probes.extend(catalogue.iter().map(|f| (*f, json!({}))));
@@ -382,6 +395,71 @@ impl Runner<'_> {
             other => other,
         };
         self.outcomes.push(Outcome { scenario: scenario.to_owned(), function: report.function, failure, report });
+    }
+
+    /// Pays invoice `id` in full and reads it back: the amount due from `get_invoice`, a
+    /// `settle_invoice` of that amount, then `get_invoice` again, which must still list the
+    /// invoice with nothing due (the host's check of a posting whose answer was lost reads it so).
+    async fn payment(&mut self, roles: &Roles, id: &str) {
+        let query = json!({ "customer_bill_id": id, "customer_document_number": roles.customer });
+        let before = self.call("payment", Function::GetInvoice, query.clone()).await;
+        let invoice = expect_list(&before).ok().and_then(|list| list.first()).cloned().unwrap_or_default();
+        let due = invoice["valor_final"].as_str().map(str::to_owned);
+        let Some(due) = due.filter(|due| due.as_str() != "0.00") else {
+            let failure = format!("open invoice {id} (something due) to pay, got {}", brief(&before));
+            self.verdict("payment", before, Some(failure));
+            return;
+        };
+        self.verdict("payment", before, None);
+        // Paid on its due date at noon when that has passed, else now (ERPs refuse payments
+        // dated in the future); the same payment on replay as when recorded: "now" is the
+        // recording's clock.
+        let at = match self.mode {
+            Mode::Replay => self.fixtures.recorded_at.clone(),
+            Mode::Live => self.recorded.recorded_at.clone(),
+        };
+        let brasilia = ponte_contract::normalize::date::brasilia();
+        let now = at
+            .as_deref()
+            .and_then(|at| DateTime::parse_from_rfc3339(at).ok())
+            .map_or_else(Utc::now, |at| at.with_timezone(&Utc))
+            .with_timezone(&brasilia);
+        let on_due_date = invoice["vencimento"]
+            .as_str()
+            .and_then(|date| DateTime::parse_from_rfc3339(&format!("{date}T12:00:00-03:00")).ok());
+        let paid_at =
+            on_due_date.filter(|due| *due < now).unwrap_or(now).to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
+        let payment = json!({
+            "boleto_id": id,
+            "customer_document_number": roles.customer,
+            "transaction": { "id": format!("ponte-plugin-test-{id}"), "amount": due, "paid_at": paid_at, "method": "pix" },
+        });
+        let settled = self.call("payment", Function::SettleInvoice, payment).await;
+        let failure = match &settled.normalized {
+            Some(answer) if answer["success"] == true => None,
+            _ => Some(format!("`success: true` for a payment of {due}, got {}", brief(&settled))),
+        };
+        let posted = failure.is_none();
+        self.verdict("payment", settled, failure);
+        if !posted {
+            return;
+        }
+        let after = self.call("payment_verified", Function::GetInvoice, query).await;
+        let failure = match expect_list(&after) {
+            Ok(list) => match list.first() {
+                Some(invoice) if invoice["valor_final"] == "0.00" => None,
+                Some(invoice) => Some(format!(
+                    "invoice {id} with nothing due (valor_final 0.00) after it was paid, got valor_final {}",
+                    invoice["valor_final"]
+                )),
+                None => Some(format!(
+                    "invoice {id} still listed (paid, nothing due) after it was paid, got []: the host checks a \
+                     payment whose answer was lost by reading the invoice back"
+                )),
+            },
+            Err(e) => Some(e),
+        };
+        self.verdict("payment_verified", after, failure);
     }
 
     /// `get_invoice` and `get_boleto_pdf` of one of the customer's invoices; returns its id.

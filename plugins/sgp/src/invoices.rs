@@ -86,7 +86,15 @@ fn fatura(row: &Value, contract: Option<&Contract>, document: &str) -> Fatura {
         fatura: id.clone(),
         nome_cliente: contract.map(|c| c.name.clone()).unwrap_or_default(),
         valor_inicial: value.clone(),
-        valor_final: if corrected.is_empty() { value } else { corrected },
+        // The amount due now: nothing once paid (SGP keeps the título's value on a paid one; the
+        // host's check of a payment whose answer was lost reads `valor_final`).
+        valor_final: if state(row) == State::Paid {
+            "0.00".to_owned()
+        } else if corrected.is_empty() {
+            value
+        } else {
+            corrected
+        },
         // SGP does not split interest from fine: `valorCorrigido` is the updated total.
         juros: String::new(),
         multa: String::new(),

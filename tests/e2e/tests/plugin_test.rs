@@ -58,6 +58,7 @@ fn roles() -> Roles {
         no_invoices: Some(people::CUSTOMER_NO_INVOICES_CPF.into()),
         company: Some(people::COMPANY_CNPJ.into()),
         invoice: Some(people::INVOICE_OPEN.into()),
+        payment_invoice: Some(people::INVOICE_OPEN_OVERDUE.into()),
     }
 }
 
