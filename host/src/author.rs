@@ -8,6 +8,7 @@
 //! invocation log can't: the plugin's raw result and every upstream exchange in full (redacted),
 //! recorded live or answered from recorded fixtures.
 
+pub mod component;
 pub mod conformance;
 pub mod dev;
 pub mod scaffold;

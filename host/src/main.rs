@@ -2,7 +2,7 @@
 //! logging, call the library.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -189,10 +189,14 @@ enum PluginCommand {
     New {
         /// The plugin's name (lower-case letters, digits, `-`); also its folder's.
         name: String,
-        /// The runtime (Rhai scripts; Rust/WebAssembly scaffolds are not generated yet: start
-        /// from plugins/sgp).
+        /// The runtime: a Rhai script, or a Rust crate on the PDK built into a WebAssembly
+        /// component (needs cargo; the first build fetches and compiles the dependencies).
         #[arg(long, value_enum, default_value_t = ScaffoldRuntime::Rhai)]
         runtime: ScaffoldRuntime,
+        /// With --runtime rust: the PDK's folder (plugin-api/pdk of a Ponte checkout); default
+        /// the checkout this ponte was built from, else the project's git repository.
+        #[arg(long, value_name = "DIR")]
+        pdk: Option<PathBuf>,
         /// The functions to write code for (comma-separated); default get_customer,
         /// list_invoices, get_invoice.
         #[arg(long, value_delimiter = ',')]
@@ -213,6 +217,12 @@ enum PluginCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Build a Rust plugin into the component its manifest names (cargo build --release
+    /// --target wasm32-wasip2); `test`, `record`, `invoke` and `dev` do it first by themselves.
+    Build {
+        /// The plugin's folder.
+        plugin: PathBuf,
+    },
     /// Run the scenarios against the live ERP of the plugin's test.toml and save every exchange
     /// to fixtures/recorded.json, for `ponte plugin test --replay`: secrets redacted, and the
     /// customers' names, e-mails, phones and addresses replaced with made-up ones.
@@ -228,6 +238,7 @@ enum PluginCommand {
 #[derive(Clone, Copy, clap::ValueEnum)]
 enum ScaffoldRuntime {
     Rhai,
+    Rust,
 }
 
 #[derive(Subcommand)]
@@ -619,6 +630,7 @@ async fn invoke(args: InvokeArgs) -> anyhow::Result<ExitCode> {
     };
     let input: serde_json::Value =
         serde_json::from_str(&input).map_err(|e| anyhow::anyhow!("--input is not JSON: {e}"))?;
+    build_first(&args.plugin).await?;
     let fixtures = if args.replay { Some(conformance::read_fixtures(&args.plugin)?) } else { None };
     let options = author_options(&args.plugin, &args.connection, fixtures.as_ref())?;
     let session = author::Session::start(options).await?;
@@ -673,6 +685,7 @@ fn author_options(
 }
 
 async fn dev(args: DevArgs) -> anyhow::Result<ExitCode> {
+    build_first(&args.plugin).await?;
     let session = author_options(&args.plugin, &args.connection, None)?;
     let options = ponte_host::author::dev::DevOptions {
         session,
@@ -685,20 +698,47 @@ async fn dev(args: DevArgs) -> anyhow::Result<ExitCode> {
 }
 
 async fn plugin(command: PluginCommand) -> anyhow::Result<ExitCode> {
-    use ponte_host::author::{self, conformance, scaffold};
+    use ponte_host::author::{self, component, conformance, scaffold};
     match command {
-        PluginCommand::New { name, runtime: ScaffoldRuntime::Rhai, functions, dir } => {
+        PluginCommand::New { name, runtime, pdk, functions, dir } => {
             let functions = functions
                 .iter()
                 .map(|f| f.trim().parse().map_err(|_| anyhow::anyhow!("unknown function `{f}`")))
                 .collect::<anyhow::Result<Vec<ponte_contract::Function>>>()?;
-            let folder = scaffold::new_rhai_plugin(&dir, &name, &functions).await?;
+            let runtime = match (runtime, pdk) {
+                (ScaffoldRuntime::Rhai, None) => scaffold::Runtime::Rhai,
+                (ScaffoldRuntime::Rhai, Some(_)) => anyhow::bail!("--pdk is for --runtime rust"),
+                (ScaffoldRuntime::Rust, None) => scaffold::Runtime::Rust(scaffold::rust::Pdk::default_source()),
+                (ScaffoldRuntime::Rust, Some(pdk)) => {
+                    let pdk = pdk.canonicalize().with_context(|| format!("--pdk {}", pdk.display()))?;
+                    if !pdk.join("Cargo.toml").is_file() {
+                        anyhow::bail!(
+                            "--pdk {}: no Cargo.toml there (it is plugin-api/pdk of a checkout)",
+                            pdk.display()
+                        );
+                    }
+                    scaffold::Runtime::Rust(scaffold::rust::Pdk::Path(pdk))
+                }
+            };
+            if matches!(runtime, scaffold::Runtime::Rust(_)) {
+                eprintln!("building the new plugin with cargo (the first build compiles its dependencies)...");
+            }
+            let folder = scaffold::new_plugin(&dir, &name, runtime, &functions).await?;
             println!("created {}", folder.display());
             println!("next: ponte plugin test {} --replay", folder.display());
             Ok(ExitCode::SUCCESS)
         }
+        PluginCommand::Build { plugin } => {
+            match build_first(&plugin).await? {
+                component::Built::NotRust => println!("{} is no Rust plugin: nothing to build", plugin.display()),
+                component::Built::UpToDate(wasm) => println!("{} is up to date", wasm.display()),
+                component::Built::Changed(_) => {}
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         PluginCommand::Test { plugin, replay, json } => {
             let plan = conformance::read_plan(&plugin)?;
+            build_first(&plugin).await?;
             let (mode, fixtures, options) = if replay {
                 let fixtures = conformance::read_fixtures(&plugin)?;
                 let options = conformance::replay_options(&plugin, &fixtures);
@@ -717,6 +757,7 @@ async fn plugin(command: PluginCommand) -> anyhow::Result<ExitCode> {
         }
         PluginCommand::Record { plugin, keep_personal_data } => {
             let plan = conformance::read_plan(&plugin)?;
+            build_first(&plugin).await?;
             let options = conformance::live_options(&plugin, &plan)?;
             let allow_private = options.allow_private.clone();
             let mut session = author::Session::start(options).await?;
@@ -734,6 +775,17 @@ async fn plugin(command: PluginCommand) -> anyhow::Result<ExitCode> {
             Ok(if outcomes.iter().all(conformance::Outcome::passed) { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
     }
+}
+
+/// Builds a Rust plugin's component before it is run (nothing for a Rhai plugin); says so on
+/// standard error when the component changed.
+async fn build_first(plugin: &Path) -> anyhow::Result<ponte_host::author::component::Built> {
+    let folder = plugin.to_owned();
+    let built = tokio::task::spawn_blocking(move || ponte_host::author::component::build(&folder)).await??;
+    if let ponte_host::author::component::Built::Changed(wasm) = &built {
+        eprintln!("built {}", wasm.display());
+    }
+    Ok(built)
 }
 
 async fn erase(

@@ -174,6 +174,14 @@ fn fingerprint(sources: &Sources) -> BTreeMap<PathBuf, (u64, Option<SystemTime>)
     files
 }
 
+/// Each file's size and modification time under one folder (build output skipped), as the
+/// watcher sees it; `ponte dev` watches a Rust plugin's sources with it.
+pub(crate) fn files_under(dir: &Path) -> BTreeMap<PathBuf, (u64, Option<SystemTime>)> {
+    let mut files = BTreeMap::new();
+    walk(dir, 0, &mut files);
+    files
+}
+
 fn walk(dir: &Path, depth: usize, files: &mut BTreeMap<PathBuf, (u64, Option<SystemTime>)>) {
     let Ok(entries) = std::fs::read_dir(dir) else { return };
     for entry in entries.flatten() {

@@ -88,6 +88,92 @@ async fn a_new_plugin_passes_its_scenarios_and_a_broken_one_is_told_exactly_what
     assert!(out.contains("the plugin returned"), "{out}");
 }
 
+/// The workspace's target folder for nested wasm builds (`plugins/build` builds the bundled
+/// plugins there), so a generated Rust plugin reuses the PDK's compiled dependencies. Tests
+/// sharing it give their plugins different names: cargo puts a crate's component at a path
+/// named after the crate.
+fn wasm_target_dir() -> std::path::PathBuf {
+    let binary = Path::new(env!("CARGO_BIN_EXE_ponte"));
+    binary.parent().and_then(Path::parent).map_or_else(|| binary.to_path_buf(), |t| t.join("wasm-plugins"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_rust_plugin_builds_passes_its_scenarios_and_is_rebuilt_before_every_test() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let target = wasm_target_dir();
+    let env = [("CARGO_TARGET_DIR", target.to_str().expect("a UTF-8 path"))];
+    let functions =
+        "get_customer,list_invoices,list_totem_invoices,get_invoice,get_boleto_pdf,get_customer_contacts,list_products";
+    let created =
+        ponte(&["plugin", "new", "acme-rs", "--runtime", "rust", "--functions", functions], dir.path(), &env).await;
+    assert!(created.status.success(), "{}", text(&created));
+    let plugin = dir.path().join("acme-rs");
+    for file in [
+        "plugin.toml",
+        "Cargo.toml",
+        "Cargo.lock",
+        "src/lib.rs",
+        "plugin.wasm",
+        "test.toml",
+        "README.md",
+        ".gitignore",
+        "rustfmt.toml",
+        "fixtures/recorded.json",
+    ] {
+        assert!(plugin.join(file).is_file(), "{file}");
+    }
+    let manifest = std::fs::read_to_string(plugin.join("plugin.toml")).expect("manifest");
+    assert!(manifest.contains("runtime = \"wasm\"") && manifest.contains("\"get_boleto_pdf\""), "{manifest}");
+    let tested = ponte(&["plugin", "test", "acme-rs", "--replay"], dir.path(), &env).await;
+    let out = text(&tested);
+    assert!(tested.status.success(), "{out}");
+    assert!(out.contains(" 0 failed") && out.contains("ok   one_invoice            get_boleto_pdf"), "{out}");
+
+    // The generated code is in the project's style as generated (rustfmt ships with rustup's
+    // default profile; .ci/run installs it).
+    let formatted = Command::new("rustfmt")
+        .args(["--check", "--edition", "2024", "--config-path"])
+        .arg(plugin.join("rustfmt.toml"))
+        .arg(plugin.join("src/lib.rs"))
+        .output()
+        .expect("run rustfmt");
+    assert!(formatted.status.success(), "{}", text(&formatted));
+
+    // `plugin test` builds first: an edit that breaks the contract fails the very next run.
+    let source = std::fs::read_to_string(plugin.join("src/lib.rs")).expect("source");
+    // Every invoice claims to be someone else's.
+    let broken = source.replace(
+        "document_number: document_key(&text(&customer[\"cpf_cnpj\"])),\n        fatura:",
+        "document_number: \"52998224725\".to_owned(),\n        fatura:",
+    );
+    assert_ne!(broken, source);
+    std::fs::write(plugin.join("src/lib.rs"), &broken).expect("write");
+    let tested = ponte(&["plugin", "test", "acme-rs", "--replay"], dir.path(), &env).await;
+    let out = text(&tested);
+    assert!(!tested.status.success(), "{out}");
+    assert!(out.contains("built ") && out.contains("FAIL normal_customer        list_invoices"), "{out}");
+    assert!(out.contains("expected") && out.contains("the plugin returned"), "{out}");
+
+    // Code that does not compile: cargo's own error, and nothing is run.
+    std::fs::write(plugin.join("src/lib.rs"), broken.replace("fn open_invoices(", "fn open_invoices(,"))
+        .expect("write");
+    let tested = ponte(&["plugin", "test", "acme-rs", "--replay"], dir.path(), &env).await;
+    let out = text(&tested);
+    assert!(!tested.status.success(), "{out}");
+    assert!(out.contains("building the wasm plugin `acme-rs` failed") && out.contains("src/lib.rs"), "{out}");
+    assert!(!out.contains("passed"), "{out}");
+
+    // Fixed again, `ponte plugin build` says so; a Rhai plugin has nothing to build.
+    std::fs::write(plugin.join("src/lib.rs"), &source).expect("write");
+    let built = ponte(&["plugin", "build", "acme-rs"], dir.path(), &env).await;
+    assert!(built.status.success() && text(&built).contains("built "), "{}", text(&built));
+    let again = ponte(&["plugin", "build", "acme-rs"], dir.path(), &env).await;
+    assert!(again.status.success() && text(&again).contains("up to date"), "{}", text(&again));
+    assert!(new_plugin(dir.path()).await.status.success());
+    let rhai = ponte(&["plugin", "build", "acme-erp"], dir.path(), &env).await;
+    assert!(rhai.status.success() && text(&rhai).contains("no Rust plugin"), "{}", text(&rhai));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn record_against_a_live_erp_then_replay_offline_without_the_secret() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -181,6 +267,10 @@ async fn invoke_prints_the_exchanges_and_the_normalized_result_and_refuses_bad_i
         (vec!["invoke", "nowhere", "list_invoices"], "plugin.toml"),
         (vec!["plugin", "new", "Bad Name"], "not a plugin name"),
         (vec!["plugin", "new", "x", "--functions", "settle_invoice"], "no code for `settle_invoice`"),
+        (vec!["plugin", "new", "x", "--pdk", "."], "--pdk is for --runtime rust"),
+        (vec!["plugin", "new", "x", "--runtime", "rust", "--pdk", "."], "no Cargo.toml there"),
+        (vec!["plugin", "new", "x", "--runtime", "go"], "invalid value 'go'"),
+        (vec!["plugin", "build", "nowhere"], "has no plugin.toml"),
         (vec!["plugin", "test", "nowhere", "--replay"], "test.toml"),
     ] {
         let output = ponte(&args, dir.path(), &[]).await;
@@ -210,28 +300,65 @@ impl Drop for Killed {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ponte_dev_serves_the_plugin_and_picks_up_every_save() {
-    use std::io::BufRead as _;
     let dir = tempfile::tempdir().expect("temp dir");
     assert!(new_plugin(dir.path()).await.status.success());
+    let edit = Edit {
+        file: "main.rhai",
+        from: "historico: text(row.descricao),",
+        to: "historico: \"edited\",",
+        broken: "fn list_invoices(input) {",
+    };
+    dev_picks_up_every_save(dir.path(), "acme-erp", &[], &edit, std::time::Duration::from_secs(10)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ponte_dev_builds_a_rust_plugin_on_every_save_and_keeps_the_last_good_build() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let target = wasm_target_dir();
+    let env = [("CARGO_TARGET_DIR", target.to_str().expect("a UTF-8 path"))];
+    let created = ponte(&["plugin", "new", "acme-dev", "--runtime", "rust"], dir.path(), &env).await;
+    assert!(created.status.success(), "{}", text(&created));
+    let edit = Edit {
+        file: "src/lib.rs",
+        from: "historico: text(&row[\"descricao\"]),",
+        to: "historico: \"edited\".to_owned(),",
+        broken: "fn open_invoices(&self",
+    };
+    // Bounded: a release build of the plugin crate alone takes seconds; 3 minutes covers a slow CI.
+    dev_picks_up_every_save(dir.path(), "acme-dev", &env, &edit, std::time::Duration::from_secs(180)).await;
+}
+
+/// A change to a plugin's code: `from` replaced with `to`; `broken` replaced with itself plus
+/// a stray `(` makes the code not load (or not compile).
+struct Edit {
+    file: &'static str,
+    from: &'static str,
+    to: &'static str,
+    broken: &'static str,
+}
+
+/// Serves `name` (in `dir`) with `ponte dev`, calls `list_invoices`, saves a broken version
+/// (the old keeps answering), then the edit, and waits up to `within` for the edit to answer.
+async fn dev_picks_up_every_save(
+    dir: &Path,
+    name: &str,
+    env: &[(&str, &str)],
+    edit: &Edit,
+    within: std::time::Duration,
+) {
+    use std::io::BufRead as _;
     let (url, _server) = live_erp().await;
-    let data = dir.path().join(".dev");
+    let data = dir.join(".dev");
+    let token_variable = format!("{}_TOKEN", name.to_ascii_uppercase().replace('-', "_"));
     let mut child = Command::new(env!("CARGO_BIN_EXE_ponte"))
-        .args([
-            "dev",
-            "acme-erp",
-            "--listen",
-            "127.0.0.1:0",
-            "--reload-interval",
-            "100ms",
-            "--allow-private",
-            "127.0.0.1",
-        ])
+        .args(["dev", name, "--listen", "127.0.0.1:0", "--reload-interval", "100ms", "--allow-private", "127.0.0.1"])
         .arg("--set")
         .arg(format!("base_url={url}"))
         .arg("--data-dir")
         .arg(&data)
-        .current_dir(dir.path())
-        .env("ACME_ERP_TOKEN", "live-token-7f3a9c")
+        .current_dir(dir)
+        .env(&token_variable, "live-token-7f3a9c")
+        .envs(env.iter().copied())
         .env_remove("RUST_LOG")
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
@@ -277,11 +404,17 @@ async fn ponte_dev_serves_the_plugin_and_picks_up_every_save() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body[0]["historico"], "Fibra 300 Mega");
 
-    let script_file = dir.path().join("acme-erp/main.rhai");
-    let script = std::fs::read_to_string(&script_file).expect("script");
-    let edited = script.replace("historico: text(row.descricao),", "historico: \"edited\",");
-    assert_ne!(edited, script);
-    std::fs::write(&script_file, edited).expect("save");
+    let file = dir.join(name).join(edit.file);
+    let code = std::fs::read_to_string(&file).expect("code");
+    assert!(code.contains(edit.from) && code.contains(edit.broken), "{code}");
+
+    // A save that doesn't load (or build): the last good version keeps answering.
+    std::fs::write(&file, code.replacen(edit.broken, &format!("{}(", edit.broken), 1)).expect("save");
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    let (status, body) = call().await;
+    assert_eq!((status, &body[0]["historico"]), (200, &serde_json::json!("Fibra 300 Mega")), "{body}");
+
+    std::fs::write(&file, code.replace(edit.from, edit.to)).expect("save");
     let started = std::time::Instant::now();
     loop {
         let (status, body) = call().await;
@@ -289,7 +422,7 @@ async fn ponte_dev_serves_the_plugin_and_picks_up_every_save() {
         if body[0]["historico"] == "edited" {
             break;
         }
-        assert!(started.elapsed() < std::time::Duration::from_secs(10), "the save was never picked up: {body}");
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        assert!(started.elapsed() < within, "the save was never picked up: {body}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
 }

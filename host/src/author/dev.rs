@@ -4,7 +4,9 @@
 //! function of its manifest to it with the session's settings, in an automation written to the
 //! data folder; a fresh admin key is printed. The server is `ponte serve`'s, with hot reload
 //! watching the plugin's folder: edit the script, call again; a version that doesn't load is
-//! refused with its errors and the last good one keeps answering.
+//! refused with its errors and the last good one keeps answering. A Rust plugin is built with
+//! cargo after every save ([`super::component`]) and its new component reloaded the same way; a
+//! build that fails is printed and the last good component keeps answering.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -78,7 +80,46 @@ pub async fn run(
         "  the calls' exchanges: curl -s http://{address}/v1/admin/invocations -H 'Authorization: Bearer {}'",
         key.token
     );
+    if let Ok(Some(rust)) = ponte_plugins_build::component::RustPlugin::read(&options.session.plugin) {
+        let _ = writeln!(out, "  a Rust plugin: every save is built with cargo, then reloaded");
+        tokio::spawn(rebuild_on_save(rust.dir, rust.wasm, options.reload_interval));
+    }
     tokio::spawn(crate::reload::watch(host.clone(), sources, options.reload_interval));
     crate::server::serve(listener, host, shutdown).await?;
     Ok(())
+}
+
+/// Watches a Rust plugin's folder (its component and `target/` aside) and builds it after every
+/// change; hot reload then picks up the new component. A build that fails is printed, and the
+/// last good component keeps serving.
+async fn rebuild_on_save(plugin: PathBuf, wasm: PathBuf, interval: Duration) {
+    let sources = move |plugin: &std::path::Path| {
+        let mut files = crate::reload::files_under(plugin);
+        files.retain(|path, _| *path != wasm && path.extension().is_none_or(|e| e != "partial"));
+        files
+    };
+    let mut seen = sources(&plugin);
+    let mut ticks = tokio::time::interval(interval.max(Duration::from_millis(50)));
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        let (now, folder) = {
+            let sources = sources.clone();
+            let folder = plugin.clone();
+            match tokio::task::spawn_blocking(move || (sources(&folder), folder)).await {
+                Ok(found) => found,
+                Err(_) => continue,
+            }
+        };
+        if now == seen {
+            continue;
+        }
+        seen = now;
+        match tokio::task::spawn_blocking(move || super::component::build(&folder)).await {
+            Ok(Ok(super::component::Built::Changed(path))) => eprintln!("built {}", path.display()),
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => eprintln!("{e}\nthe last good build keeps serving"),
+            Err(e) => eprintln!("the build task failed: {e}"),
+        }
+    }
 }

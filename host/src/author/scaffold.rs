@@ -6,6 +6,9 @@
 //! conformance scenarios against [`example_erp`], a stand-in of that ERP, so the folder starts
 //! green and the author sees what a recording looks like.
 
+mod rhai;
+pub mod rust;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -31,6 +34,32 @@ pub const TEMPLATES: &[Function] = &[
     Function::ListProducts,
 ];
 
+/// One runtime's code for each of the [`TEMPLATES`].
+struct Code {
+    get_customer: &'static str,
+    get_customer_contacts: &'static str,
+    list_invoices: &'static str,
+    list_totem_invoices: &'static str,
+    get_invoice: &'static str,
+    get_boleto_pdf: &'static str,
+    list_products: &'static str,
+}
+
+impl Code {
+    /// The code for `function`, one of the [`TEMPLATES`] (checked before any code is written).
+    fn of(&self, function: Function) -> &'static str {
+        match function {
+            Function::GetCustomer => self.get_customer,
+            Function::GetCustomerContacts => self.get_customer_contacts,
+            Function::ListInvoices => self.list_invoices,
+            Function::ListTotemInvoices => self.list_totem_invoices,
+            Function::GetInvoice => self.get_invoice,
+            Function::GetBoletoPdf => self.get_boleto_pdf,
+            _ => self.list_products,
+        }
+    }
+}
+
 /// Selected when `--functions` is not given.
 pub const DEFAULT_FUNCTIONS: &[Function] = &[Function::GetCustomer, Function::ListInvoices, Function::GetInvoice];
 
@@ -52,17 +81,37 @@ pub enum ScaffoldError {
     /// Writing failed.
     #[error("{0}: {1}")]
     Io(PathBuf, std::io::Error),
+    /// The generated Rust plugin did not build (no Rust toolchain, no network for the
+    /// dependencies, the target not installable).
+    #[error("the generated plugin did not build:\n{0}")]
+    Build(String),
     /// The generated plugin failed its own scenarios (a bug in Ponte: please report it).
     #[error("the generated plugin does not pass its scenarios (a bug in Ponte):\n{0}")]
     Broken(String),
 }
 
-/// Writes a Rhai plugin named `name` serving `functions` into `parent/name`, with its fixtures
-/// recorded, and returns the folder.
+/// The runtime a scaffold is written for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Runtime {
+    /// `main.rhai`, run by the host's Rhai engine.
+    Rhai,
+    /// A Rust crate on the PDK, built into `plugin.wasm` (`wasm32-wasip2`) by `ponte plugin
+    /// build`; the PDK from where [`rust::Pdk`] says.
+    Rust(rust::Pdk),
+}
+
+/// Writes a plugin named `name` serving `functions` (the [`DEFAULT_FUNCTIONS`] when empty) for
+/// `runtime` into `parent/name`, builds it when it is Rust, records its fixtures against the
+/// example ERP, and returns the folder. Nothing is left behind when a step fails.
 ///
 /// # Errors
 /// A [`ScaffoldError`].
-pub async fn new_rhai_plugin(parent: &Path, name: &str, functions: &[Function]) -> Result<PathBuf, ScaffoldError> {
+pub async fn new_plugin(
+    parent: &Path,
+    name: &str,
+    runtime: Runtime,
+    functions: &[Function],
+) -> Result<PathBuf, ScaffoldError> {
     let valid = name.len() <= 40
         && name.starts_with(|c: char| c.is_ascii_lowercase())
         && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
@@ -86,21 +135,53 @@ pub async fn new_rhai_plugin(parent: &Path, name: &str, functions: &[Function]) 
     if folder.exists() {
         return Err(ScaffoldError::Exists(folder));
     }
-    let write = |file: &str, text: &str| {
-        let path = folder.join(file);
-        std::fs::create_dir_all(path.parent().unwrap_or(&folder)).map_err(|e| ScaffoldError::Io(path.clone(), e))?;
-        std::fs::write(&path, text).map_err(|e| ScaffoldError::Io(path.clone(), e))
-    };
-    write("plugin.toml", &manifest(name, &chosen))?;
-    write("main.rhai", &script(name, &chosen))?;
-    write(conformance::PLAN_FILE, &plan(name))?;
-    write("README.md", &readme(name))?;
-    if let Err(e) = record_fixtures(&folder).await {
+    let made = write_and_record(&folder, name, &runtime, &chosen).await;
+    if made.is_err() {
         // Leave nothing half-made behind.
         let _ = std::fs::remove_dir_all(&folder);
-        return Err(e);
     }
-    Ok(folder)
+    made.map(|()| folder)
+}
+
+async fn write_and_record(
+    folder: &Path,
+    name: &str,
+    runtime: &Runtime,
+    functions: &[Function],
+) -> Result<(), ScaffoldError> {
+    let write = |file: &str, text: &str| {
+        let path = folder.join(file);
+        std::fs::create_dir_all(path.parent().unwrap_or(folder)).map_err(|e| ScaffoldError::Io(path.clone(), e))?;
+        std::fs::write(&path, text).map_err(|e| ScaffoldError::Io(path.clone(), e))
+    };
+    match runtime {
+        Runtime::Rhai => {
+            write("plugin.toml", &manifest(name, "runtime = \"rhai\"", functions))?;
+            write("main.rhai", &rhai::script(name, functions))?;
+        }
+        Runtime::Rust(pdk) => {
+            write("plugin.toml", &manifest(name, rust::RUNTIME, functions))?;
+            write("Cargo.toml", &rust::cargo_toml(name, pdk))?;
+            write("src/lib.rs", &rust::source(name, functions))?;
+            write(".gitignore", rust::GITIGNORE)?;
+            write("rustfmt.toml", rust::RUSTFMT)?;
+            if let Some(lock) = pdk.lock_file() {
+                // The versions the PDK was tested with; cargo drops what the plugin doesn't use.
+                let target = folder.join("Cargo.lock");
+                std::fs::copy(&lock, &target).map_err(|e| ScaffoldError::Io(target, e))?;
+            }
+        }
+    }
+    write(conformance::PLAN_FILE, &plan(name))?;
+    write("README.md", &readme(name, runtime))?;
+    if matches!(runtime, Runtime::Rust(_)) {
+        let plugin = folder.to_owned();
+        tokio::task::spawn_blocking(move || super::component::build(&plugin))
+            .await
+            .map_err(|e| ScaffoldError::Build(e.to_string()))?
+            .map_err(|e| ScaffoldError::Build(e.to_string()))?;
+    }
+    record_fixtures(folder).await
 }
 
 /// Runs the scenarios against the stand-in ERP and saves what was exchanged.
@@ -130,14 +211,15 @@ async fn record_fixtures(folder: &Path) -> Result<(), ScaffoldError> {
     Ok(())
 }
 
-fn manifest(name: &str, functions: &[Function]) -> String {
+/// The manifest; `runtime` is its `runtime = ...` line and what follows it (an `entry`).
+fn manifest(name: &str, runtime: &str, functions: &[Function]) -> String {
     let list: String = functions.iter().map(|f| format!("    \"{f}\",\n")).collect();
     format!(
         r#"# The plugin's manifest: what it serves, where it may connect, what it needs.
 # Reference: docs/plugin-authors.md (Manifest).
 name = "{name}"
 version = "0.1.0"
-runtime = "rhai"
+{runtime}
 description = "{name}: a Ponte adapter (generated by `ponte plugin new`)"
 functions = [
 {list}]
@@ -174,251 +256,39 @@ settings = {{ base_url = "{EXAMPLE_URL}", token = "${{env:{variable}_TOKEN}}" }}
     )
 }
 
-fn readme(name: &str) -> String {
+fn readme(name: &str, runtime: &Runtime) -> String {
+    let (code, build) = match runtime {
+        Runtime::Rhai => ("`main.rhai`", String::new()),
+        Runtime::Rust(_) => (
+            "`src/lib.rs` (a Rust crate on the PDK, `ponte-pdk`, built into `plugin.wasm`)",
+            format!(
+                "ponte plugin build {name}                  # cargo build --release --target wasm32-wasip2, copied to plugin.wasm\n\
+                 cargo doc --open --manifest-path {name}/Cargo.toml   # the PDK's reference\n"
+            ),
+        ),
+    };
+    let built = match runtime {
+        Runtime::Rhai => "",
+        Runtime::Rust(_) => {
+            "\n`ponte plugin test`, `ponte plugin record`, `ponte invoke` and `ponte dev` build the plugin\nfirst, so they always run the code as it is now.\n"
+        }
+    };
     format!(
         r#"# {name}
 
-A Ponte adapter, generated by `ponte plugin new`. It starts out talking to an example REST
-ERP; replace its calls with your ERP's, one function at a time, following
+A Ponte adapter, generated by `ponte plugin new`: {code}. It starts out talking to an
+example REST ERP; replace its calls with your ERP's, one function at a time, following
 `docs/plugin-authors.md`.
 
 ```sh
-ponte plugin test {name} --replay          # the scenarios, against fixtures/recorded.json
+{build}ponte plugin test {name} --replay          # the scenarios, against fixtures/recorded.json
 ponte invoke {name} list_invoices --input '{{"customer_document_number": "714.602.380-01"}}'
 ponte plugin record {name}                 # run the scenarios against the live ERP (test.toml) and save them
+ponte dev {name}                           # serve it, reloaded on every save
 ```
-"#
+{built}"#
     )
 }
-
-fn script(name: &str, functions: &[Function]) -> String {
-    let mut out = format!(
-        r#"// {name}: a Ponte adapter. Generated by `ponte plugin new`; see docs/plugin-authors.md.
-//
-// One Rhai function per contract function, named as the contract names it, taking the
-// validated input and returning the raw result. The host checks and normalizes what it
-// returns (documents, money, dates, boleto lines, PIX codes) before any caller sees it, so
-// pass the ERP's values on as they come: "99,90", "10/06/2026" and "R$ 1.234,50" are fine.
-//
-// The helpers used below (`text`, `none`, `document_key`, `boleto_line`, `clean`, `shorten`,
-// `url_encode`) are the host's prelude: every script has them.
-"#
-    );
-    for function in functions {
-        out.push('\n');
-        out.push_str(template(*function));
-    }
-    if functions.contains(&Function::ListTotemInvoices) && !functions.contains(&Function::ListInvoices) {
-        out.push('\n');
-        out.push_str(LIST_INVOICES);
-    }
-    let needs_customer = functions.iter().any(|f| !matches!(f, Function::ListProducts | Function::GetBoletoPdf));
-    if needs_customer {
-        out.push_str(FIND_CUSTOMER);
-    }
-    if functions
-        .iter()
-        .any(|f| matches!(f, Function::ListInvoices | Function::ListTotemInvoices | Function::GetInvoice))
-    {
-        out.push_str(INVOICE);
-    }
-    out.push_str(ERP_GET);
-    out
-}
-
-fn template(function: Function) -> &'static str {
-    match function {
-        Function::GetCustomer => GET_CUSTOMER,
-        Function::GetCustomerContacts => GET_CUSTOMER_CONTACTS,
-        Function::ListInvoices => LIST_INVOICES,
-        Function::ListTotemInvoices => LIST_TOTEM_INVOICES,
-        Function::GetInvoice => GET_INVOICE,
-        Function::GetBoletoPdf => GET_BOLETO_PDF,
-        _ => LIST_PRODUCTS,
-    }
-}
-
-const GET_CUSTOMER: &str = r#"/// The customer with this CPF/CNPJ; `not_found` when the ERP has none.
-fn get_customer(input) {
-    let customer = find_customer(input.customer_document_number);
-    if none(customer) {
-        fail("not_found", "the ERP has no customer with this CPF/CNPJ");
-    }
-    let address = customer.endereco;
-    #{
-        remote_id: text(customer.id),
-        name: text(customer.nome),
-        document_number: document_key(customer.cpf_cnpj),
-        email: customer.email,
-        phone: customer.celular,
-        address: #{
-            street: text(address.logradouro),
-            number: text(address.numero),
-            complement: text(address.complemento),
-            neighborhood: text(address.bairro),
-            city: text(address.cidade),
-            state: text(address.uf),
-            zip_code: text(address.cep),
-        },
-        status: if customer.ativo { "active" } else { "inactive" },
-    }
-}
-"#;
-
-const GET_CUSTOMER_CONTACTS: &str = r#"/// The customer's e-mail and phone; `[]` for an unknown customer.
-fn get_customer_contacts(input) {
-    let customer = find_customer(input.customer_document_number);
-    if none(customer) {
-        return [];
-    }
-    let contacts = [];
-    if text(customer.email) != "" {
-        contacts.push(#{ type: "email", value: customer.email });
-    }
-    if text(customer.celular) != "" {
-        contacts.push(#{ type: "phone", value: customer.celular });
-    }
-    contacts
-}
-"#;
-
-const LIST_INVOICES: &str = r#"/// The customer's open invoices; `[]` for an unknown customer.
-fn list_invoices(input) {
-    let customer = find_customer(input.customer_document_number);
-    if none(customer) {
-        return [];
-    }
-    let answer = erp_get("/api/v1/faturas", #{ cliente_id: customer.id, situacao: "aberta" });
-    let invoices = [];
-    for row in answer.registros {
-        invoices.push(invoice(row, customer));
-    }
-    invoices
-}
-"#;
-
-const LIST_TOTEM_INVOICES: &str = r#"/// The customer's open invoices for the kiosk (the host sorts them, the oldest due first).
-fn list_totem_invoices(input) {
-    list_invoices(input)
-}
-"#;
-
-const GET_INVOICE: &str = r#"/// One of the customer's invoices, as a list of one; `[]` when it is not theirs.
-fn get_invoice(input) {
-    let customer = find_customer(input.customer_document_number);
-    if none(customer) {
-        return [];
-    }
-    let row = erp_get("/api/v1/faturas/" + url_encode(input.customer_bill_id), #{});
-    if none(row) || text(row.cliente_id) != text(customer.id) {
-        return [];
-    }
-    [invoice(row, customer)]
-}
-"#;
-
-const GET_BOLETO_PDF: &str = r#"/// The boleto's PDF, base64 (`response: "base64"` keeps a binary body intact); `not_found` when
-/// the ERP has no such boleto.
-fn get_boleto_pdf(input) {
-    let response = http(#{
-        method: "GET",
-        url: config("base_url") + "/api/v1/faturas/" + url_encode(input.boleto_id) + "/boleto",
-        headers: #{ Authorization: "Bearer " + config("token") },
-        response: "base64",
-    });
-    if response.status == 404 {
-        fail("not_found", `the ERP has no boleto ${input.boleto_id}`);
-    }
-    if response.status >= 500 {
-        fail("upstream_unavailable", `the ERP answered HTTP ${response.status} for the boleto`);
-    }
-    if response.status != 200 {
-        fail("upstream_error", `the ERP answered HTTP ${response.status} for the boleto`);
-    }
-    #{ base_64: response.body }
-}
-"#;
-
-const LIST_PRODUCTS: &str = r#"/// The products (plans) the provider sells.
-fn list_products(input) {
-    let products = [];
-    for row in erp_get("/api/v1/produtos", #{}).registros {
-        products.push(#{ codigo: text(row.id), nome: text(row.nome) });
-    }
-    products
-}
-"#;
-
-const FIND_CUSTOMER: &str = r#"
-// ---------------------------------------------------------------------------------------------
-// The ERP's API
-// ---------------------------------------------------------------------------------------------
-
-/// The ERP's customer with this document, or ().
-fn find_customer(document) {
-    let answer = erp_get("/api/v1/clientes", #{ cpf_cnpj: document_key(document) });
-    if none(answer) || answer.registros.is_empty() {
-        return ();
-    }
-    answer.registros[0]
-}
-"#;
-
-const INVOICE: &str = r#"
-/// An ERP invoice in the contract's shape. The host adds `codigo_barras` from the line and
-/// checks every check digit; `boleto_line` turns the ERP's barcode into the line.
-fn invoice(row, customer) {
-    let barcode = text(row.codigo_barras);
-    #{
-        document_number: document_key(customer.cpf_cnpj),
-        fatura: text(row.id),
-        nome_cliente: text(customer.nome),
-        valor_inicial: row.valor,
-        valor_final: row.valor_atualizado,
-        juros: row.juros,
-        multa: row.multa,
-        emissao: row.emissao,
-        vencimento: row.vencimento,
-        historico: text(row.descricao),
-        link_boleto: text(row.link),
-        linha_digitavel: if barcode == "" { "" } else { boleto_line(barcode) },
-        code_fatura: text(row.id),
-        identifier: "",
-        remote_id: text(row.id),
-        pix_code: text(row.pix_copia_cola),
-    }
-}
-"#;
-
-const ERP_GET: &str = r#"
-/// GET on the ERP's API: the parsed JSON answer, () for a 404, and the right failure for the
-/// rest (the host turns `fail` codes into the caller's problem).
-fn erp_get(path, query) {
-    let response = http(#{
-        method: "GET",
-        url: config("base_url") + path,
-        query: query,
-        headers: #{ Authorization: "Bearer " + config("token"), Accept: "application/json" },
-    });
-    if response.status == 404 {
-        return ();
-    }
-    if response.status == 401 || response.status == 403 {
-        fail("upstream_error", `the ERP refused the token (HTTP ${response.status})`);
-    }
-    if response.status >= 500 || response.status == 429 {
-        fail("upstream_unavailable", `the ERP answered HTTP ${response.status}`);
-    }
-    if response.status != 200 {
-        fail("upstream_error", `the ERP answered HTTP ${response.status}: ${shorten(clean(response.body), 200)}`);
-    }
-    try {
-        parse_json(response.body)
-    } catch {
-        fail("upstream_error", "the ERP answered something that is not JSON: " + shorten(clean(response.body), 200));
-    }
-}
-"#;
 
 /// The stand-in ERP the scaffold's fixtures are recorded against: three customers (one with
 /// two open invoices, one with none, a company with one), two products, a bearer token.

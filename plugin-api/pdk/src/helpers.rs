@@ -78,6 +78,21 @@ pub fn boleto_line_from_barcode(barcode: &str) -> Option<String> {
     Barcode::parse(barcode).ok().map(|b| BoletoLine::from_barcode(&b).as_str().to_owned())
 }
 
+/// `text` encoded for one piece of a URL, a path segment or a query value (`"5001/a b"` →
+/// `"5001%2Fa+b"`), the way the Rhai prelude's `url_encode` does.
+pub fn url_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    crate::http::encode_component(text, &mut out);
+    out
+}
+
+/// `bytes` in standard base64 without line breaks, the form the contract's PDFs take
+/// (`Pdf { base_64 }`); the Rhai prelude's `base64_encode`.
+pub fn base64_encode(bytes: impl AsRef<[u8]>) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
 /// The 44-digit barcode of a 47/48-digit boleto line, or `None` when it is not a valid line.
 pub fn barcode_from_boleto_line(line: &str) -> Option<String> {
     BoletoLine::parse(line).ok().map(|l| l.to_barcode().as_str().to_owned())
@@ -87,6 +102,14 @@ pub fn barcode_from_boleto_line(line: &str) -> Option<String> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn url_pieces_and_base64() {
+        assert_eq!(url_encode("5001/a b&c=ç"), "5001%2Fa+b%26c%3D%C3%A7");
+        assert_eq!(url_encode("A-z_0.9*"), "A-z_0.9*");
+        assert_eq!(base64_encode(b"%PDF-1.4\n"), "JVBERi0xLjQK");
+        assert_eq!(base64_encode(""), "");
+    }
 
     #[test]
     fn documents_dates_and_money() {

@@ -18,8 +18,11 @@
 //! their build scripts) before compiling it, and a build-dependency is only built for a crate
 //! that has a `build.rs`.
 //!
-//! The library itself only tells where the components are ([`WASM_PLUGINS`], [`PLUGINS_DIR`]),
-//! for tests that want to assert they exist.
+//! The library tells where the components are ([`WASM_PLUGINS`], [`PLUGINS_DIR`]), for tests
+//! that want to assert they exist, and offers the build of one folder ([`component`]) to
+//! `ponte plugin build`, the same code the build script runs.
+
+pub mod component;
 
 /// A WebAssembly plugin this crate's build script built.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
