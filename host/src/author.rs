@@ -284,6 +284,17 @@ pub(crate) fn automation_for(plugin: &LoadedPlugin, options: &SessionOptions) ->
             continue;
         }
         let value = if value.contains("${") {
+            // An unset variable is named where the author wrote it, not in the automation the
+            // session makes up.
+            if let Err(why) = crate::config::vars::resolve(value, &vars, &BTreeMap::new())
+                && why.starts_with("environment variable")
+            {
+                errors.push(ConfigError::file(
+                    &options.plugin.join(conformance::PLAN_FILE),
+                    format!("[live] settings.{name}: {why}: export it, or give --set {name}=VALUE"),
+                ));
+                continue;
+            }
             value.clone()
         } else {
             let var = format!("PONTE_AUTHOR_SETTING_{}", name.to_ascii_uppercase());

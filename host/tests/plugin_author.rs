@@ -263,7 +263,10 @@ async fn invoke_prints_the_exchanges_and_the_normalized_result_and_refuses_bad_i
         (vec!["invoke", "acme-erp", "list_invoicez", "--replay"], "unknown function `list_invoicez`"),
         (vec!["invoke", "acme-erp", "list_plans", "--replay", "--input", input], "does not list `list_plans`"),
         (vec!["invoke", "acme-erp", "list_invoices", "--replay", "--set", "colour=blue"], "no setting `colour`"),
-        (vec!["invoke", "acme-erp", "list_invoices", "--set", "base_url=https://erp.example.com"], "ACME_ERP_TOKEN"),
+        (
+            vec!["invoke", "acme-erp", "list_invoices", "--set", "base_url=https://erp.example.com"],
+            "test.toml: [live] settings.token: environment variable `ACME_ERP_TOKEN` is not set",
+        ),
         (vec!["invoke", "nowhere", "list_invoices"], "plugin.toml"),
         (vec!["plugin", "new", "Bad Name"], "not a plugin name"),
         (vec!["plugin", "new", "x", "--functions", "settle_invoice"], "no code for `settle_invoice`"),

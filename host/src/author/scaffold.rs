@@ -291,7 +291,9 @@ ponte dev {name}                           # serve it, reloaded on every save
 }
 
 /// The stand-in ERP the scaffold's fixtures are recorded against: three customers (one with
-/// two open invoices, one with none, a company with one), two products, a bearer token.
+/// two open invoices, one with none, a company with one), two products, a bearer token; an
+/// unknown record is a 404, but an unknown boleto an error inside an HTTP 200, as many ERPs
+/// answer it.
 pub fn example_erp(method: &str, url: &url::Url, _body: &[u8]) -> HttpResponse {
     let answer = |status: u16, body: Value| HttpResponse {
         status,
@@ -332,6 +334,8 @@ pub fn example_erp(method: &str, url: &url::Url, _body: &[u8]) -> HttpResponse {
                     body: b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n".to_vec(),
                 },
                 Some(found) => answer(200, found.clone()),
+                // As many ERPs do: an unknown boleto is an error inside an HTTP 200.
+                None if pdf => answer(200, json!({ "sucesso": false, "mensagem": "<b>Boleto não encontrado</b>" })),
                 None => answer(404, json!({ "erro": "Registro não encontrado" })),
             }
         }

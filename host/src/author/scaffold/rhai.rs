@@ -15,7 +15,7 @@ pub(super) fn script(name: &str, functions: &[Function]) -> String {
 // pass the ERP's values on as they come: "99,90", "10/06/2026" and "R$ 1.234,50" are fine.
 //
 // The helpers used below (`text`, `none`, `document_key`, `boleto_line`, `clean`, `shorten`,
-// `url_encode`) are the host's prelude: every script has them.
+// `says_not_found`, `url_encode`, `base64_decode`) are the host's prelude: every script has them.
 "#
     );
     for function in functions {
@@ -138,16 +138,23 @@ fn get_boleto_pdf(input) {
         headers: #{ Authorization: "Bearer " + config("token") },
         response: "base64",
     });
-    if response.status == 404 {
+    if response.status == 200 && response.body.starts_with("JVBER") {   // "%PDF" in base64
+        return #{ base_64: response.body };
+    }
+    // Many ERPs answer an unknown boleto with HTTP 200 and an error where the PDF should be.
+    let answer = "";
+    try {
+        answer = shorten(clean(base64_decode(response.body)), 200);
+    } catch {
+        // not text: nothing to read in it
+    }
+    if response.status == 404 || says_not_found(answer) {
         fail("not_found", `the ERP has no boleto ${input.boleto_id}`);
     }
-    if response.status >= 500 {
+    if response.status >= 500 || response.status == 429 {
         fail("upstream_unavailable", `the ERP answered HTTP ${response.status} for the boleto`);
     }
-    if response.status != 200 {
-        fail("upstream_error", `the ERP answered HTTP ${response.status} for the boleto`);
-    }
-    #{ base_64: response.body }
+    fail("upstream_error", `the ERP answered HTTP ${response.status} and no PDF for the boleto: ${answer}`);
 }
 "#;
 

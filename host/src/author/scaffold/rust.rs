@@ -241,14 +241,19 @@ const GET_INVOICE: &str = r#"    /// One of the customer's invoices, as a list o
 const GET_BOLETO_PDF: &str = r#"    /// The boleto's PDF, base64; `not_found` when the ERP has no such boleto.
     fn get_boleto_pdf(&self, input: GetBoletoPdfInput) -> Result<Pdf, Error> {
         let id = input.boleto_id.as_str();
-        let response = Request::get(format!("{}/api/v1/faturas/{}/boleto", self.base, url_encode(id)))
-            .bearer_auth(&self.token)
-            .send()?;
+        let url = format!("{}/api/v1/faturas/{}/boleto", self.base, url_encode(id));
+        let response = Request::get(url).bearer_auth(&self.token).send()?;
+        if response.status == 200 && response.body.starts_with(b"%PDF") {
+            return Ok(Pdf { base_64: base64_encode(&response.body) });
+        }
+        // Many ERPs answer an unknown boleto with HTTP 200 and an error where the PDF should be.
+        let answer = shorten(&clean(&response.text()), 200);
         match response.status {
-            200 => Ok(Pdf { base_64: base64_encode(&response.body) }),
-            404 => Err(Error::not_found(format!("the ERP has no boleto {id}"))),
+            _ if response.status == 404 || says_not_found(&answer) => {
+                Err(Error::not_found(format!("the ERP has no boleto {id}")))
+            }
             429 | 500.. => Err(Error::unavailable(format!("the ERP answered HTTP {} for the boleto", response.status))),
-            status => Err(Error::upstream(format!("the ERP answered HTTP {status} for the boleto"))),
+            status => Err(Error::upstream(format!("the ERP answered HTTP {status}, no PDF: {answer}"))),
         }
     }
 "#;
