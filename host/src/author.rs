@@ -290,8 +290,8 @@ pub(crate) fn automation_for(plugin: &LoadedPlugin, options: &SessionOptions) ->
                 && why.starts_with("environment variable")
             {
                 errors.push(ConfigError::file(
-                    &options.plugin.join(conformance::PLAN_FILE),
-                    format!("[live] settings.{name}: {why}: export it, or give --set {name}=VALUE"),
+                    &options.plugin,
+                    format!("setting `{name}` (test.toml's [live] settings or --set): {why}: export it, or give --set {name}=VALUE"),
                 ));
                 continue;
             }

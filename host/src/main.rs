@@ -148,6 +148,18 @@ struct InvokeArgs {
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    build: BuildFlag,
+}
+
+/// Whether an author's tool builds a Rust plugin before running it.
+#[derive(Args)]
+struct BuildFlag {
+    /// Run the plugin's `plugin.wasm` as it is, without building a Rust plugin first (cargo
+    /// runs the crate's build scripts: use this on a plugin you don't trust, or in CI after
+    /// your own build).
+    #[arg(long)]
+    no_build: bool,
 }
 
 /// How an author's tool reaches the plugin's ERP.
@@ -180,6 +192,8 @@ struct DevArgs {
     /// How often the plugin's folder is looked at.
     #[arg(long, default_value = "300ms", value_parser = humantime::parse_duration)]
     reload_interval: Duration,
+    #[command(flatten)]
+    build: BuildFlag,
 }
 
 #[derive(Subcommand)]
@@ -216,6 +230,8 @@ enum PluginCommand {
         /// Print the outcomes as JSON.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        build: BuildFlag,
     },
     /// Build a Rust plugin into the component its manifest names (cargo build --release
     /// --target wasm32-wasip2); `test`, `record`, `invoke` and `dev` do it first by themselves.
@@ -232,6 +248,8 @@ enum PluginCommand {
         /// Keep names, e-mails, phones and addresses as the ERP answered them.
         #[arg(long)]
         keep_personal_data: bool,
+        #[command(flatten)]
+        build: BuildFlag,
     },
 }
 
@@ -630,7 +648,9 @@ async fn invoke(args: InvokeArgs) -> anyhow::Result<ExitCode> {
     };
     let input: serde_json::Value =
         serde_json::from_str(&input).map_err(|e| anyhow::anyhow!("--input is not JSON: {e}"))?;
-    build_first(&args.plugin).await?;
+    if !args.build.no_build {
+        build_first(&args.plugin).await?;
+    }
     let fixtures = if args.replay { Some(conformance::read_fixtures(&args.plugin)?) } else { None };
     let options = author_options(&args.plugin, &args.connection, fixtures.as_ref())?;
     let session = author::Session::start(options).await?;
@@ -685,13 +705,16 @@ fn author_options(
 }
 
 async fn dev(args: DevArgs) -> anyhow::Result<ExitCode> {
-    build_first(&args.plugin).await?;
+    if !args.build.no_build {
+        build_first(&args.plugin).await?;
+    }
     let session = author_options(&args.plugin, &args.connection, None)?;
     let options = ponte_host::author::dev::DevOptions {
         session,
         listen: args.listen,
         data_dir: args.data_dir,
         reload_interval: args.reload_interval,
+        build: !args.build.no_build,
     };
     ponte_host::author::dev::run(options, ponte_host::server::shutdown_signal()).await?;
     Ok(ExitCode::SUCCESS)
@@ -711,6 +734,9 @@ async fn plugin(command: PluginCommand) -> anyhow::Result<ExitCode> {
                 (ScaffoldRuntime::Rust, None) => scaffold::Runtime::Rust(scaffold::rust::Pdk::default_source()),
                 (ScaffoldRuntime::Rust, Some(pdk)) => {
                     let pdk = pdk.canonicalize().with_context(|| format!("--pdk {}", pdk.display()))?;
+                    if pdk.to_str().is_none() {
+                        anyhow::bail!("--pdk {}: a Cargo.toml can only name a UTF-8 path", pdk.display());
+                    }
                     if !pdk.join("Cargo.toml").is_file() {
                         anyhow::bail!(
                             "--pdk {}: no Cargo.toml there (it is plugin-api/pdk of a checkout)",
@@ -736,9 +762,11 @@ async fn plugin(command: PluginCommand) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        PluginCommand::Test { plugin, replay, json } => {
+        PluginCommand::Test { plugin, replay, json, build } => {
             let plan = conformance::read_plan(&plugin)?;
-            build_first(&plugin).await?;
+            if !build.no_build {
+                build_first(&plugin).await?;
+            }
             let (mode, fixtures, options) = if replay {
                 let fixtures = conformance::read_fixtures(&plugin)?;
                 let options = conformance::replay_options(&plugin, &fixtures);
@@ -755,9 +783,11 @@ async fn plugin(command: PluginCommand) -> anyhow::Result<ExitCode> {
             }
             Ok(if outcomes.iter().all(conformance::Outcome::passed) { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
-        PluginCommand::Record { plugin, keep_personal_data } => {
+        PluginCommand::Record { plugin, keep_personal_data, build } => {
             let plan = conformance::read_plan(&plugin)?;
-            build_first(&plugin).await?;
+            if !build.no_build {
+                build_first(&plugin).await?;
+            }
             let options = conformance::live_options(&plugin, &plan)?;
             let allow_private = options.allow_private.clone();
             let mut session = author::Session::start(options).await?;

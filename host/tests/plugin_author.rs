@@ -8,13 +8,18 @@ use std::process::{Command, Output};
 use axum::extract::Request;
 use axum::response::IntoResponse;
 
+/// Runs `ponte` to its end, bounded: a command that hangs (a build waiting on a lock, say) is
+/// killed after five minutes and fails the test.
 async fn ponte(args: &[&str], dir: &Path, env: &[(&str, &str)]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_ponte"));
-    command.args(args).current_dir(dir).env_remove("RUST_LOG");
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_ponte"));
+    command.args(args).current_dir(dir).env_remove("RUST_LOG").kill_on_drop(true);
     for (name, value) in env {
         command.env(name, value);
     }
-    tokio::task::spawn_blocking(move || command.output().expect("run ponte")).await.expect("join")
+    match tokio::time::timeout(std::time::Duration::from_secs(300), command.output()).await {
+        Ok(output) => output.expect("run ponte"),
+        Err(_) => panic!("ponte {args:?} ran for more than five minutes"),
+    }
 }
 
 fn text(output: &Output) -> String {
@@ -89,9 +94,9 @@ async fn a_new_plugin_passes_its_scenarios_and_a_broken_one_is_told_exactly_what
 }
 
 /// The workspace's target folder for nested wasm builds (`plugins/build` builds the bundled
-/// plugins there), so a generated Rust plugin reuses the PDK's compiled dependencies. Tests
-/// sharing it give their plugins different names: cargo puts a crate's component at a path
-/// named after the crate.
+/// plugins there, release profile, same lock file), so a generated Rust plugin reuses the PDK's
+/// compiled dependencies instead of building them again. Tests sharing it give their plugins
+/// different names: cargo puts a crate's component at a path named after the crate.
 fn wasm_target_dir() -> std::path::PathBuf {
     let binary = Path::new(env!("CARGO_BIN_EXE_ponte"));
     binary.parent().and_then(Path::parent).map_or_else(|| binary.to_path_buf(), |t| t.join("wasm-plugins"))
@@ -265,7 +270,7 @@ async fn invoke_prints_the_exchanges_and_the_normalized_result_and_refuses_bad_i
         (vec!["invoke", "acme-erp", "list_invoices", "--replay", "--set", "colour=blue"], "no setting `colour`"),
         (
             vec!["invoke", "acme-erp", "list_invoices", "--set", "base_url=https://erp.example.com"],
-            "test.toml: [live] settings.token: environment variable `ACME_ERP_TOKEN` is not set",
+            "setting `token` (test.toml's [live] settings or --set): environment variable `ACME_ERP_TOKEN` is not set",
         ),
         (vec!["invoke", "nowhere", "list_invoices"], "plugin.toml"),
         (vec!["plugin", "new", "Bad Name"], "not a plugin name"),
@@ -310,6 +315,7 @@ async fn ponte_dev_serves_the_plugin_and_picks_up_every_save() {
         from: "historico: text(row.descricao),",
         to: "historico: \"edited\",",
         broken: "fn list_invoices(input) {",
+        refused: "keeps serving the previous one",
     };
     dev_picks_up_every_save(dir.path(), "acme-erp", &[], &edit, std::time::Duration::from_secs(10)).await;
 }
@@ -326,18 +332,20 @@ async fn ponte_dev_builds_a_rust_plugin_on_every_save_and_keeps_the_last_good_bu
         from: "historico: text(&row[\"descricao\"]),",
         to: "historico: \"edited\".to_owned(),",
         broken: "fn open_invoices(&self",
+        refused: "the last good build keeps serving",
     };
     // Bounded: a release build of the plugin crate alone takes seconds; 3 minutes covers a slow CI.
     dev_picks_up_every_save(dir.path(), "acme-dev", &env, &edit, std::time::Duration::from_secs(180)).await;
 }
 
 /// A change to a plugin's code: `from` replaced with `to`; `broken` replaced with itself plus
-/// a stray `(` makes the code not load (or not compile).
+/// a stray `(` makes the code not load (or not compile), which `ponte dev` says with `refused`.
 struct Edit {
     file: &'static str,
     from: &'static str,
     to: &'static str,
     broken: &'static str,
+    refused: &'static str,
 }
 
 /// Serves `name` (in `dir`) with `ponte dev`, calls `list_invoices`, saves a broken version
@@ -364,10 +372,24 @@ async fn dev_picks_up_every_save(
         .envs(env.iter().copied())
         .env_remove("RUST_LOG")
         .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("start ponte dev");
     let stdout = child.stdout.take().expect("stdout");
+    // What it says on standard error, as it says it.
+    let said = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let stderr = child.stderr.take().expect("stderr");
+    std::thread::spawn({
+        let said = std::sync::Arc::clone(&said);
+        move || {
+            for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Ok(mut said) = said.lock() {
+                    said.push_str(&line);
+                    said.push('\n');
+                }
+            }
+        }
+    });
     let _child = Killed(child);
     // The address and the key, from the first lines it prints.
     let (address, key) = tokio::task::spawn_blocking(move || {
@@ -411,9 +433,17 @@ async fn dev_picks_up_every_save(
     let code = std::fs::read_to_string(&file).expect("code");
     assert!(code.contains(edit.from) && code.contains(edit.broken), "{code}");
 
-    // A save that doesn't load (or build): the last good version keeps answering.
+    // A save that doesn't load (or build): refused, and the last good version keeps answering.
     std::fs::write(&file, code.replacen(edit.broken, &format!("{}(", edit.broken), 1)).expect("save");
-    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    let started = std::time::Instant::now();
+    while !said.lock().is_ok_and(|said| said.contains(edit.refused)) {
+        assert!(
+            started.elapsed() < within,
+            "the broken save was never refused: {}",
+            said.lock().map(|s| s.clone()).unwrap_or_default()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     let (status, body) = call().await;
     assert_eq!((status, &body[0]["historico"]), (200, &serde_json::json!("Fibra 300 Mega")), "{body}");
 

@@ -40,6 +40,10 @@ pub fn build(plugin: &Path) -> Result<Built, BuildError> {
     if !plugin.join("plugin.toml").is_file() {
         return Err(BuildError(format!("{} has no plugin.toml: is it a plugin's folder?", plugin.display())));
     }
+    // A component shipped without its sources is run as it is.
+    if !plugin.join("Cargo.toml").is_file() {
+        return Ok(Built::NotRust);
+    }
     let Some(rust) = RustPlugin::read(plugin).map_err(BuildError)? else {
         return Ok(Built::NotRust);
     };

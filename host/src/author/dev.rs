@@ -31,6 +31,8 @@ pub struct DevOptions {
     pub data_dir: PathBuf,
     /// How often the plugin's folder is looked at.
     pub reload_interval: Duration,
+    /// Whether a Rust plugin is built after every save of its sources.
+    pub build: bool,
 }
 
 /// Serves the plugin until `shutdown` resolves. Prints the address, the key and a first call.
@@ -80,36 +82,43 @@ pub async fn run(
         "  the calls' exchanges: curl -s http://{address}/v1/admin/invocations -H 'Authorization: Bearer {}'",
         key.token
     );
-    if let Ok(Some(rust)) = ponte_plugins_build::component::RustPlugin::read(&options.session.plugin) {
+    let rust = if options.build && options.session.plugin.join("Cargo.toml").is_file() {
+        ponte_plugins_build::component::RustPlugin::read(&options.session.plugin).ok().flatten()
+    } else {
+        None
+    };
+    if let Some(rust) = rust {
         let _ = writeln!(out, "  a Rust plugin: every save is built with cargo, then reloaded");
-        tokio::spawn(rebuild_on_save(rust.dir, rust.wasm, options.reload_interval));
+        tokio::spawn(rebuild_on_save(rust.dir, options.reload_interval));
     }
     tokio::spawn(crate::reload::watch(host.clone(), sources, options.reload_interval));
     crate::server::serve(listener, host, shutdown).await?;
     Ok(())
 }
 
-/// Watches a Rust plugin's folder (its component and `target/` aside) and builds it after every
-/// change; hot reload then picks up the new component. A build that fails is printed, and the
-/// last good component keeps serving.
-async fn rebuild_on_save(plugin: PathBuf, wasm: PathBuf, interval: Duration) {
-    let sources = move |plugin: &std::path::Path| {
-        let mut files = crate::reload::files_under(plugin);
-        files.retain(|path, _| *path != wasm && path.extension().is_none_or(|e| e != "partial"));
+/// Watches a Rust plugin's sources (`src/`, `build.rs`, `Cargo.toml`, `Cargo.lock`,
+/// `plugin.toml`; nothing the build or a server writes) and builds it after every change; hot
+/// reload then picks up the new component. A build that fails is printed, and the last good
+/// component keeps serving.
+async fn rebuild_on_save(plugin: PathBuf, interval: Duration) {
+    fn sources(plugin: &std::path::Path) -> std::collections::BTreeMap<PathBuf, (u64, Option<std::time::SystemTime>)> {
+        let mut files = crate::reload::files_under(&plugin.join("src"));
+        for file in ["build.rs", "Cargo.toml", "Cargo.lock", "plugin.toml"] {
+            let path = plugin.join(file);
+            if let Ok(meta) = std::fs::metadata(&path) {
+                files.insert(path, (meta.len(), meta.modified().ok()));
+            }
+        }
         files
-    };
+    }
     let mut seen = sources(&plugin);
     let mut ticks = tokio::time::interval(interval.max(Duration::from_millis(50)));
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticks.tick().await;
-        let (now, folder) = {
-            let sources = sources.clone();
-            let folder = plugin.clone();
-            match tokio::task::spawn_blocking(move || (sources(&folder), folder)).await {
-                Ok(found) => found,
-                Err(_) => continue,
-            }
+        let folder = plugin.clone();
+        let Ok((now, folder)) = tokio::task::spawn_blocking(move || (sources(&folder), folder)).await else {
+            continue;
         };
         if now == seen {
             continue;

@@ -20,7 +20,8 @@ impl RemoteId {
     /// Checks and wraps an id.
     ///
     /// # Errors
-    /// A message when the id is blank, too long or has control characters.
+    /// A message when the id is blank, too long, only dots (a path segment) or has control
+    /// characters.
     pub fn new(id: &str) -> Result<Self, &'static str> {
         if id.chars().count() > Self::MAX_LEN {
             return Err("id must be at most 128 characters");
@@ -31,6 +32,11 @@ impl RemoteId {
         }
         if id.chars().any(char::is_control) {
             return Err("id must not contain control characters");
+        }
+        // `.` and `..` are path segments, not ids: an adapter that puts an id in a URL's path
+        // would otherwise send the connection's credentials to another resource.
+        if id.chars().all(|c| c == '.' || c.is_whitespace()) {
+            return Err("id must have a character that is not a dot");
         }
         Ok(RemoteId(id.to_owned()))
     }
@@ -124,5 +130,18 @@ mod tests {
             assert!(serde_json::from_value::<RemoteId>(bad.clone()).is_err(), "{bad} accepted");
         }
         assert!(serde_json::from_value::<RemoteId>(json!("x".repeat(129))).is_err());
+    }
+
+    #[test]
+    fn path_segments_are_no_ids_and_the_schema_says_so() {
+        let pattern = regex::Regex::new(crate::validate::ID_TEXT_PATTERN).expect("the pattern compiles");
+        for bad in [".", "..", " .. ", "...", ". ."] {
+            assert!(RemoteId::new(bad).is_err(), "{bad:?} accepted");
+            assert!(!pattern.is_match(bad.trim()), "{bad:?} matches the schema");
+        }
+        for good in ["1.2", ".5", "a..b", "..x", "5001"] {
+            assert!(RemoteId::new(good).is_ok(), "{good:?} refused");
+            assert!(pattern.is_match(good), "{good:?} doesn't match the schema");
+        }
     }
 }

@@ -208,6 +208,25 @@ pub fn says_not_found(message: &str) -> bool {
     NOT_FOUND_PHRASES.iter().any(|phrase| folded.contains(phrase))
 }
 
+/// `text` percent-encoded for one piece of a URL, a path segment or a query value: every byte
+/// but the unreserved ones (RFC 3986: letters, digits, `-`, `.`, `_`, `~`) as `%XX`, so a space
+/// is `%20` and a `/` is `%2F` (`"5001/a b"` → `"5001%2Fa%20b"`). The Rhai prelude's
+/// `url_encode` and the PDK's `helpers::url_encode`.
+pub fn url_encode(text: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut out = String::with_capacity(text.len());
+    for &b in text.as_bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push('%');
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 0xF)]));
+        }
+    }
+    out
+}
+
 /// Text lower-cased and without the accents of Portuguese letters, to compare an ERP's words
 /// however it wrote them.
 ///
@@ -287,5 +306,12 @@ mod tests {
             prop_assert!(short.chars().count() <= max);
             if input.chars().count() <= max { prop_assert_eq!(short, input); }
         }
+    }
+
+    #[test]
+    fn url_encode_keeps_only_the_unreserved_bytes() {
+        assert_eq!(url_encode("5001/a b&c=ç+*"), "5001%2Fa%20b%26c%3D%C3%A7%2B%2A");
+        assert_eq!(url_encode("A-z_0.9~"), "A-z_0.9~");
+        assert_eq!(url_encode(""), "");
     }
 }

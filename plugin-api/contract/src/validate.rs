@@ -123,9 +123,9 @@ pub(crate) fn optional_document_field(value: &mut Option<String>) -> Result<(), 
 }
 
 /// The text a [`RemoteId`](crate::RemoteId) may be, for schemas: no control characters and at
-/// least one that is not a space (ECMA-262 syntax).
+/// least one that is neither a space nor a dot (ECMA-262 syntax).
 pub const ID_TEXT_PATTERN: &str =
-    r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$";
+    r"^[^\u0000-\u001f\u007f-\u009f]*[^\s.\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$";
 
 /// A required text field, for schemas: no control characters but tab and line breaks, and at
 /// least one character that is not a space (ECMA-262 syntax). With the field's `maxLength`, it

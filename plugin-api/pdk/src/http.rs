@@ -385,7 +385,7 @@ pub fn decode_pairs(text: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-pub(crate) fn encode_component(text: &str, out: &mut String) {
+fn encode_component(text: &str, out: &mut String) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     for &b in text.as_bytes() {
         match b {

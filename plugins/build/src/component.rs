@@ -138,11 +138,20 @@ impl RustPlugin {
         if fs::read(&self.wasm).ok().as_deref() == Some(bytes.as_slice()) {
             return Ok(false);
         }
-        let partial = self.wasm.with_extension("wasm.partial");
-        fs::write(&partial, &bytes).map_err(|e| format!("failed to write {}: {e}", partial.display()))?;
-        fs::rename(&partial, &self.wasm)
-            .map_err(|e| format!("failed to move the component to {}: {e}", self.wasm.display()))?;
-        Ok(true)
+        // A name of its own per build: two builds at once (a build script and `ponte plugin
+        // build`, or `ponte dev` and `ponte plugin test`) never rename each other's half file.
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+        let partial = self.wasm.with_extension(format!("wasm.{}-{nanos}.partial", std::process::id()));
+        let written = fs::write(&partial, &bytes)
+            .map_err(|e| format!("failed to write {}: {e}", partial.display()))
+            .and_then(|()| {
+                fs::rename(&partial, &self.wasm)
+                    .map_err(|e| format!("failed to move the component to {}: {e}", self.wasm.display()))
+            });
+        if written.is_err() {
+            let _ = fs::remove_file(&partial);
+        }
+        written.map(|()| true)
     }
 }
 

@@ -26,7 +26,7 @@ pub(super) fn script(name: &str, functions: &[Function]) -> String {
         out.push('\n');
         out.push_str(LIST_INVOICES);
     }
-    let needs_customer = functions.iter().any(|f| !matches!(f, Function::ListProducts | Function::GetBoletoPdf));
+    let needs_customer = functions.iter().any(|f| *f != Function::ListProducts);
     if needs_customer {
         out.push_str(FIND_CUSTOMER);
     }
@@ -130,8 +130,16 @@ fn get_invoice(input) {
 "#;
 
 const GET_BOLETO_PDF: &str = r#"/// The boleto's PDF, base64 (`response: "base64"` keeps a binary body intact); `not_found` when
-/// the ERP has no such boleto.
+/// the ERP has no such boleto, or it is another customer's (callers send the CPF/CNPJ, so nobody
+/// can walk the ids for others' boletos).
 fn get_boleto_pdf(input) {
+    if !none(input.customer_document_number) {
+        let customer = find_customer(input.customer_document_number);
+        let row = if none(customer) { () } else { erp_get("/api/v1/faturas/" + url_encode(input.boleto_id), #{}) };
+        if none(row) || text(row.cliente_id) != text(customer.id) {
+            fail("not_found", `the ERP has no boleto ${input.boleto_id} for this customer`);
+        }
+    }
     let response = http(#{
         method: "GET",
         url: config("base_url") + "/api/v1/faturas/" + url_encode(input.boleto_id) + "/boleto",
@@ -141,6 +149,9 @@ fn get_boleto_pdf(input) {
     if response.status == 200 && response.body.starts_with("JVBER") {   // "%PDF" in base64
         return #{ base_64: response.body };
     }
+    if response.status >= 500 || response.status == 429 {
+        fail("upstream_unavailable", `the ERP answered HTTP ${response.status} for the boleto`);
+    }
     // Many ERPs answer an unknown boleto with HTTP 200 and an error where the PDF should be.
     let answer = "";
     try {
@@ -149,12 +160,9 @@ fn get_boleto_pdf(input) {
         // not text: nothing to read in it
     }
     if response.status == 404 || says_not_found(answer) {
-        fail("not_found", `the ERP has no boleto ${input.boleto_id}`);
+        fail("not_found", `the ERP has no boleto ${input.boleto_id} for this customer`);
     }
-    if response.status >= 500 || response.status == 429 {
-        fail("upstream_unavailable", `the ERP answered HTTP ${response.status} for the boleto`);
-    }
-    fail("upstream_error", `the ERP answered HTTP ${response.status} and no PDF for the boleto: ${answer}`);
+    fail("upstream_error", `the ERP answered HTTP ${response.status}, no PDF: ${answer}`);
 }
 "#;
 

@@ -39,8 +39,8 @@ impl Pdk {
 
     fn dependency(&self) -> String {
         match self {
-            Pdk::Path(path) => format!("{{ path = {:?} }}", path.to_string_lossy()),
-            Pdk::Git => format!("{{ git = {:?} }}", env!("CARGO_PKG_REPOSITORY")),
+            Pdk::Path(path) => format!("{{ path = {} }}", toml::Value::String(path.to_string_lossy().into_owned())),
+            Pdk::Git => format!("{{ git = {} }}", toml::Value::String(env!("CARGO_PKG_REPOSITORY").to_owned())),
         }
     }
 }
@@ -67,18 +67,13 @@ crate-type = ["cdylib"]
 [dependencies]
 # The plugin development kit: the contract's types, the host's capabilities, the export.
 ponte-pdk = {dependency}
-
-[profile.release]
-opt-level = "s"
-lto = true
-codegen-units = 1
 "#,
         dependency = pdk.dependency()
     )
 }
 
 /// `.gitignore`.
-pub(super) const GITIGNORE: &str = "/target\n/plugin.wasm\n";
+pub(super) const GITIGNORE: &str = "/target\n/plugin.wasm\n*.partial\n.ponte-dev/\n";
 
 /// `rustfmt.toml`: the project's style, which the generated code is written in.
 pub(super) const RUSTFMT: &str = "max_width = 120\nuse_small_heuristics = \"Max\"\n";
@@ -95,7 +90,7 @@ pub(super) fn source(name: &str, functions: &[Function]) -> String {
     if functions.iter().any(|f| matches!(f, Function::ListInvoices | Function::ListTotemInvoices)) {
         helpers.push_str(OPEN_INVOICES);
     }
-    if functions.iter().any(|f| !matches!(f, Function::ListProducts | Function::GetBoletoPdf)) {
+    if functions.iter().any(|f| *f != Function::ListProducts) {
         helpers.push_str(FIND_CUSTOMER);
     }
     helpers.push_str(ERP_GET);
@@ -116,15 +111,19 @@ pub(super) fn source(name: &str, functions: &[Function]) -> String {
     out
 }
 
-/// `acme-erp` → `AcmeErp`.
+/// `acme-erp` → `AcmeErpAdapter` (the suffix keeps clear of the prelude's and the imports'
+/// names: a plugin called `customer` or `request` still compiles).
 fn type_name(name: &str) -> String {
-    name.split('-')
+    let mut type_name: String = name
+        .split('-')
         .filter(|part| !part.is_empty())
         .map(|part| {
             let mut chars = part.chars();
             chars.next().map(|first| first.to_ascii_uppercase().to_string() + chars.as_str()).unwrap_or_default()
         })
-        .collect()
+        .collect();
+    type_name.push_str("Adapter");
+    type_name
 }
 
 const CODE: Code = Code {
@@ -238,23 +237,32 @@ const GET_INVOICE: &str = r#"    /// One of the customer's invoices, as a list o
     }
 "#;
 
-const GET_BOLETO_PDF: &str = r#"    /// The boleto's PDF, base64; `not_found` when the ERP has no such boleto.
+const GET_BOLETO_PDF: &str = r#"    /// The boleto's PDF, base64; `not_found` when the ERP has no such boleto, or it is another
+    /// customer's (callers send the CPF/CNPJ, so nobody can walk the ids for others' boletos).
     fn get_boleto_pdf(&self, input: GetBoletoPdfInput) -> Result<Pdf, Error> {
         let id = input.boleto_id.as_str();
+        let not_found = || Error::not_found(format!("the ERP has no boleto {id} for this customer"));
+        if let Some(document) = &input.customer_document_number {
+            let customer = self.find_customer(document)?.ok_or_else(not_found)?;
+            let invoice = self.get(&format!("/api/v1/faturas/{}", url_encode(id)), &[])?.ok_or_else(not_found)?;
+            if text(&invoice["cliente_id"]) != text(&customer["id"]) {
+                return Err(not_found());
+            }
+        }
         let url = format!("{}/api/v1/faturas/{}/boleto", self.base, url_encode(id));
         let response = Request::get(url).bearer_auth(&self.token).send()?;
         if response.status == 200 && response.body.starts_with(b"%PDF") {
             return Ok(Pdf { base_64: base64_encode(&response.body) });
         }
+        if response.status == 429 || response.status >= 500 {
+            return Err(Error::unavailable(format!("the ERP answered HTTP {} for the boleto", response.status)));
+        }
         // Many ERPs answer an unknown boleto with HTTP 200 and an error where the PDF should be.
         let answer = shorten(&clean(&response.text()), 200);
-        match response.status {
-            _ if response.status == 404 || says_not_found(&answer) => {
-                Err(Error::not_found(format!("the ERP has no boleto {id}")))
-            }
-            429 | 500.. => Err(Error::unavailable(format!("the ERP answered HTTP {} for the boleto", response.status))),
-            status => Err(Error::upstream(format!("the ERP answered HTTP {status}, no PDF: {answer}"))),
+        if response.status == 404 || says_not_found(&answer) {
+            return Err(not_found());
         }
+        Err(Error::upstream(format!("the ERP answered HTTP {}, no PDF: {answer}", response.status)))
     }
 "#;
 

@@ -146,9 +146,7 @@ fn register_encodings(engine: &mut Engine) {
     engine.register_fn("basic_auth", |user: &str, password: &str| {
         format!("Basic {}", STANDARD.encode(format!("{user}:{password}")))
     });
-    engine.register_fn("url_encode", |text: &str| {
-        url::form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>()
-    });
+    engine.register_fn("url_encode", ponte_contract::text::url_encode);
 }
 
 /// `pick`: the first of `keys` holding a string or number with text, in `object` and then in
