@@ -286,8 +286,8 @@ pub(crate) fn automation_for(plugin: &LoadedPlugin, options: &SessionOptions) ->
         let value = if value.contains("${") {
             // An unset variable is named where the author wrote it, not in the automation the
             // session makes up.
-            if let Err(why) = crate::config::vars::resolve(value, &vars, &BTreeMap::new())
-                && why.starts_with("environment variable")
+            if let Err(why @ crate::config::vars::ReferenceError::EnvUnset(_)) =
+                crate::config::vars::resolve(value, &vars, &BTreeMap::new())
             {
                 errors.push(ConfigError::file(
                     &options.plugin,

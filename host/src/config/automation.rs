@@ -287,7 +287,7 @@ pub fn parse_with_secrets(
                 Ok(resolved) => {
                     settings.insert(key.clone(), SettingValue::Plain(resolved.value));
                 }
-                Err(e) => errors.push(at(value.span(), &setting_field, e)),
+                Err(e) => errors.push(at(value.span(), &setting_field, e.to_string())),
             }
         }
         for (key, spec) in &manifest.settings {

@@ -48,28 +48,44 @@ pub struct Resolved {
     pub referenced: bool,
 }
 
+/// Why a reference did not resolve; the text names the reference, never a value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReferenceError {
+    /// `${` without its `}`.
+    #[error("unterminated `${{` reference")]
+    Unterminated,
+    /// `${...}` without a kind (`env:` or `secret:`).
+    #[error("`${{{0}}}` is not a reference like ${{env:NAME}} or ${{secret:NAME}}")]
+    Malformed(String),
+    /// `${env:NAME}` with `NAME` unset.
+    #[error("environment variable `{0}` is not set")]
+    EnvUnset(String),
+    /// `${secret:NAME}` with no such secret.
+    #[error("secret `{0}` is not in the secrets file")]
+    SecretMissing(String),
+    /// `${kind:...}` with a kind that is neither `env` nor `secret`.
+    #[error("unknown reference kind `{0}` (expected env or secret)")]
+    UnknownKind(String),
+}
+
 /// Resolves every `${env:NAME}` / `${secret:NAME}` in `text`.
 ///
 /// # Errors
-/// A message naming the reference that is malformed or unset (never its value).
-pub fn resolve(text: &str, vars: &Vars, secrets: &BTreeMap<String, String>) -> Result<Resolved, String> {
+/// A [`ReferenceError`] naming the reference that is malformed or unset (never its value).
+pub fn resolve(text: &str, vars: &Vars, secrets: &BTreeMap<String, String>) -> Result<Resolved, ReferenceError> {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     let mut referenced = false;
     while let Some(start) = rest.find("${") {
         out.push_str(&rest[..start]);
         let after = &rest[start + 2..];
-        let end = after.find('}').ok_or_else(|| "unterminated `${` reference".to_owned())?;
+        let end = after.find('}').ok_or(ReferenceError::Unterminated)?;
         let reference = &after[..end];
-        let (kind, name) = reference
-            .split_once(':')
-            .ok_or_else(|| format!("`${{{reference}}}` is not a reference like ${{env:NAME}} or ${{secret:NAME}}"))?;
+        let (kind, name) = reference.split_once(':').ok_or_else(|| ReferenceError::Malformed(reference.to_owned()))?;
         let value = match kind {
-            "env" => vars.env_var(name).ok_or_else(|| format!("environment variable `{name}` is not set"))?,
-            "secret" => {
-                secrets.get(name).cloned().ok_or_else(|| format!("secret `{name}` is not in the secrets file"))?
-            }
-            other => return Err(format!("unknown reference kind `{other}` (expected env or secret)")),
+            "env" => vars.env_var(name).ok_or_else(|| ReferenceError::EnvUnset(name.to_owned()))?,
+            "secret" => secrets.get(name).cloned().ok_or_else(|| ReferenceError::SecretMissing(name.to_owned()))?,
+            other => return Err(ReferenceError::UnknownKind(other.to_owned())),
         };
         out.push_str(&value);
         referenced = true;
@@ -107,7 +123,7 @@ mod tests {
             ("${vault:x}", "unknown reference kind `vault` (expected env or secret)"),
             ("${env:X", "unterminated `${` reference"),
         ] {
-            assert_eq!(resolve(text, &Vars::none(), &secrets), Err(expected.to_owned()));
+            assert_eq!(resolve(text, &Vars::none(), &secrets).map_err(|e| e.to_string()), Err(expected.to_owned()));
         }
     }
 }
