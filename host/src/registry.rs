@@ -136,7 +136,12 @@ impl Registry {
                 // A plugin's own folder given as a plugins folder (`--plugins my-plugin`).
                 plugin_dirs.push(folder.clone());
             } else {
-                plugin_dirs.extend(sorted_entries(folder, &mut registry.errors, |p| p.join("plugin.toml").is_file()));
+                // Hidden folders are skipped: a scaffold in the making (`.acme.new-123`), an
+                // editor's or a tool's copies.
+                plugin_dirs.extend(sorted_entries(folder, &mut registry.errors, |p| {
+                    p.join("plugin.toml").is_file()
+                        && !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.'))
+                }));
             }
         }
         for dir in plugin_dirs {

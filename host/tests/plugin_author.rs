@@ -72,6 +72,30 @@ async fn a_new_plugin_passes_its_scenarios_and_a_broken_one_is_told_exactly_what
     assert!(tested.status.success(), "{out}");
     assert!(out.contains("0 failed") && out.contains("ok   normal_customer        list_invoices"), "{out}");
 
+    // Made beside it under a hidden name, then renamed: nothing else is left in the folder, and a
+    // hidden copy of a plugin (a scaffold in the making) is never loaded as a second one.
+    let entries: Vec<String> = std::fs::read_dir(dir.path())
+        .expect("list")
+        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+        .collect();
+    assert_eq!(entries, ["acme-erp"]);
+    let copy = dir.path().join(".acme-erp.new-1");
+    std::fs::create_dir(&copy).expect("hidden copy");
+    for file in ["plugin.toml", "main.rhai"] {
+        std::fs::copy(plugin.join(file), copy.join(file)).expect("copy");
+    }
+    let automations = tempfile::tempdir().expect("automations");
+    let registry = ponte_host::registry::Registry::load(&ponte_host::registry::Sources {
+        plugins: vec![dir.path().to_owned()],
+        automations: automations.path().to_owned(),
+        vars: ponte_host::config::vars::Vars::none(),
+        http_limits: Default::default(),
+    })
+    .await;
+    assert!(registry.errors.is_empty(), "{:?}", registry.errors);
+    assert_eq!(registry.plugins.keys().collect::<Vec<_>>(), ["acme-erp"]);
+    std::fs::remove_dir_all(&copy).expect("remove the copy");
+
     // The same name again is refused, and nothing is overwritten.
     let again = new_plugin(dir.path()).await;
     assert!(!again.status.success() && text(&again).contains("already exists"), "{}", text(&again));

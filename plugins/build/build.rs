@@ -93,7 +93,10 @@ fn run() -> Result<(), String> {
 /// The wasm plugins under `plugins_dir`, sorted by folder name.
 fn find_plugins(plugins_dir: &Path) -> Result<Vec<Plugin>, String> {
     let entries = fs::read_dir(plugins_dir).map_err(|e| format!("failed to read {}: {e}", plugins_dir.display()))?;
-    let mut dirs: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.is_dir()).collect();
+    // Hidden folders (a scaffold in the making, a tool's copies) are no plugins.
+    let hidden = |p: &Path| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.'));
+    let mut dirs: Vec<PathBuf> =
+        entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.is_dir() && !hidden(p)).collect();
     dirs.sort();
     let mut plugins = Vec::new();
     for dir in dirs {

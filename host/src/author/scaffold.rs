@@ -135,11 +135,18 @@ pub async fn new_plugin(
     if folder.exists() {
         return Err(ScaffoldError::Exists(folder));
     }
-    let made = write_and_record(&folder, name, &runtime, &chosen).await;
-    if made.is_err() {
-        // Leave nothing half-made behind.
-        let _ = std::fs::remove_dir_all(&folder);
-    }
+    // Made in a hidden folder beside it and renamed when whole: a failure, or a Ctrl-C during
+    // the build, never leaves a half-made plugin under the name.
+    // (The folder keeps its name inside it: a manifest's name is its folder's.)
+    let staging = parent.join(format!(".ponte-new-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&staging);
+    let made = write_and_record(&staging.join(name), name, &runtime, &chosen).await.and_then(|()| {
+        if folder.exists() {
+            return Err(ScaffoldError::Exists(folder.clone()));
+        }
+        std::fs::rename(staging.join(name), &folder).map_err(|e| ScaffoldError::Io(folder.clone(), e))
+    });
+    let _ = std::fs::remove_dir_all(&staging);
     made.map(|()| folder)
 }
 
