@@ -293,41 +293,44 @@ mod tests {
     use crate::capabilities::http::exchange::{RecordedRequest, RecordedResponse};
 
     fn exchange(url: &str, answer: Value) -> Exchange {
+        raw_exchange("GET", url, None, &answer.to_string())
+    }
+
+    /// One exchange with bodies as written (not JSON-encoded): a 200 answering `answer`.
+    fn raw_exchange(method: &str, url: &str, body: Option<&str>, answer: &str) -> Exchange {
         Exchange {
-            request: RecordedRequest { method: "GET".into(), url: url.into(), headers: vec![], body: Body::default() },
+            request: RecordedRequest {
+                method: method.into(),
+                url: url.into(),
+                headers: vec![],
+                body: Body { body: body.map(str::to_owned), body_base64: None },
+            },
             response: Some(RecordedResponse {
                 status: 200,
                 headers: vec![],
-                body: Body { body: Some(answer.to_string()), body_base64: None },
+                body: Body { body: Some(answer.to_owned()), body_base64: None },
             }),
             error: None,
+        }
+    }
+
+    /// Fixtures of one `get_customer` run made of `exchanges`.
+    fn one_run(exchanges: Vec<Exchange>) -> Fixtures {
+        Fixtures {
+            runs: vec![RecordedRun {
+                scenario: "normal_customer".into(),
+                function: ponte_contract::Function::GetCustomer,
+                exchanges,
+            }],
+            ..Fixtures::default()
         }
     }
 
     #[test]
     fn escaped_accents_machine_names_and_numeric_phones() {
         let answer = r#"{"nome":"Jo\u00e3o Pereira","hostname":"erp.acme.example","celular":11987654321}"#;
-        let mut fixtures = Fixtures {
-            runs: vec![RecordedRun {
-                scenario: "normal_customer".into(),
-                function: ponte_contract::Function::GetCustomer,
-                exchanges: vec![Exchange {
-                    request: RecordedRequest {
-                        method: "GET".into(),
-                        url: "https://erp.acme.example/x?nome=Jo%C3%A3o+Pereira".into(),
-                        headers: vec![],
-                        body: Body::default(),
-                    },
-                    response: Some(RecordedResponse {
-                        status: 200,
-                        headers: vec![],
-                        body: Body { body: Some(answer.into()), body_base64: None },
-                    }),
-                    error: None,
-                }],
-            }],
-            ..Fixtures::default()
-        };
+        let mut fixtures =
+            one_run(vec![raw_exchange("GET", "https://erp.acme.example/x?nome=Jo%C3%A3o+Pereira", None, answer)]);
         assert_eq!(scrub(&mut fixtures), 2, "the name and the phone; the host name is no person's");
         let text = serde_json::to_string(&fixtures).expect("json");
         assert!(!text.contains("Jo\\\\u00e3o") && !text.contains("Jo%C3%A3o") && !text.contains("98765"), "{text}");
@@ -342,30 +345,12 @@ mod tests {
         let soap = "<?xml version=\"1.0\"?><soap:Envelope><soap:Body><ns:Cliente id=\"7\" nome_fantasia=\"Padaria Central\">\
                     <ns:nome>Jos&amp;eacute Carlos Souza</ns:nome><ns:telefone>(21) 99876-5432</ns:telefone>\
                     <ns:obs>fale com carlos.souza@example.org</ns:obs><ns:uf>RJ</ns:uf></ns:Cliente></soap:Body></soap:Envelope>";
-        let mut fixtures = Fixtures {
-            runs: vec![RecordedRun {
-                scenario: "normal_customer".into(),
-                function: ponte_contract::Function::GetCustomer,
-                exchanges: vec![Exchange {
-                    request: RecordedRequest {
-                        method: "POST".into(),
-                        url: "https://erp.acme.example/ws?email=ana.lima%40example.net&cpf=71460238001".into(),
-                        headers: vec![],
-                        body: Body {
-                            body: Some("acao=buscar&razao_social=Mercado+Bom+Pre%C3%A7o".into()),
-                            body_base64: None,
-                        },
-                    },
-                    response: Some(RecordedResponse {
-                        status: 200,
-                        headers: vec![],
-                        body: Body { body: Some(soap.into()), body_base64: None },
-                    }),
-                    error: None,
-                }],
-            }],
-            ..Fixtures::default()
-        };
+        let mut fixtures = one_run(vec![raw_exchange(
+            "POST",
+            "https://erp.acme.example/ws?email=ana.lima%40example.net&cpf=71460238001",
+            Some("acao=buscar&razao_social=Mercado+Bom+Pre%C3%A7o"),
+            soap,
+        )]);
         scrub(&mut fixtures);
         let text = serde_json::to_string(&fixtures).expect("json");
         for personal in ["ana.lima", "Mercado", "Padaria", "Carlos Souza", "99876", "carlos.souza"] {
@@ -391,17 +376,10 @@ mod tests {
             "email": "maria.silva@example.com", "celular": "(11) 98765-4321", "uf": "SP",
             "endereco": { "logradouro": "Rua das Flores", "numero": "100", "bairro": "Centro Histórico" }
         }]});
-        let mut fixtures = Fixtures {
-            runs: vec![RecordedRun {
-                scenario: "normal_customer".into(),
-                function: ponte_contract::Function::GetCustomer,
-                exchanges: vec![
-                    exchange("https://erp/clientes?cpf=71460238001", answer),
-                    exchange("https://erp/contatos?nome=Maria+Aparecida+da+Silva", serde_json::json!({})),
-                ],
-            }],
-            ..Fixtures::default()
-        };
+        let mut fixtures = one_run(vec![
+            exchange("https://erp/clientes?cpf=71460238001", answer),
+            exchange("https://erp/contatos?nome=Maria+Aparecida+da+Silva", serde_json::json!({})),
+        ]);
         assert_eq!(scrub(&mut fixtures), 5);
         let text = serde_json::to_string(&fixtures).expect("json");
         for personal in ["Maria", "maria.silva", "98765", "Flores", "Hist"] {
