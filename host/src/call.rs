@@ -154,7 +154,7 @@ impl Host {
             self.kiosk_lookup(caller, trace.customer.as_deref())?;
         }
         if self.options.log_payloads {
-            trace.input = Some(input.clone());
+            trace.input = Some(crate::store::Payload::of(&input));
         }
         // Resolved once: a reload during the call changes nothing of it.
         let bound = self.binding(&caller.tenant, function)?;

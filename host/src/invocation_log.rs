@@ -6,6 +6,12 @@
 //!                           └─ full: counted as dropped (metric + log), the call goes on
 //! ```
 //!
+//! Once a row arrives, the writer gathers what follows for up to a *linger* (default 100 ms,
+//! [`crate::options::DEFAULT_INVOCATION_LOG_LINGER`]) or until a batch is full, then writes them
+//! together: under load a commit (an `fsync` on SQLite) carries hundreds of rows instead of a
+//! handful. Without it the writer and the database's own thread took a fifth of the host's CPU
+//! in the load driver (`bench/load`). A flush ends the gathering at once.
+//!
 //! A call never waits for the store to log it. What a call can't log is never lost silently:
 //! a row that doesn't fit in the channel, or that the store refused after its retries, is counted
 //! in `ponte_invocation_log_dropped_total{reason}` and named in an error log line (its invocation
@@ -55,14 +61,15 @@ struct Shared {
 }
 
 impl InvocationLog {
-    /// Starts the writer task over `store` with room for `queue` rows waiting (at least 1).
+    /// Starts the writer task over `store` with room for `queue` rows waiting (at least 1),
+    /// gathering each batch for up to `linger` (zero: writes what is waiting at once).
     /// The task ends once every clone of the returned handle is dropped and the rows are written.
     ///
     /// Must be called inside a tokio runtime.
-    pub fn spawn(store: Store, metrics: Metrics, queue: usize) -> InvocationLog {
+    pub fn spawn(store: Store, metrics: Metrics, queue: usize, linger: Duration) -> InvocationLog {
         let (tx, rx) = mpsc::channel(queue.max(1));
         let shared = Arc::new(Shared { metrics, started: Instant::now(), last_warning_ms: AtomicU64::new(0) });
-        tokio::spawn(write(store, rx, shared.clone()));
+        tokio::spawn(write(store, rx, shared.clone(), linger));
         InvocationLog { tx, shared }
     }
 
@@ -114,20 +121,32 @@ impl Shared {
     }
 }
 
-/// The writer: takes what is waiting (up to a batch), writes it in one statement, answers the
-/// flushes that were queued behind those rows, and goes back to waiting.
-async fn write(store: Store, mut rx: mpsc::Receiver<Message>, shared: Arc<Shared>) {
+/// The writer: takes what is waiting, gathers what follows for up to `linger` (until a batch is
+/// full or a flush asks), writes it in one statement, answers the flushes that were queued
+/// behind those rows, and goes back to waiting.
+async fn write(store: Store, mut rx: mpsc::Receiver<Message>, shared: Arc<Shared>, linger: Duration) {
     let mut batch = Vec::with_capacity(MAX_INVOCATION_BATCH);
     let mut flushes = Vec::new();
     while let Some(first) = rx.recv().await {
+        let until = tokio::time::Instant::now() + linger;
         let mut next = Some(first);
-        while let Some(message) = next.take() {
-            match message {
-                Message::Row(record) => batch.push(*record),
-                Message::Flush(done) => flushes.push(done),
+        loop {
+            while let Some(message) = next.take() {
+                match message {
+                    Message::Row(record) => batch.push(*record),
+                    Message::Flush(done) => flushes.push(done),
+                }
+                if batch.len() < MAX_INVOCATION_BATCH {
+                    next = rx.try_recv().ok();
+                }
             }
-            if batch.len() < MAX_INVOCATION_BATCH {
-                next = rx.try_recv().ok();
+            if linger.is_zero() || !flushes.is_empty() || batch.len() >= MAX_INVOCATION_BATCH {
+                break;
+            }
+            // `Err`: the linger is over; `Ok(None)`: every sender is gone, so nothing follows.
+            match tokio::time::timeout_at(until, rx.recv()).await {
+                Ok(Some(message)) => next = Some(message),
+                Ok(None) | Err(_) => break,
             }
         }
         write_batch(&store, &batch, &shared).await;
@@ -213,7 +232,7 @@ mod tests {
     async fn every_row_sent_arrives_in_batches_and_flush_waits_for_them() -> anyhow::Result<()> {
         let store = Store::open("sqlite::memory:").await?;
         let metrics = Metrics::new();
-        let log = InvocationLog::spawn(store.clone(), metrics.clone(), 4096);
+        let log = InvocationLog::spawn(store.clone(), metrics.clone(), 4096, Duration::from_millis(100));
         let sent: Vec<_> = (0..1500).map(|_| record("acme")).collect();
         for row in &sent {
             log.send(row.clone());
@@ -222,6 +241,34 @@ mod tests {
         assert_eq!(store.invocations("acme", 1000).await?.len(), 1000, "a page is 1000 rows");
         for row in [&sent[0], &sent[777], &sent[1499]] {
             assert_eq!(store.invocation(&row.id).await?.as_ref(), Some(row));
+        }
+        assert_eq!(dropped(&metrics), 0);
+        Ok(())
+    }
+
+    /// Rows are gathered for the linger and written together; a flush doesn't wait for it, and
+    /// rows left when the linger ends are written without one.
+    #[tokio::test]
+    async fn rows_gather_for_the_linger_and_a_flush_ends_it() -> anyhow::Result<()> {
+        let store = Store::open("sqlite::memory:").await?;
+        let metrics = Metrics::new();
+        let log = InvocationLog::spawn(store.clone(), metrics.clone(), 64, Duration::from_secs(30));
+        log.send(record("acme"));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        log.send(record("acme"));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert!(store.invocations("acme", 10).await?.is_empty(), "still gathering");
+        tokio::time::timeout(Duration::from_secs(5), log.flush())
+            .await
+            .map_err(|_| anyhow::anyhow!("the flush waited for the linger"))?;
+        assert_eq!(store.invocations("acme", 10).await?.len(), 2);
+
+        let short = InvocationLog::spawn(store.clone(), metrics.clone(), 64, Duration::from_millis(50));
+        short.send(record("beta"));
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while store.invocations("beta", 10).await?.is_empty() {
+            assert!(Instant::now() < deadline, "the row never arrived after the linger");
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
         assert_eq!(dropped(&metrics), 0);
         Ok(())
@@ -237,7 +284,7 @@ mod tests {
         let blocker = Store::open(&url).await?;
         let lock = blocker.hold_write_lock_for_tests().await?;
         let metrics = Metrics::new();
-        let log = InvocationLog::spawn(store.clone(), metrics.clone(), 8);
+        let log = InvocationLog::spawn(store.clone(), metrics.clone(), 8, Duration::ZERO);
         let sent: Vec<_> = (0..200).map(|_| record("acme")).collect();
         let sending = tokio::time::timeout(Duration::from_secs(5), async {
             for row in &sent {

@@ -35,7 +35,7 @@ use crate::quota::QuotaRef;
 use crate::ratelimit::{AddressRates, KeyRates};
 use crate::registry::{Connection, Registry};
 use crate::runtime::{Call, PluginError};
-use crate::store::{InvocationRecord, Store};
+use crate::store::{InvocationRecord, Payload, Store};
 
 /// The host's shared state: what every request handler works with.
 #[derive(Clone)]
@@ -92,7 +92,12 @@ impl Host {
     pub fn new(store: Store, registry: Registry, options: HostOptions) -> Host {
         let metrics = Metrics::new();
         Host {
-            invocation_log: InvocationLog::spawn(store.clone(), metrics.clone(), options.invocation_log_queue),
+            invocation_log: InvocationLog::spawn(
+                store.clone(),
+                metrics.clone(),
+                options.invocation_log_queue,
+                options.invocation_log_linger,
+            ),
             keys: Keys::spawn(store.clone()),
             cache: ReadCache::memory(options.cache_memory_bytes),
             flights: Arc::new(Flights::default()),
@@ -222,7 +227,7 @@ pub(crate) struct Trace {
     /// by it; the document itself is not kept).
     pub(crate) customer: Option<String>,
     /// The validated input, kept for the log when the host keeps payloads.
-    pub(crate) input: Option<Value>,
+    pub(crate) input: Option<Payload>,
 }
 
 impl Trace {
@@ -311,7 +316,7 @@ impl Host {
             trace.customer = crate::digest::customer_of(&input).map(|d| crate::digest::customer_digest(tenant_id, d));
         }
         if self.options.log_payloads && trace.input.is_none() {
-            trace.input = Some(input.clone());
+            trace.input = Some(Payload::of(&input));
         }
         let bound = self.binding(tenant_id, function)?;
         self.execute_bound(tenant_id, function, &bound, input, trace).await
@@ -451,7 +456,7 @@ impl Host {
 
     /// Writes what a call leaves behind (metrics, the invocation log, a log line) and returns
     /// its result with problems carrying the invocation id.
-    pub(crate) async fn record(&self, trace: Trace, result: Result<Answer, Problem>) -> Result<Answer, Problem> {
+    pub(crate) async fn record(&self, mut trace: Trace, result: Result<Answer, Problem>) -> Result<Answer, Problem> {
         let elapsed = trace.started.elapsed();
         let (status, outcome) = match &result {
             Ok(answer) => (answer.status, trace.outcome.unwrap_or(Outcome::Ok).as_str()),
@@ -504,9 +509,9 @@ impl Host {
             warnings,
             upstream_calls,
             customer_key: trace.customer.clone(),
-            input: if self.options.log_payloads { trace.input.clone() } else { None },
+            input: if self.options.log_payloads { trace.input.take() } else { None },
             output: match &result {
-                Ok(answer) if self.options.log_payloads => Some(answer.output.clone()),
+                Ok(answer) if self.options.log_payloads => Some(Payload::of(&answer.output)),
                 _ => None,
             },
         };

@@ -430,6 +430,10 @@ struct Tuning {
     /// as dropped, never waited for).
     #[arg(long, default_value_t = ponte_host::invocation_log::DEFAULT_QUEUE, env = "PONTE_INVOCATION_LOG_QUEUE")]
     invocation_log_queue: usize,
+    /// How long the invocation log's writer gathers rows into one batch (one commit) before
+    /// writing them; `0s` writes each as it comes. Readers of the log never wait for it.
+    #[arg(long, default_value = "100ms", value_parser = humantime::parse_duration, env = "PONTE_INVOCATION_LOG_LINGER")]
+    invocation_log_linger: Duration,
 }
 
 impl Tuning {
@@ -462,6 +466,7 @@ impl Tuning {
             },
             body_read_timeout: self.body_read_timeout,
             invocation_log_queue: self.invocation_log_queue.max(1),
+            invocation_log_linger: self.invocation_log_linger,
             cache_memory_bytes: self.cache_memory_bytes,
             redis: self.redis_url.as_ref().map(|url| RedisOptions {
                 url: ponte_host::secret::Secret::new(url.clone()),

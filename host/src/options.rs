@@ -13,6 +13,9 @@ use crate::ratelimit::KeyRate;
 /// Invocation-log rows that may wait for the background writer by default.
 pub const DEFAULT_INVOCATION_LOG_QUEUE: usize = 8192;
 
+/// How long the invocation log's writer gathers rows into a batch by default.
+pub const DEFAULT_INVOCATION_LOG_LINGER: Duration = Duration::from_millis(100);
+
 /// The default bound of the in-memory read cache, in bytes of JSON.
 pub const DEFAULT_CACHE_MEMORY_BYTES: u64 = 64 * 1024 * 1024;
 
@@ -38,6 +41,10 @@ pub struct HostOptions {
     pub body_read_timeout: Duration,
     /// Invocation-log rows that may wait for the writer; past it rows are counted as dropped.
     pub invocation_log_queue: usize,
+    /// How long the invocation log's writer gathers rows into one batch before writing them
+    /// (default 100 ms; zero writes what is waiting at once). Readers of the log flush first,
+    /// so it delays nobody; a crash loses what was gathered, as it loses what waits in the queue.
+    pub invocation_log_linger: Duration,
     /// The bound of the in-memory read cache, in bytes of JSON (unused when Redis serves it).
     pub cache_memory_bytes: u64,
     /// The Redis that holds the read cache for every replica (`None`: in memory).
@@ -146,6 +153,7 @@ impl Default for HostOptions {
             listener: ListenerOptions::default(),
             body_read_timeout: Duration::from_secs(10),
             invocation_log_queue: DEFAULT_INVOCATION_LOG_QUEUE,
+            invocation_log_linger: DEFAULT_INVOCATION_LOG_LINGER,
             cache_memory_bytes: DEFAULT_CACHE_MEMORY_BYTES,
             redis: None,
             keyring: std::sync::Arc::new(crate::secret::keyring::Keyring::ephemeral()),

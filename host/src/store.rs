@@ -133,7 +133,7 @@ mod tenants;
 pub use api_keys::{ApiKeyInfo, Caller, Credential, KeysVersion, NewApiKey, PLATFORM_TENANT, key_id_of};
 pub use console_sessions::ConsoleSession;
 pub use idempotency::{IdempotencyKey, IdempotencyRecord, StoredAnswer};
-pub use invocations::{InvocationFilter, InvocationRecord, MAX_INVOCATION_BATCH, MAX_INVOCATIONS_PAGE};
+pub use invocations::{InvocationFilter, InvocationRecord, MAX_INVOCATION_BATCH, MAX_INVOCATIONS_PAGE, Payload};
 pub use privacy::{Erased, ErasureRefused};
 pub use reconciliations::{ReconciliationClaim, ReconciliationRecord};
 pub use revisions::{AuditEvent, MAX_AUDIT_PAGE, NewAuditEvent, TenantRevision};

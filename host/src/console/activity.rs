@@ -172,8 +172,8 @@ async fn invocation(State(state): State<AppState>, session: Session, Path(id): P
         detail: record.detail.unwrap_or_default(),
         warnings: pretty(&record.warnings),
         upstream_calls: pretty(&record.upstream_calls),
-        input: record.input.as_ref().map(pretty).unwrap_or_default(),
-        output: record.output.as_ref().map(pretty).unwrap_or_default(),
+        input: record.input.as_ref().map(|p| pretty(&p.value())).unwrap_or_default(),
+        output: record.output.as_ref().map(|p| pretty(&p.value())).unwrap_or_default(),
         id,
     })
 }

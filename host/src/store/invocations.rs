@@ -61,28 +61,63 @@ pub struct InvocationRecord {
     /// searched by customer without keeping the document.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_key: Option<String>,
-    /// The validated input, when the host keeps payloads (over [`MAX_LOGGED_PAYLOAD`] bytes of
-    /// JSON: `{"truncated": true, "bytes": n}`).
+    /// The validated input, when the host keeps payloads.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub input: Option<serde_json::Value>,
-    /// The normalized output of a successful call, when the host keeps payloads (bounded as
-    /// `input`).
+    pub input: Option<Payload>,
+    /// The normalized output of a successful call, when the host keeps payloads.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub output: Option<serde_json::Value>,
+    pub output: Option<Payload>,
 }
+
+/// An input or output as the invocation log keeps it: its JSON text, or past
+/// [`MAX_LOGGED_PAYLOAD`] bytes a note of its size (`{"truncated": true, "bytes": n}`).
+///
+/// Made once on the call's path from the value it borrows ([`Payload::of`]), so a call's answer
+/// is neither copied for the log nor encoded again by its writer; serialized as the JSON itself.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Payload(Box<serde_json::value::RawValue>);
+
+impl Payload {
+    /// `value`'s JSON, bounded.
+    pub fn of(value: &serde_json::Value) -> Payload {
+        let text = value.to_string();
+        let text = if text.len() <= MAX_LOGGED_PAYLOAD {
+            text
+        } else {
+            serde_json::json!({"truncated": true, "bytes": text.len()}).to_string()
+        };
+        // `to_string` of a `Value` is always valid JSON, so this never falls back.
+        Payload::from_json(text).unwrap_or_else(|| Payload(Box::default()))
+    }
+
+    /// Stored JSON text, when it is JSON.
+    fn from_json(text: String) -> Option<Payload> {
+        serde_json::value::RawValue::from_string(text).ok().map(Payload)
+    }
+
+    /// The JSON text.
+    pub fn json(&self) -> &str {
+        self.0.get()
+    }
+
+    /// The payload as a JSON value.
+    pub fn value(&self) -> serde_json::Value {
+        serde_json::from_str(self.json()).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+impl PartialEq for Payload {
+    fn eq(&self, other: &Payload) -> bool {
+        self.json() == other.json()
+    }
+}
+
+impl Eq for Payload {}
 
 /// The most bytes of JSON an invocation row keeps of an input or an output.
 pub const MAX_LOGGED_PAYLOAD: usize = 64 * 1024;
 
-/// A payload as stored: its JSON, or a note of its size when past [`MAX_LOGGED_PAYLOAD`].
-fn payload_text(value: Option<&serde_json::Value>) -> Option<String> {
-    let text = value?.to_string();
-    if text.len() <= MAX_LOGGED_PAYLOAD {
-        Some(text)
-    } else {
-        Some(serde_json::json!({"truncated": true, "bytes": text.len()}).to_string())
-    }
-}
 
 #[derive(sqlx::FromRow)]
 struct InvocationRow {
@@ -107,6 +142,7 @@ impl TryFrom<InvocationRow> for InvocationRecord {
     type Error = StoreError;
     fn try_from(row: InvocationRow) -> Result<InvocationRecord> {
         let json = |text: &str| serde_json::from_str(text).map_err(|_| corrupt("invocation JSON"));
+        let payload = |text: String| Payload::from_json(text).ok_or_else(|| corrupt("invocation JSON"));
         Ok(InvocationRecord {
             id: row.id,
             tenant: row.tenant_id,
@@ -121,8 +157,8 @@ impl TryFrom<InvocationRow> for InvocationRecord {
             warnings: json(&row.warnings)?,
             upstream_calls: json(&row.upstream_calls)?,
             customer_key: row.customer_key,
-            input: row.input_json.as_deref().map(json).transpose()?,
-            output: row.output_json.as_deref().map(json).transpose()?,
+            input: row.input_json.map(payload).transpose()?,
+            output: row.output_json.map(payload).transpose()?,
         })
     }
 }
@@ -185,8 +221,8 @@ impl Store {
             .bind(&warnings)
             .bind(&upstream_calls)
             .bind(record.customer_key.as_deref())
-            .bind(payload_text(record.input.as_ref()))
-            .bind(payload_text(record.output.as_ref()))
+            .bind(record.input.as_ref().map(Payload::json))
+            .bind(record.output.as_ref().map(Payload::json))
             .execute(pool)
             .await
             .map(|done| done.rows_affected())
@@ -234,8 +270,8 @@ impl Store {
                     .push_bind(record.warnings.to_string())
                     .push_bind(record.upstream_calls.to_string())
                     .push_bind(record.customer_key.clone())
-                    .push_bind(payload_text(record.input.as_ref()))
-                    .push_bind(payload_text(record.output.as_ref()));
+                    .push_bind(record.input.as_ref().map(Payload::json))
+                    .push_bind(record.output.as_ref().map(Payload::json));
             });
             query.push(" ON CONFLICT (id) DO NOTHING");
             query.build().execute(pool).await.map(|done| done.rows_affected())
@@ -362,8 +398,8 @@ pub(crate) mod tests {
             warnings: json!([{"code": "field_dropped", "path": "/0/barcode"}]),
             upstream_calls: json!([{"method": "GET", "host": "erp.example", "status": 200, "duration_ms": 30}]),
             customer_key: Some("c0ffee".into()),
-            input: Some(json!({"customer_document_number": "71460238001"})),
-            output: Some(json!([{"fatura": "1001"}])),
+            input: Some(Payload::of(&json!({"customer_document_number": "71460238001"}))),
+            output: Some(Payload::of(&json!([{"fatura": "1001"}]))),
         }
     }
 
@@ -488,10 +524,10 @@ pub(crate) mod tests {
 
     async fn a_payload_past_its_bound_is_kept_as_its_size(store: Store) -> anyhow::Result<()> {
         let mut big = record("acme", 0);
-        big.output = Some(json!("x".repeat(MAX_LOGGED_PAYLOAD)));
+        big.output = Some(Payload::of(&json!("x".repeat(MAX_LOGGED_PAYLOAD))));
         store.record_invocations(std::slice::from_ref(&big)).await?;
         let back = store.invocation(&big.id).await?.expect("logged");
-        assert_eq!(back.output, Some(json!({"truncated": true, "bytes": MAX_LOGGED_PAYLOAD + 2})));
+        assert_eq!(back.output.map(|p| p.value()), Some(json!({"truncated": true, "bytes": MAX_LOGGED_PAYLOAD + 2})));
         assert_eq!(back.input, big.input, "a small one is kept whole");
         Ok(())
     }

@@ -324,11 +324,12 @@ impl<'v> Fields<'v> {
     /// A required boolean: `true`/`false`, `"true"`/`"false"`, `1`/`0`, `"S"`/`"N"` (the ERPs'
     /// sim/não).
     pub(crate) fn boolean(&self, key: &str) -> Result<bool, ContractViolation> {
-        let path = self.path_of(key);
+        // The path is written only for a violation (this runs for every field of every record).
+        let path = || self.path_of(key);
         match self.raw(key) {
-            None => Err(ContractViolation::new(ViolationCode::MissingField, path, "required boolean is missing")),
+            None => Err(ContractViolation::new(ViolationCode::MissingField, path(), "required boolean is missing")),
             Some(v) => {
-                read_bool(v).ok_or_else(|| ContractViolation::new(ViolationCode::WrongType, path, "expected a boolean"))
+                read_bool(v).ok_or_else(|| ContractViolation::new(ViolationCode::WrongType, path(), "expected a boolean"))
             }
         }
     }
@@ -343,17 +344,17 @@ impl<'v> Fields<'v> {
 
     /// Required, non-negative money.
     pub(crate) fn money(&self, key: &str, cx: &Enforcer<'_>) -> Result<Money, ContractViolation> {
-        let path = self.path_of(key);
+        let path = || self.path_of(key);
         let value = self.raw(key).unwrap_or(&Value::Null);
         match Money::from_json(value, cx.integer_money()) {
             Ok(m) if m.is_negative() => {
-                Err(ContractViolation::new(ViolationCode::InvalidMoney, path, "amount is negative"))
+                Err(ContractViolation::new(ViolationCode::InvalidMoney, path(), "amount is negative"))
             }
             Ok(m) => Ok(m),
             Err(MoneyError::Empty) => {
-                Err(ContractViolation::new(ViolationCode::MissingField, path, "required amount is missing"))
+                Err(ContractViolation::new(ViolationCode::MissingField, path(), "required amount is missing"))
             }
-            Err(e) => Err(ContractViolation::new(ViolationCode::InvalidMoney, path, e.to_string())),
+            Err(e) => Err(ContractViolation::new(ViolationCode::InvalidMoney, path(), e.to_string())),
         }
     }
 
@@ -369,13 +370,12 @@ impl<'v> Fields<'v> {
 
     /// A required date, as `YYYY-MM-DD`.
     pub(crate) fn date(&self, key: &str) -> Result<String, ContractViolation> {
-        let path = self.path_of(key);
         let value = self.raw(key).unwrap_or(&Value::Null);
         date_from_json(value).map(format_date).map_err(|e| match e {
             crate::normalize::date::DateError::Empty => {
-                ContractViolation::new(ViolationCode::MissingField, path, "required date is missing")
+                ContractViolation::new(ViolationCode::MissingField, self.path_of(key), "required date is missing")
             }
-            other => ContractViolation::new(ViolationCode::InvalidDate, path, other.to_string()),
+            other => ContractViolation::new(ViolationCode::InvalidDate, self.path_of(key), other.to_string()),
         })
     }
 

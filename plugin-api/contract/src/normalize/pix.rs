@@ -54,8 +54,15 @@ pub struct PixCode {
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Field {
     id: u8,
-    value: String,
+    /// Where the value is in the code, in bytes (no copy per field).
+    value: std::ops::Range<usize>,
     children: Vec<Field>,
+}
+
+impl Field {
+    fn value<'a>(&self, raw: &'a str) -> &'a str {
+        raw.get(self.value.clone()).unwrap_or_default()
+    }
 }
 
 /// Why a text is not a valid PIX code.
@@ -104,17 +111,16 @@ impl PixCode {
         if raw.is_empty() {
             return Err(PixError::Empty);
         }
-        let chars: Vec<char> = raw.chars().collect();
-        let fields = parse_tlv(&chars, 0, true)?;
+        let fields = parse_tlv(raw, 0, 0, true)?;
 
         match fields.first() {
-            Some(f) if f.id == PAYLOAD_FORMAT && f.value == "01" => {}
+            Some(f) if f.id == PAYLOAD_FORMAT && f.value(raw) == "01" => {}
             _ => {
                 return Err(PixError::Malformed("must start with field 00 (payload format indicator) = \"01\"".into()));
             }
         }
         match fields.last() {
-            Some(f) if f.id == CRC && f.value.len() == 4 && f.value.chars().all(|c| c.is_ascii_hexdigit()) => {}
+            Some(f) if f.id == CRC && f.value(raw).len() == 4 && f.value(raw).chars().all(|c| c.is_ascii_hexdigit()) => {}
             _ => {
                 return Err(PixError::Malformed("must end with field 63 (CRC16) holding 4 hex digits".into()));
             }
@@ -130,17 +136,17 @@ impl PixCode {
             .iter()
             .position(|f| {
                 (26..=51).contains(&f.id)
-                    && sub_value(&f.children, SUB_GUI).is_some_and(|gui| gui.eq_ignore_ascii_case(PIX_GUI))
+                    && sub_value(raw, &f.children, SUB_GUI).is_some_and(|gui| gui.eq_ignore_ascii_case(PIX_GUI))
             })
             .ok_or_else(|| PixError::NotPix(format!("no merchant account template (26-51) with GUI {PIX_GUI}")))?;
         let recurrence_template = fields.iter().position(|f| {
             (80..=99).contains(&f.id)
-                && sub_value(&f.children, SUB_GUI).is_some_and(|gui| gui.eq_ignore_ascii_case(PIX_GUI))
-                && sub_value(&f.children, SUB_URL).is_some_and(|url| !url.trim().is_empty())
+                && sub_value(raw, &f.children, SUB_GUI).is_some_and(|gui| gui.eq_ignore_ascii_case(PIX_GUI))
+                && sub_value(raw, &f.children, SUB_URL).is_some_and(|url| !url.trim().is_empty())
         });
         let template = &fields[pix_template].children;
-        if sub_value(template, SUB_KEY).is_none()
-            && sub_value(template, SUB_URL).is_none()
+        if sub_value(raw, template, SUB_KEY).is_none()
+            && sub_value(raw, template, SUB_URL).is_none()
             && recurrence_template.is_none()
         {
             return Err(PixError::NotPix(
@@ -155,18 +161,18 @@ impl PixCode {
             (MERCHANT_NAME, "merchant name"),
             (MERCHANT_CITY, "merchant city"),
         ] {
-            match sub_value(&fields, id) {
+            match sub_value(raw, &fields, id) {
                 Some(v) if !v.trim().is_empty() => {}
                 _ => return Err(PixError::Malformed(format!("missing field {id} ({name})"))),
             }
         }
-        if let Some(currency) = sub_value(&fields, CURRENCY).filter(|c| *c != "986") {
+        if let Some(currency) = sub_value(raw, &fields, CURRENCY).filter(|c| *c != "986") {
             return Err(PixError::NotPix(format!("currency is {currency}, a PIX is in 986 (BRL)")));
         }
-        if let Some(country) = sub_value(&fields, COUNTRY).filter(|c| !c.eq_ignore_ascii_case("BR")) {
+        if let Some(country) = sub_value(raw, &fields, COUNTRY).filter(|c| !c.eq_ignore_ascii_case("BR")) {
             return Err(PixError::NotPix(format!("country is {country}, a PIX is BR")));
         }
-        if let Some(amount) = sub_value(&fields, AMOUNT).filter(|a| !is_amount(a)) {
+        if let Some(amount) = sub_value(raw, &fields, AMOUNT).filter(|a| !is_amount(a)) {
             return Err(PixError::Malformed(format!("field 54 (amount) {amount:?} is not a decimal amount")));
         }
 
@@ -181,53 +187,53 @@ impl PixCode {
     /// The PIX key (sub-field 01 of the PIX template): a CPF/CNPJ, e-mail, `+55...` phone or
     /// random UUID. `None` in dynamic codes that carry a [`url`](Self::url) instead.
     pub fn key(&self) -> Option<&str> {
-        sub_value(self.template(), SUB_KEY)
+        sub_value(&self.raw, self.template(), SUB_KEY)
     }
 
     /// The payload location (sub-field 25 of the PIX template) of a dynamic code, without
     /// scheme (`pix.example.com/qr/v2/...`); in the composite layout whose PIX template holds
     /// only the GUI, the [recurrence's](Self::recurrence_url). `None` in static codes.
     pub fn url(&self) -> Option<&str> {
-        sub_value(self.template(), SUB_URL).or_else(|| self.recurrence_url())
+        sub_value(&self.raw, self.template(), SUB_URL).or_else(|| self.recurrence_url())
     }
 
     /// The recurrence location of the composite layout (sub-field 25 of an unreserved template
     /// 80-99 whose GUI is `br.gov.bcb.pix`), `None` in codes without a recurrence.
     pub fn recurrence_url(&self) -> Option<&str> {
         let template = self.fields.get(self.recurrence_template?)?;
-        sub_value(&template.children, SUB_URL)
+        sub_value(&self.raw, &template.children, SUB_URL)
     }
 
     /// The amount as written (field 54, e.g. `"10.00"`), `None` when the payer chooses it.
     pub fn amount(&self) -> Option<&str> {
-        sub_value(&self.fields, AMOUNT)
+        sub_value(&self.raw, &self.fields, AMOUNT)
     }
 
     /// The merchant (receiver) name, field 59.
     pub fn merchant_name(&self) -> &str {
-        sub_value(&self.fields, MERCHANT_NAME).unwrap_or_default()
+        sub_value(&self.raw, &self.fields, MERCHANT_NAME).unwrap_or_default()
     }
 
     /// The merchant city, field 60.
     pub fn merchant_city(&self) -> &str {
-        sub_value(&self.fields, MERCHANT_CITY).unwrap_or_default()
+        sub_value(&self.raw, &self.fields, MERCHANT_CITY).unwrap_or_default()
     }
 
     /// The transaction id (sub-field 05 of the additional data template, field 62); `***`
     /// means none was assigned.
     pub fn txid(&self) -> Option<&str> {
         let additional = self.fields.iter().find(|f| f.id == ADDITIONAL_DATA)?;
-        sub_value(&additional.children, SUB_TXID)
+        sub_value(&self.raw, &additional.children, SUB_TXID)
     }
 
     /// The raw value of a top-level field by ID (templates are returned as their TLV text).
     pub fn field(&self, id: u8) -> Option<&str> {
-        sub_value(&self.fields, id)
+        sub_value(&self.raw, &self.fields, id)
     }
 
     /// The CRC16 as written in the code (field 63).
     pub fn crc(&self) -> &str {
-        sub_value(&self.fields, CRC).unwrap_or_default()
+        sub_value(&self.raw, &self.fields, CRC).unwrap_or_default()
     }
 
     fn template(&self) -> &[Field] {
@@ -283,60 +289,82 @@ impl PixCode {
 /// (the check value of `b"123456789"` is 0x29B1). PIX computes it over the UTF-8 bytes of the
 /// payload up to and including `6304`.
 pub fn crc16_ccitt(bytes: &[u8]) -> u16 {
-    let mut crc: u16 = 0xFFFF;
-    for byte in bytes {
-        crc ^= u16::from(*byte) << 8;
-        for _ in 0..8 {
-            crc = if crc & 0x8000 != 0 { (crc << 1) ^ 0x1021 } else { crc << 1 };
-        }
-    }
-    crc
+    bytes.iter().fold(0xFFFF, |crc: u16, byte| (crc << 8) ^ CRC_TABLE[usize::from((crc >> 8) as u8 ^ byte)])
 }
 
-/// Parses a TLV sequence; `offset` is where `chars` starts in the whole code (for messages),
+/// [`crc16_ccitt`] of each byte value alone (a byte at a time instead of a bit at a time).
+const CRC_TABLE: [u16; 256] = {
+    let mut table = [0u16; 256];
+    let mut n = 0;
+    while n < 256 {
+        let mut crc = (n as u16) << 8;
+        let mut bit = 0;
+        while bit < 8 {
+            crc = if crc & 0x8000 != 0 { (crc << 1) ^ 0x1021 } else { crc << 1 };
+            bit += 1;
+        }
+        table[n] = crc;
+        n += 1;
+    }
+    table
+};
+
+/// Parses a TLV sequence: `text` starts `base` bytes and `offset` characters into the whole
+/// code (lengths and positions count characters, values are kept as byte ranges of the code),
 /// `top_level` enables template parsing (templates are one level deep).
-fn parse_tlv(chars: &[char], offset: usize, top_level: bool) -> Result<Vec<Field>, PixError> {
+fn parse_tlv(text: &str, base: usize, offset: usize, top_level: bool) -> Result<Vec<Field>, PixError> {
     let mut fields: Vec<Field> = Vec::new();
+    let mut rest = text;
     let mut at = 0;
-    while at < chars.len() {
+    while !rest.is_empty() {
         let position = offset + at;
-        let header = chars
-            .get(at..at + 4)
+        let (header, after) = split_chars(rest, 4)
             .ok_or_else(|| PixError::Malformed(format!("truncated field header at position {position}")))?;
-        let (Some(id), Some(len)) = (two_digits(&header[0..2]), two_digits(&header[2..4])) else {
+        let header = header.as_bytes();
+        let (Some(id), Some(len)) = (two_digits(header.get(0..2)), two_digits(header.get(2..4))) else {
             return Err(PixError::Malformed(format!(
                 "field at position {position} does not start with a 2-digit ID and 2-digit length"
             )));
         };
-        let start = at + 4;
-        let end = start + usize::from(len);
-        let value_chars = chars.get(start..end).ok_or_else(|| {
+        let (value, next) = split_chars(after, usize::from(len)).ok_or_else(|| {
             PixError::Malformed(format!("field {id:02} at position {position} is truncated: declares {len} characters"))
         })?;
         if fields.iter().any(|f| f.id == id) {
             return Err(PixError::Malformed(format!("field {id:02} appears twice")));
         }
+        let start = base + (text.len() - after.len());
         let children =
-            if top_level && is_template(id) { parse_tlv(value_chars, offset + start, false)? } else { Vec::new() };
-        fields.push(Field { id, value: value_chars.iter().collect(), children });
-        at = end;
+            if top_level && is_template(id) { parse_tlv(value, start, position + 4, false)? } else { Vec::new() };
+        fields.push(Field { id, value: start..start + value.len(), children });
+        at += 4 + usize::from(len);
+        rest = next;
     }
     Ok(fields)
+}
+
+/// `text` split after its first `n` characters, if it has that many.
+fn split_chars(text: &str, n: usize) -> Option<(&str, &str)> {
+    let mut count = 0;
+    for (i, _) in text.char_indices() {
+        if count == n {
+            return Some(text.split_at(i));
+        }
+        count += 1;
+    }
+    (count == n).then_some((text, ""))
 }
 
 fn is_template(id: u8) -> bool {
     (26..=51).contains(&id) || id == ADDITIONAL_DATA || (80..=99).contains(&id)
 }
 
-fn two_digits(chars: &[char]) -> Option<u8> {
-    let [tens, units] = chars else { return None };
-    let tens = u8::try_from(tens.to_digit(10)?).ok()?;
-    let units = u8::try_from(units.to_digit(10)?).ok()?;
-    Some(tens * 10 + units)
+fn two_digits(bytes: Option<&[u8]>) -> Option<u8> {
+    let &[tens, units] = bytes? else { return None };
+    (tens.is_ascii_digit() && units.is_ascii_digit()).then(|| (tens - b'0') * 10 + (units - b'0'))
 }
 
-fn sub_value(fields: &[Field], id: u8) -> Option<&str> {
-    fields.iter().find(|f| f.id == id).map(|f| f.value.as_str())
+fn sub_value<'a>(raw: &'a str, fields: &[Field], id: u8) -> Option<&'a str> {
+    fields.iter().find(|f| f.id == id).map(|f| f.value(raw))
 }
 
 /// EMV amount: up to 13 characters, digits with an optional `.` followed by 1 or 2 decimals.
