@@ -65,6 +65,10 @@ struct Cli {
     /// Only the paths whose name contains this text (e.g. `Ponte`; for profiling one).
     #[arg(long)]
     only: Option<String>,
+    /// Whether Ponte's invocation log keeps each call's input and output (`ponte serve`'s
+    /// default: on); `false` measures what keeping them costs.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    log_payloads: bool,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -137,7 +141,7 @@ fn run(runtime: &tokio::runtime::Runtime, cli: &Cli) -> anyhow::Result<()> {
     let (upstream, proxy, ponte) = runtime.block_on(async {
         let upstream = upstream::start(cli.latency).await?;
         let proxy = proxy::start(&upstream.url).await?;
-        let ponte = ponte::start(&upstream.url).await?;
+        let ponte = ponte::start(&upstream.url, cli.log_payloads).await?;
         anyhow::Ok((upstream, proxy, ponte))
     })?;
     let upstream_addr = addr_of(&upstream.url)?;

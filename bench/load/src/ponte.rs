@@ -36,11 +36,12 @@ fn automation(tenant: &str, plugin: &str, functions: &str) -> String {
     )
 }
 
-/// Starts Ponte against the upstream at `upstream`.
+/// Starts Ponte against the upstream at `upstream`, keeping calls' payloads in the invocation
+/// log or not.
 ///
 /// # Errors
 /// When the store, the configuration or the listener fails.
-pub async fn start(upstream: &str) -> anyhow::Result<Ponte> {
+pub async fn start(upstream: &str, log_payloads: bool) -> anyhow::Result<Ponte> {
     let dir = tempfile::tempdir()?;
     let automations = dir.path().join("automations");
     std::fs::create_dir_all(&automations)?;
@@ -55,7 +56,7 @@ pub async fn start(upstream: &str) -> anyhow::Result<Ponte> {
         vars: Vars::none().with("BENCH_UPSTREAM", upstream),
         http_limits: Default::default(),
     };
-    let options = HostOptions { key_rate: None, ..HostOptions::default() };
+    let options = HostOptions { key_rate: None, log_payloads, ..HostOptions::default() };
     let database = format!("sqlite://{}", dir.path().join("ponte.db").display());
     let host = ponte_host::bootstrap(&database, &sources, options).await?;
     if let Some(error) = host.registry().errors.first() {

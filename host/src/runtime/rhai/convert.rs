@@ -78,7 +78,10 @@ fn to_json_at(value: &Dynamic, depth: usize) -> Result<Value, NotJson> {
         let text = d.normalize().to_string();
         return serde_json::from_str::<Number>(&text).map(Value::Number).map_err(|_| NotJson("decimal".into()));
     }
-    if value.is_string() || value.is_char() {
+    if let Some(text) = value.read_lock::<rhai::ImmutableString>() {
+        return Ok(Value::String(text.as_str().to_owned()));
+    }
+    if value.is_char() {
         return Ok(Value::String(value.to_string()));
     }
     if value.is_array() {
@@ -89,7 +92,7 @@ fn to_json_at(value: &Dynamic, depth: usize) -> Result<Value, NotJson> {
         let map = value.read_lock::<Map>().ok_or_else(|| NotJson("map".into()))?;
         let mut out = serde_json::Map::new();
         for (k, v) in map.iter() {
-            out.insert(k.to_string(), to_json_at(v, depth + 1)?);
+            out.insert(k.as_str().to_owned(), to_json_at(v, depth + 1)?);
         }
         return Ok(Value::Object(out));
     }
