@@ -118,7 +118,6 @@ impl Eq for Payload {}
 /// The most bytes of JSON an invocation row keeps of an input or an output.
 pub const MAX_LOGGED_PAYLOAD: usize = 64 * 1024;
 
-
 #[derive(sqlx::FromRow)]
 struct InvocationRow {
     id: String,

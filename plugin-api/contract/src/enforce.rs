@@ -328,9 +328,8 @@ impl<'v> Fields<'v> {
         let path = || self.path_of(key);
         match self.raw(key) {
             None => Err(ContractViolation::new(ViolationCode::MissingField, path(), "required boolean is missing")),
-            Some(v) => {
-                read_bool(v).ok_or_else(|| ContractViolation::new(ViolationCode::WrongType, path(), "expected a boolean"))
-            }
+            Some(v) => read_bool(v)
+                .ok_or_else(|| ContractViolation::new(ViolationCode::WrongType, path(), "expected a boolean")),
         }
     }
 

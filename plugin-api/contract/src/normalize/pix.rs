@@ -120,7 +120,8 @@ impl PixCode {
             }
         }
         match fields.last() {
-            Some(f) if f.id == CRC && f.value(raw).len() == 4 && f.value(raw).chars().all(|c| c.is_ascii_hexdigit()) => {}
+            Some(f)
+                if f.id == CRC && f.value(raw).len() == 4 && f.value(raw).chars().all(|c| c.is_ascii_hexdigit()) => {}
             _ => {
                 return Err(PixError::Malformed("must end with field 63 (CRC16) holding 4 hex digits".into()));
             }
