@@ -509,7 +509,8 @@ impl Host {
             warnings,
             upstream_calls,
             customer_key: trace.customer.clone(),
-            input: if self.options.log_payloads { trace.input.take() } else { None },
+            // Set only when the host keeps payloads.
+            input: trace.input.take(),
             output: match &result {
                 Ok(answer) if self.options.log_payloads => Some(Payload::of(&answer.output)),
                 _ => None,

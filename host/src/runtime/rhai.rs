@@ -51,9 +51,12 @@ const DEADLINE_GRACE: Duration = Duration::from_millis(250);
 
 /// Why the progress callback stopped a script (the termination token).
 const STOPPED_DEADLINE: &str = "deadline";
-/// How many operations run between two readings of the clock against the call's deadline.
-const DEADLINE_CHECK_EVERY: u64 = 64;
 const STOPPED_MEMORY: &str = "memory";
+
+/// How many operations run between two readings of the clock against the call's deadline
+/// (microseconds apart): reading it on every operation was the script thread's most frequent
+/// system call.
+const DEADLINE_CHECK_EVERY: u64 = 64;
 
 /// The state of the call running on this thread. Rhai's progress and print callbacks receive no
 /// per-call state, and every native function of a call runs on the call's (blocking) thread, so
@@ -122,8 +125,6 @@ pub fn engine() -> Engine {
             if usize::try_from(live).is_ok_and(|live| live > ctx.memory_budget) {
                 return Some(Dynamic::from(STOPPED_MEMORY));
             }
-            // The clock is read every DEADLINE_CHECK_EVERY operations (microseconds apart), not on every one: it
-            // was the script thread's most frequent system call.
             (operations % DEADLINE_CHECK_EVERY == 0 && Instant::now() >= ctx.capabilities.deadline)
                 .then(|| Dynamic::from(STOPPED_DEADLINE))
         })
