@@ -58,7 +58,7 @@ pub use crate::digest::customer_of;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Cached {
     /// The normalized output.
-    pub output: Value,
+    pub output: crate::output::Output,
     /// How many warnings enforcement raised when it was produced.
     pub warnings: usize,
     /// The invocation whose plugin run produced it.

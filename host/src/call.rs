@@ -23,6 +23,7 @@ use crate::config::automation::FunctionBinding;
 use crate::idempotency::{self, Begin};
 use crate::invoke::{Answer, Host, Origin, Outcome, Served, SharedRun, Trace};
 use crate::metrics::TenantLabels;
+use crate::output::Output;
 use crate::privacy::kiosk::Lookup;
 use crate::problem::{Problem, ProblemCode};
 use crate::registry::Connection;
@@ -104,7 +105,10 @@ impl Host {
         let mut answer = recorded?;
         if caller.is_kiosk() && answer.status < 300 {
             let policy = self.registry().tenants.get(&caller.tenant).map(|t| t.automation.privacy.totem);
-            crate::privacy::minimize::minimize(&policy.unwrap_or_default(), function, &mut answer.output);
+            // A kiosk's answer is read and rewritten: the one place a read's answer is parsed again.
+            let mut output = answer.output.value();
+            crate::privacy::minimize::minimize(&policy.unwrap_or_default(), function, &mut output);
+            answer.output = Output::from_value(&output);
         }
         Ok(answer)
     }
@@ -184,7 +188,7 @@ impl Host {
             Begin::Replay(answer, first) => {
                 trace.outcome = Some(Outcome::Replayed);
                 trace.detail = Some(format!("idempotent replay of invocation {first}"));
-                let output = serde_json::from_str(&answer.body)
+                let output = Output::from_json(&answer.body)
                     .map_err(|_| Problem::new(ProblemCode::Internal, "a stored answer could not be read"))?;
                 return Ok(Answer { status: answer.status, output, warnings: 0, served: None });
             }
@@ -199,9 +203,12 @@ impl Host {
         if trace.executed {
             let (status, body) = match &result {
                 Ok(answer) => (answer.status, answer.output.clone()),
-                Err(problem) => (problem.code.status().as_u16(), problem.clone().with_invocation(&trace.id).body()),
+                Err(problem) => (
+                    problem.code.status().as_u16(),
+                    Output::from_value(&problem.clone().with_invocation(&trace.id).body()),
+                ),
             };
-            claim.complete(&self.store, status, &body).await;
+            claim.complete(&self.store, status, body.json()).await;
         } else {
             claim.release(&self.store).await;
         }

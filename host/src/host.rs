@@ -74,6 +74,7 @@ pub mod keys;
 pub mod metrics;
 pub mod operator;
 pub mod options;
+pub mod output;
 pub mod privacy;
 pub mod problem;
 pub mod quota;

@@ -20,7 +20,6 @@
 use std::time::Duration;
 
 use ponte_contract::Function;
-use serde_json::Value;
 
 pub use crate::digest::request_hash;
 use crate::problem::{Problem, ProblemCode};
@@ -141,8 +140,8 @@ impl Claim {
     }
 
     /// Stores the call's answer for replay.
-    pub async fn complete(&self, store: &Store, status: u16, body: &Value) {
-        let answer = StoredAnswer { status, body: body.to_string() };
+    pub async fn complete(&self, store: &Store, status: u16, body: &str) {
+        let answer = StoredAnswer { status, body: body.to_owned() };
         match store.idempotency_complete(self.key(), &self.invocation_id, &answer).await {
             Ok(true) => {}
             Ok(false) => tracing::warn!(
@@ -165,7 +164,7 @@ impl Claim {
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     use super::*;
 

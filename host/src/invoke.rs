@@ -30,6 +30,7 @@ use crate::invocation_log::InvocationLog;
 use crate::keys::Keys;
 use crate::metrics::{CallLabels, FunctionLabels, Metrics, UpstreamLabels};
 pub use crate::options::{HostOptions, RedisOptions};
+use crate::output::Output;
 use crate::problem::{Problem, ProblemCode};
 use crate::quota::QuotaRef;
 use crate::ratelimit::{AddressRates, KeyRates};
@@ -81,7 +82,7 @@ pub struct Host {
 #[derive(Debug)]
 pub struct SharedRun {
     /// The normalized output and warning count, or the problem.
-    pub result: Result<(Value, usize), Problem>,
+    pub result: Result<(Output, usize), Problem>,
     /// The invocation that ran the plugin.
     pub invocation_id: String,
 }
@@ -130,8 +131,8 @@ pub struct Answer {
     /// answer keeps the first call's status, a problem's included (then `output` is the
     /// problem's body).
     pub status: u16,
-    /// The normalized output.
-    pub output: Value,
+    /// The normalized output (for a replayed problem, the problem's body), as its JSON text.
+    pub output: Output,
     /// How many values enforcement dropped or repaired.
     pub warnings: usize,
     /// Where a read's answer came from (`None` for writes).
@@ -139,7 +140,7 @@ pub struct Answer {
 }
 
 impl Answer {
-    pub(crate) fn ok(output: Value, warnings: usize) -> Answer {
+    pub(crate) fn ok(output: Output, warnings: usize) -> Answer {
         Answer { status: 200, output, warnings, served: None }
     }
 }
@@ -310,7 +311,7 @@ impl Host {
         function: Function,
         input: Value,
         trace: &mut Trace,
-    ) -> Result<(Value, usize), Problem> {
+    ) -> Result<(Output, usize), Problem> {
         // The settlement worker's calls name their customer too (erasure finds them by it).
         if trace.customer.is_none() {
             trace.customer = crate::digest::customer_of(&input).map(|d| crate::digest::customer_digest(tenant_id, d));
@@ -332,7 +333,7 @@ impl Host {
         bound: &(FunctionBinding, Arc<Connection>),
         input: Value,
         trace: &mut Trace,
-    ) -> Result<(Value, usize), Problem> {
+    ) -> Result<(Output, usize), Problem> {
         let (binding, connection) = bound;
         let manifest = &connection.plugin.manifest;
         trace.plugin = Some((manifest.name.clone(), manifest.version.clone()));
@@ -448,10 +449,10 @@ impl Host {
             Problem::from(e)
         })?;
         let options = EnforceOptions { integer_money: manifest.integer_money };
-        let enforced = ponte_contract::enforce_value(function, Some(&input), &raw, options).map_err(Problem::from)?;
+        let enforced = ponte_contract::enforce_to_json(function, Some(&input), &raw, options).map_err(Problem::from)?;
         let warnings = enforced.warnings.len();
         trace.warnings = enforced.warnings;
-        Ok((enforced.output, warnings))
+        Ok((Output::enforced(enforced.json), warnings))
     }
 
     /// Writes what a call leaves behind (metrics, the invocation log, a log line) and returns
@@ -512,7 +513,7 @@ impl Host {
             // Set only when the host keeps payloads.
             input: trace.input.take(),
             output: match &result {
-                Ok(answer) if self.options.log_payloads => Some(Payload::of(&answer.output)),
+                Ok(answer) if self.options.log_payloads => Some(Payload::of_json(answer.output.shared())),
                 _ => None,
             },
         };

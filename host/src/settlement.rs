@@ -43,6 +43,7 @@ use serde_json::{Value, json};
 
 use crate::invoke::{Answer, Host, Origin, Outcome, Trace};
 pub use crate::options::SettlementOptions;
+use crate::output::Output;
 use crate::problem::{Problem, ProblemCode};
 use crate::store::{Failure, Inserted, NewSettlement, Settlement, SettlementState};
 
@@ -76,13 +77,13 @@ pub fn view(settlement: &Settlement) -> Value {
 /// posted (or refused), else `202` with where it is.
 fn answer(settlement: &Settlement) -> Answer {
     match (&settlement.state, &settlement.result) {
-        (SettlementState::Posted | SettlementState::Parked, Some(result)) => Answer::ok(result.clone(), 0),
+        (SettlementState::Posted | SettlementState::Parked, Some(result)) => Answer::ok(Output::from_value(result), 0),
         _ => Answer {
             status: 202,
-            output: json!({
+            output: Output::from_value(&json!({
                 "status": if settlement.state == SettlementState::Parked { "parked" } else { "queued" },
                 "settlement_id": settlement.id,
-            }),
+            })),
             warnings: 0,
             served: None,
         },
@@ -235,7 +236,8 @@ pub(crate) async fn invoice_state(
     trace.detail = Some(why);
     let result = host.execute(&settlement.tenant, Function::GetInvoice, query, &mut trace).await;
     let result = host.record(trace, result.map(|(output, w)| Answer::ok(output, w))).await?;
-    let Some(fatura) = result.output.as_array().and_then(|list| list.first()) else {
+    let output = result.output.value();
+    let Some(fatura) = output.as_array().and_then(|list| list.first()) else {
         return Ok(InvoiceState::Unknown("the ERP no longer lists the invoice"));
     };
     let Some(due) = fatura.get("valor_final").and_then(Value::as_str).and_then(|v| Money::parse(v).ok()) else {
@@ -399,19 +401,11 @@ async fn attempt_inner(host: &Host, s: &Settlement, token: &str) -> End {
     trace.detail = Some(format!("settlement {} attempt {}: posting", s.id, s.attempts));
     let result = host.execute(tenant, Function::SettleInvoice, s.input.clone(), &mut trace).await;
     let result = host.record(trace, result.map(|(output, w)| Answer::ok(output, w))).await;
-    match result {
-        Ok(answer) if answer.output.get("success").and_then(Value::as_bool) == Some(true) => {
-            posted("posted", answer.output).await
-        }
-        Ok(answer) => {
+    match result.map(|answer| answer.output.value()) {
+        Ok(output) if output.get("success").and_then(Value::as_bool) == Some(true) => posted("posted", output).await,
+        Ok(output) => {
             host.metrics.settlement(tenant, "rejected");
-            park(
-                "rejected",
-                "upstream_error",
-                "the ERP refused the payment (success false)".into(),
-                Some(answer.output),
-            )
-            .await
+            park("rejected", "upstream_error", "the ERP refused the payment (success false)".into(), Some(output)).await
         }
         Err(problem) => match problem.code {
             ProblemCode::NotFound | ProblemCode::InvalidInput | ProblemCode::InvalidDocument => {

@@ -55,7 +55,10 @@ async fn call(
     let id = invocation_id();
     let answer = state.host.call(authorized, &body, &id, idempotency_key).await?;
     let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK);
-    let mut response = (status, axum::Json(answer.output)).into_response();
+    // The answer's JSON text as encoded once by enforcement (shared with the log and the cache).
+    let mut response =
+        (status, [(header::CONTENT_TYPE, header::HeaderValue::from_static("application/json"))], answer.output.body())
+            .into_response();
     if status.is_client_error() || status.is_server_error() {
         // A replayed problem keeps its media type.
         response

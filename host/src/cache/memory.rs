@@ -83,7 +83,7 @@ impl MemoryCache {
         if self.invalidated_at(key).is_some_and(|at| at >= since) {
             return;
         }
-        let bytes = serde_json::to_vec(&value.output).map_or(usize::MAX, |json| json.len());
+        let bytes = value.output.json().len();
         let weight = u32::try_from(bytes.saturating_add(key.request.len() + 128)).unwrap_or(u32::MAX);
         self.entries.insert(key.clone(), Arc::new(Entry { value: value.clone(), since, ttl, weight }));
     }
@@ -115,9 +115,10 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::output::Output;
 
     fn cached(id: &str) -> Cached {
-        Cached { output: json!([{"fatura": "1"}]), warnings: 0, invocation_id: id.into() }
+        Cached { output: Output::from_value(&json!([{"fatura": "1"}])), warnings: 0, invocation_id: id.into() }
     }
 
     fn key(tenant: &str, document: &str) -> ReadKey {
@@ -162,7 +163,8 @@ mod tests {
     #[test]
     fn the_cache_stays_within_its_bytes() {
         let cache = MemoryCache::new(64 * 1024);
-        let big = Cached { output: json!("x".repeat(10_000)), warnings: 0, invocation_id: "i".into() };
+        let big =
+            Cached { output: Output::from_value(&json!("x".repeat(10_000))), warnings: 0, invocation_id: "i".into() };
         for n in 0..100 {
             let k = key("acme", &format!("{n}"));
             let lookup = cache.get(&k);

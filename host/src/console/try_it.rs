@@ -221,7 +221,7 @@ async fn run(State(state): State<AppState>, session: Session, body: Bytes) -> Re
         Err(problem) => Err(problem),
     };
     let (status, output) = match answer {
-        Ok(answer) => (answer.status, answer.output),
+        Ok(answer) => (answer.status, answer.output.value()),
         Err(problem) => (problem.code.status().as_u16(), problem.body()),
     };
     shown.result = serde_json::to_string_pretty(&output).unwrap_or_default();

@@ -1,5 +1,7 @@
 //! The `invocations` table: one row per function call, for audit and debugging.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -72,38 +74,60 @@ pub struct InvocationRecord {
 /// An input or output as the invocation log keeps it: its JSON text, or past
 /// [`MAX_LOGGED_PAYLOAD`] bytes a note of its size (`{"truncated": true, "bytes": n}`).
 ///
-/// Made once on the call's path from the value it borrows ([`Payload::of`]), so a call's answer
-/// is neither copied for the log nor encoded again by its writer; serialized as the JSON itself.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct Payload(Box<serde_json::value::RawValue>);
+/// Made once on the call's path, from the value it borrows ([`Payload::of`]) or sharing the
+/// answer's text ([`Payload::of_json`]), so a call's answer is neither copied for the log nor
+/// encoded again by its writer; serialized as the JSON itself.
+#[derive(Debug, Clone)]
+pub struct Payload(Arc<str>);
 
 impl Payload {
     /// `value`'s JSON, bounded.
     pub fn of(value: &serde_json::Value) -> Payload {
-        let text = value.to_string();
-        let text = if text.len() <= MAX_LOGGED_PAYLOAD {
-            text
+        Payload::bounded(Arc::from(value.to_string()))
+    }
+
+    /// JSON text the caller vouches for (an answer's: `crate::output::Output::shared`),
+    /// bounded; shared, not copied.
+    pub fn of_json(text: Arc<str>) -> Payload {
+        Payload::bounded(text)
+    }
+
+    fn bounded(text: Arc<str>) -> Payload {
+        if text.len() <= MAX_LOGGED_PAYLOAD {
+            Payload(text)
         } else {
-            serde_json::json!({"truncated": true, "bytes": text.len()}).to_string()
-        };
-        // `to_string` of a `Value` is always valid JSON, so this never falls back.
-        Payload::from_json(text).unwrap_or_else(|| Payload(Box::default()))
+            Payload(Arc::from(serde_json::json!({"truncated": true, "bytes": text.len()}).to_string()))
+        }
     }
 
     /// Stored JSON text, when it is JSON.
     fn from_json(text: String) -> Option<Payload> {
-        serde_json::value::RawValue::from_string(text).ok().map(Payload)
+        serde_json::from_str::<&serde_json::value::RawValue>(&text).ok()?;
+        Some(Payload(Arc::from(text)))
     }
 
     /// The JSON text.
     pub fn json(&self) -> &str {
-        self.0.get()
+        &self.0
     }
 
     /// The payload as a JSON value.
     pub fn value(&self) -> serde_json::Value {
         serde_json::from_str(self.json()).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+impl Serialize for Payload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        let raw: &serde_json::value::RawValue = serde_json::from_str(&self.0).map_err(serde::ser::Error::custom)?;
+        raw.serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Payload {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> std::result::Result<Payload, D::Error> {
+        let raw = Box::<serde_json::value::RawValue>::deserialize(deserializer)?;
+        Ok(Payload(Arc::from(raw.get())))
     }
 }
 

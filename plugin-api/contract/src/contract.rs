@@ -32,7 +32,8 @@ pub mod validate;
 mod remote_id;
 
 pub use enforce::{
-    ContractViolation, EnforceOptions, Enforced, Enforcer, ViolationCode, Warning, WarningCode, enforce, enforce_value,
+    ContractViolation, EnforceOptions, Enforced, EnforcedJson, Enforcer, ViolationCode, Warning, WarningCode, enforce,
+    enforce_to_json, enforce_value,
 };
 pub use function::{Access, FUNCTIONS, Function, FunctionSpec, Scope, UnknownFunction, UnknownScope};
 pub use remote_id::RemoteId;

@@ -68,14 +68,82 @@ pub fn enforce_value(
     raw: &Value,
     options: EnforceOptions,
 ) -> Result<Enforced, ContractViolation> {
+    let (output, warnings) = enforce_as::<AsValue>(function, input, raw, options)?;
+    Ok(Enforced { output, warnings })
+}
+
+/// The result of a successful enforcement, as the JSON text it is answered with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnforcedJson {
+    /// The normalized output's JSON (an object's fields in the order of the function's output
+    /// type), guaranteed to deserialize into that type.
+    pub json: String,
+    /// What was dropped or repaired on the way; goes to the invocation log.
+    pub warnings: Vec<Warning>,
+}
+
+/// [`enforce_value`], with the normalized output encoded straight from the function's output
+/// type to JSON text: a host that answers and logs the text never builds the intermediate
+/// [`Value`] (which costs as much as encoding it).
+///
+/// # Errors
+/// As [`enforce_value`].
+///
+/// # Examples
+/// ```
+/// use ponte_contract::{enforce_to_json, EnforceOptions, Function};
+/// let raw = serde_json::json!([{"code": 7, "description": " Site "}]);
+/// let out = enforce_to_json(Function::ListCommercialOrigins, None, &raw, EnforceOptions::default()).unwrap();
+/// assert_eq!(out.json, r#"[{"code":"7","description":"Site"}]"#);
+/// ```
+pub fn enforce_to_json(
+    function: Function,
+    input: Option<&Value>,
+    raw: &Value,
+    options: EnforceOptions,
+) -> Result<EnforcedJson, ContractViolation> {
+    let (json, warnings) = enforce_as::<AsText>(function, input, raw, options)?;
+    Ok(EnforcedJson { json, warnings })
+}
+
+/// How an enforced result leaves: as a [`Value`] or as JSON text.
+trait Encoding {
+    type Out;
+    fn encode<T: Serialize>(typed: &T) -> serde_json::Result<Self::Out>;
+}
+
+struct AsValue;
+
+impl Encoding for AsValue {
+    type Out = Value;
+    fn encode<T: Serialize>(typed: &T) -> serde_json::Result<Value> {
+        serde_json::to_value(typed)
+    }
+}
+
+struct AsText;
+
+impl Encoding for AsText {
+    type Out = String;
+    fn encode<T: Serialize>(typed: &T) -> serde_json::Result<String> {
+        serde_json::to_string(typed)
+    }
+}
+
+fn enforce_as<E: Encoding>(
+    function: Function,
+    input: Option<&Value>,
+    raw: &Value,
+    options: EnforceOptions,
+) -> Result<(E::Out, Vec<Warning>), ContractViolation> {
     let mut cx = Enforcer { warnings: Vec::new(), options, input };
     let output = with_contract!(function, C => {
         let typed = <C as crate::Contract>::enforce(raw, &mut cx)?;
-        serde_json::to_value(typed).map_err(|_| {
+        E::encode(&typed).map_err(|_| {
             ContractViolation::new(ViolationCode::WrongShape, "$", "the normalized result could not be encoded")
         })?
     });
-    Ok(Enforced { output, warnings: cx.warnings })
+    Ok((output, cx.warnings))
 }
 
 /// The state of one enforcement: options, the call's input, and the warnings so far.

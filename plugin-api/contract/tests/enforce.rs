@@ -1,7 +1,7 @@
 //! Every function's enforcement: a messy-but-valid result normalizes to the exact contract
 //! shape, and a broken one is a violation with a stable code and the offending path.
 
-use ponte_contract::{EnforceOptions, Function, ViolationCode, WarningCode, enforce, enforce_value};
+use ponte_contract::{EnforceOptions, Function, ViolationCode, WarningCode, enforce, enforce_to_json, enforce_value};
 use serde_json::{Value, json};
 
 /// Banco do Brasil line (see `normalize::boleto` tests for its source) and its barcode.
@@ -17,6 +17,12 @@ const PDF_B64: &str = "JVBERi0xLjQK";
 fn normalizes(function: Function, raw: Value, expected: Value) -> Vec<WarningCode> {
     let out = enforce(function, &raw.to_string()).unwrap_or_else(|v| panic!("{function}: unexpected violation {v:?}"));
     assert_eq!(out.output, expected, "{function}");
+    // The host answers with the text encoding: the same result, the same warnings.
+    let text = enforce_to_json(function, None, &raw, EnforceOptions::default())
+        .unwrap_or_else(|v| panic!("{function}: unexpected violation as text {v:?}"));
+    let parsed: Value = serde_json::from_str(&text.json).unwrap_or_else(|e| panic!("{function}: not JSON: {e}"));
+    assert_eq!(parsed, expected, "{function} as text");
+    assert_eq!(text.warnings, out.warnings, "{function} as text");
     out.warnings.iter().map(|w| w.code).collect()
 }
 
@@ -24,6 +30,8 @@ fn violates(function: Function, raw: Value, code: ViolationCode, path: &str) {
     let err = enforce(function, &raw.to_string()).expect_err("expected a violation");
     assert_eq!((err.code, err.path.as_str()), (code, path), "{function}: {err}");
     assert!(!err.detail.is_empty());
+    let as_text = enforce_to_json(function, None, &raw, EnforceOptions::default()).expect_err("a violation as text");
+    assert_eq!(as_text, err, "{function} as text");
 }
 
 fn messy_fatura() -> Value {
