@@ -17,6 +17,12 @@
 //! once on the replica that revoked it ([`Keys::forget_all`]). If the store can't be polled,
 //! nothing is held longer than [`MAX_AGE`].
 //!
+//! Concurrent first calls of one key share one store read ([`crate::coalesce::Flights`]): a
+//! burst of a thousand calls with a key not held (just after start-up, or after any key changed
+//! anywhere) reads the store once, and only the call that reads it counts against its client
+//! address's budget for unknown keys ([`Keys::authenticate_admitted`]); before, every call of the
+//! burst read the store, and past the address's budget a real key's calls were refused `429`.
+//!
 //! A load racing a change can't put a stale credential back: each load notes the cache's epoch
 //! before it reads, and keeps what it read only if no change was seen meanwhile.
 
@@ -26,6 +32,7 @@ use std::time::Duration;
 
 use moka::sync::Cache;
 
+use crate::coalesce::{Flights, Join};
 use crate::store::{Caller, Credential, KeysVersion, Store, StoreError, key_id_of};
 
 /// How often each replica checks whether a key was created or revoked.
@@ -53,6 +60,17 @@ pub struct Keys {
     real: Cache<String, ()>,
     /// Bumped whenever everything held is dropped.
     epoch: AtomicU64,
+    /// Store reads in flight, by key id: what a concurrent call of the same key waits for.
+    loads: Flights<String, Option<Arc<Credential>>>,
+}
+
+/// Why [`Keys::authenticate_admitted`] gave no answer.
+#[derive(Debug)]
+pub enum Refused<E> {
+    /// The call would have read the store, and its admission refused it.
+    Admission(E),
+    /// The store could not be read.
+    Store(StoreError),
 }
 
 impl Keys {
@@ -65,6 +83,7 @@ impl Keys {
             absent: Cache::builder().max_capacity(ABSENT_CAPACITY).time_to_live(MAX_AGE).build(),
             real: Cache::builder().max_capacity(CAPACITY).build(),
             epoch: AtomicU64::new(0),
+            loads: Flights::default(),
         });
         tokio::spawn(watch(store, Arc::downgrade(&keys)));
         keys
@@ -76,23 +95,66 @@ impl Keys {
     /// # Errors
     /// When the store must be read and can't be.
     pub async fn authenticate(&self, token: &str) -> Result<Option<Caller>, StoreError> {
-        if let Some(answer) = self.held(token) {
-            return Ok(answer);
-        }
+        self.authenticate_admitted(token, || Ok::<(), std::convert::Infallible>(())).await.map_err(|refused| {
+            match refused {
+                Refused::Store(e) => e,
+                Refused::Admission(never) => match never {},
+            }
+        })
+    }
+
+    /// [`Keys::authenticate`], asking `admit` first when this call is the one that must read
+    /// the store: not when the key is held, nor when another call is reading the same key id
+    /// (this one then waits for that read).
+    ///
+    /// # Errors
+    /// [`Refused::Admission`] with `admit`'s error; [`Refused::Store`] when the store can't be
+    /// read.
+    pub async fn authenticate_admitted<E>(
+        &self,
+        token: &str,
+        admit: impl FnOnce() -> Result<(), E>,
+    ) -> Result<Option<Caller>, Refused<E>> {
         let Some(key_id) = key_id_of(token) else { return Ok(None) };
+        let mut admit = Some(admit);
+        loop {
+            if let Some(answer) = self.held(token) {
+                return Ok(answer);
+            }
+            match self.loads.join(&key_id.to_owned()) {
+                Join::Follow(read) => match read.wait().await {
+                    Some(credential) => return Ok(credential.and_then(|credential| credential.verify(token))),
+                    // The read failed or its call went away: join again (maybe reading).
+                    None => continue,
+                },
+                Join::Lead(read) => {
+                    if let Some(admit) = admit.take() {
+                        admit().map_err(Refused::Admission)?;
+                    }
+                    let credential = self.load(key_id).await.map_err(Refused::Store)?;
+                    let caller = credential.as_ref().and_then(|credential| credential.verify(token));
+                    read.finish(|| credential);
+                    return Ok(caller);
+                }
+            }
+        }
+    }
+
+    /// Reads `key_id`'s credential from the store and holds it (or its absence), unless a
+    /// change was seen meanwhile.
+    async fn load(&self, key_id: &str) -> Result<Option<Arc<Credential>>, StoreError> {
         let epoch = self.epoch.load(Ordering::Acquire);
         let credential = self.store.credential(key_id).await?.map(Arc::new);
-        let caller = credential.as_ref().and_then(|credential| credential.verify(token));
         if credential.is_some() {
             self.real.insert(key_id.to_owned(), ());
         }
         if self.epoch.load(Ordering::Acquire) == epoch {
-            match credential {
-                Some(credential) => self.held.insert(key_id.to_owned(), credential),
+            match &credential {
+                Some(credential) => self.held.insert(key_id.to_owned(), Arc::clone(credential)),
                 None => self.absent.insert(key_id.to_owned(), ()),
             }
         }
-        Ok(caller)
+        Ok(credential)
     }
 
     /// The answer for `token` from memory alone: `Some(caller or None)` when its key (or its
@@ -219,6 +281,48 @@ mod tests {
         assert_eq!(keys.held(&key.token), None, "dropped: only the store can tell");
         assert!(keys.is_real_id(&key.token), "but it is a real key's id");
         assert!(!keys.is_real_id(made_up), "a made-up id never is");
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn a_burst_of_first_calls_with_one_key_reads_the_store_once() -> anyhow::Result<()> {
+        let store = Store::open("sqlite::memory:").await?;
+        store.ensure_tenant("acme", "Acme").await?;
+        let keys = Keys::spawn(store.clone());
+        let key = store.create_api_key("acme", &[Scope::Totem], "kiosk").await?;
+        let forged =
+            format!("{}{}", &key.token[..key.token.len() - 1], if key.token.ends_with('A') { 'B' } else { 'A' });
+        let admitted = std::sync::atomic::AtomicUsize::new(0);
+        // 200 calls at once, a few with a wrong secret for the same id; only a call that reads
+        // the store asks for admission, and the admission allows one read.
+        let calls = (0..200).map(|i| {
+            let (keys, admitted) = (&keys, &admitted);
+            let token = if i % 50 == 7 { forged.clone() } else { key.token.clone() };
+            async move {
+                let answer = keys
+                    .authenticate_admitted(&token, || match admitted.fetch_add(1, Ordering::SeqCst) {
+                        0 => Ok(()),
+                        _ => Err("over budget"),
+                    })
+                    .await;
+                (i % 50 == 7, answer)
+            }
+        });
+        let answers = futures_util::future::join_all(calls).await;
+        assert_eq!(admitted.load(Ordering::SeqCst), 1, "one call read the store");
+        for (forged, answer) in answers {
+            match answer {
+                Ok(Some(caller)) if !forged => assert_eq!(caller.tenant, "acme"),
+                Ok(None) if forged => {}
+                other => panic!("forged {forged}: {other:?}"),
+            }
+        }
+
+        // Refused admission reads nothing and answers the refusal; the next call may read.
+        keys.forget_all();
+        let refused = keys.authenticate_admitted(&key.token, || Err("over budget")).await;
+        assert!(matches!(refused, Err(Refused::Admission("over budget"))));
+        assert!(keys.authenticate_admitted(&key.token, || Ok::<(), &str>(())).await.is_ok_and(|c| c.is_some()));
         Ok(())
     }
 }

@@ -14,6 +14,7 @@ use ponte_contract::Scope;
 
 use super::AppState;
 use crate::invoke::Host;
+use crate::keys::Refused;
 use crate::problem::{Problem, ProblemCode};
 use crate::store::Caller;
 
@@ -49,12 +50,18 @@ pub(crate) async fn authenticate_token(host: &Host, token: &str, address: Option
         }
         None => {
             // Only the store can tell: that read is what made-up tokens would flood.
+            // A call that waits for another's read of the same key reads nothing: no budget.
             let address = address.unwrap_or(IpAddr::V6(Ipv6Addr::UNSPECIFIED));
-            host.address_rates.check(&address).map_err(|wait| {
-                Problem::new(ProblemCode::RateLimited, "too many unknown API keys from this address; slow down")
-                    .retry_after(wait)
-            })?;
-            host.keys.authenticate(token).await.map_err(|e| Problem::store_unavailable(&e, ""))?
+            let admit = || {
+                host.address_rates.check(&address).map_err(|wait| {
+                    Problem::new(ProblemCode::RateLimited, "too many unknown API keys from this address; slow down")
+                        .retry_after(wait)
+                })
+            };
+            host.keys.authenticate_admitted(token, admit).await.map_err(|refused| match refused {
+                Refused::Admission(problem) => problem,
+                Refused::Store(e) => Problem::store_unavailable(&e, ""),
+            })?
         }
     };
     let Some(caller) = known else {

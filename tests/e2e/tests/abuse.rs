@@ -422,6 +422,30 @@ async fn made_up_keys_from_one_address_are_limited_before_the_store_and_held_key
     host.stop().await;
 }
 
+/// A key's first calls arriving together (a shop's app backend right after a restart, or after
+/// any key changed on any replica) share one read of the store: none of them is refused for the
+/// address's budget of reads for keys the host doesn't hold, however small that budget.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_a_cold_keys_first_calls_is_never_refused_for_the_unknown_key_budget() {
+    let up = upstream(Duration::ZERO).await;
+    let mut options = test_options();
+    options.key_rate = None;
+    options.unknown_key_rate = Some(ponte_host::ratelimit::KeyRate { per_second: 1, burst: 2 });
+    let (host, good) = start(options, "probe-rhai", &up, "5s").await;
+    // `GET /v1/functions` authenticates like a call and runs no plugin: only the key is tested.
+    let replies = futures_util::stream::iter(0..200u32)
+        .map(|_| {
+            let (host, good) = (&host, &good);
+            async move { host.send(host.request(reqwest::Method::GET, "/v1/functions").bearer_auth(good)).await }
+        })
+        .buffer_unordered(200)
+        .collect::<Vec<_>>()
+        .await;
+    let refused: Vec<_> = replies.iter().filter(|r| r.status != 200).map(|r| (r.status, r.body.clone())).collect();
+    assert!(refused.is_empty(), "{} of 200 first calls refused: {:?}", refused.len(), refused.first());
+    host.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slow_and_greedy_connections_never_keep_others_out() {
     let up = upstream(Duration::ZERO).await;
