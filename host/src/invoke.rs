@@ -513,7 +513,7 @@ impl Host {
             // Set only when the host keeps payloads.
             input: trace.input.take(),
             output: match &result {
-                Ok(answer) if self.options.log_payloads => Some(Payload::of_json(answer.output.shared())),
+                Ok(answer) if self.options.log_payloads => Some(Payload::of_output(&answer.output)),
                 _ => None,
             },
         };

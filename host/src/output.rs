@@ -43,11 +43,6 @@ impl Output {
         &self.0
     }
 
-    /// The text, shared (for the invocation log's payload).
-    pub fn shared(&self) -> Arc<str> {
-        Arc::clone(&self.0)
-    }
-
     /// The JSON as a value (parsed again: only for the few readers that look inside).
     pub fn value(&self) -> Value {
         serde_json::from_str(&self.0).unwrap_or(Value::Null)

@@ -1,12 +1,11 @@
 //! The `invocations` table: one row per function call, for audit and debugging.
 
-use std::sync::Arc;
-
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::tenants::check_tenant_id;
 use super::{Result, Store, StoreError, corrupt, from_millis};
+use crate::output::Output;
 
 /// The most records [`Store::invocations`] returns at once, whatever limit it is asked for.
 pub const MAX_INVOCATIONS_PAGE: u32 = 1000;
@@ -75,69 +74,42 @@ pub struct InvocationRecord {
 /// [`MAX_LOGGED_PAYLOAD`] bytes a note of its size (`{"truncated": true, "bytes": n}`).
 ///
 /// Made once on the call's path, from the value it borrows ([`Payload::of`]) or sharing the
-/// answer's text ([`Payload::of_json`]), so a call's answer is neither copied for the log nor
+/// answer's text ([`Payload::of_output`]), so a call's answer is neither copied for the log nor
 /// encoded again by its writer; serialized as the JSON itself.
-#[derive(Debug, Clone)]
-pub struct Payload(Arc<str>);
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Payload(Output);
 
 impl Payload {
     /// `value`'s JSON, bounded.
     pub fn of(value: &serde_json::Value) -> Payload {
-        Payload::bounded(Arc::from(value.to_string()))
+        Payload::of_output(&Output::from_value(value))
     }
 
-    /// JSON text the caller vouches for (an answer's: `crate::output::Output::shared`),
-    /// bounded; shared, not copied.
-    pub fn of_json(text: Arc<str>) -> Payload {
-        Payload::bounded(text)
-    }
-
-    fn bounded(text: Arc<str>) -> Payload {
-        if text.len() <= MAX_LOGGED_PAYLOAD {
-            Payload(text)
+    /// An answer's JSON, bounded; shared, not copied.
+    pub fn of_output(output: &Output) -> Payload {
+        if output.json().len() <= MAX_LOGGED_PAYLOAD {
+            Payload(output.clone())
         } else {
-            Payload(Arc::from(serde_json::json!({"truncated": true, "bytes": text.len()}).to_string()))
+            Payload(Output::from_value(&serde_json::json!({"truncated": true, "bytes": output.json().len()})))
         }
     }
 
     /// Stored JSON text, when it is JSON.
-    fn from_json(text: String) -> Option<Payload> {
-        serde_json::from_str::<&serde_json::value::RawValue>(&text).ok()?;
-        Some(Payload(Arc::from(text)))
+    fn from_json(text: &str) -> Option<Payload> {
+        Output::from_json(text).ok().map(Payload)
     }
 
     /// The JSON text.
     pub fn json(&self) -> &str {
-        &self.0
+        self.0.json()
     }
 
     /// The payload as a JSON value.
     pub fn value(&self) -> serde_json::Value {
-        serde_json::from_str(self.json()).unwrap_or(serde_json::Value::Null)
+        self.0.value()
     }
 }
-
-impl Serialize for Payload {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
-        let raw: &serde_json::value::RawValue = serde_json::from_str(&self.0).map_err(serde::ser::Error::custom)?;
-        raw.serialize(serializer)
-    }
-}
-
-impl<'de> Deserialize<'de> for Payload {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> std::result::Result<Payload, D::Error> {
-        let raw = Box::<serde_json::value::RawValue>::deserialize(deserializer)?;
-        Ok(Payload(Arc::from(raw.get())))
-    }
-}
-
-impl PartialEq for Payload {
-    fn eq(&self, other: &Payload) -> bool {
-        self.json() == other.json()
-    }
-}
-
-impl Eq for Payload {}
 
 /// The most bytes of JSON an invocation row keeps of an input or an output.
 pub const MAX_LOGGED_PAYLOAD: usize = 64 * 1024;
@@ -165,7 +137,7 @@ impl TryFrom<InvocationRow> for InvocationRecord {
     type Error = StoreError;
     fn try_from(row: InvocationRow) -> Result<InvocationRecord> {
         let json = |text: &str| serde_json::from_str(text).map_err(|_| corrupt("invocation JSON"));
-        let payload = |text: String| Payload::from_json(text).ok_or_else(|| corrupt("invocation JSON"));
+        let payload = |text: String| Payload::from_json(&text).ok_or_else(|| corrupt("invocation JSON"));
         Ok(InvocationRecord {
             id: row.id,
             tenant: row.tenant_id,
