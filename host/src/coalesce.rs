@@ -1,4 +1,5 @@
-//! Request coalescing: concurrent identical reads share one plugin run.
+//! Request coalescing: concurrent identical reads share one plugin run (and, in
+//! [`crate::keys`], concurrent first calls of one API key share one store read).
 //!
 //! The first caller of a key leads: it runs the plugin and publishes the result. Callers that
 //! arrive while it runs follow: they wait for that result instead of running the plugin again.

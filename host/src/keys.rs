@@ -60,8 +60,9 @@ pub struct Keys {
     real: Cache<String, ()>,
     /// Bumped whenever everything held is dropped.
     epoch: AtomicU64,
-    /// Store reads in flight, by key id: what a concurrent call of the same key waits for.
-    loads: Flights<String, Option<Arc<Credential>>>,
+    /// Store reads in flight, by key id: what a concurrent call of the same key waits for, with
+    /// the epoch the read began in.
+    loads: Flights<String, (u64, Option<Arc<Credential>>)>,
 }
 
 /// Why [`Keys::authenticate_admitted`] gave no answer.
@@ -117,23 +118,29 @@ impl Keys {
     ) -> Result<Option<Caller>, Refused<E>> {
         let Some(key_id) = key_id_of(token) else { return Ok(None) };
         let mut admit = Some(admit);
+        // A read that began before a change this call may know of (a revocation on this replica
+        // returned before it arrived) is not this call's answer.
+        let arrived = self.epoch.load(Ordering::Acquire);
         loop {
             if let Some(answer) = self.held(token) {
                 return Ok(answer);
             }
             match self.loads.join(&key_id.to_owned()) {
                 Join::Follow(read) => match read.wait().await {
-                    Some(credential) => return Ok(credential.and_then(|credential| credential.verify(token))),
-                    // The read failed or its call went away: join again (maybe reading).
-                    None => continue,
+                    Some((began, credential)) if began >= arrived => {
+                        return Ok(credential.and_then(|credential| credential.verify(token)));
+                    }
+                    // The read predates a change, failed, or its call went away: join again (the
+                    // finished read has left, so this call may read).
+                    _ => continue,
                 },
                 Join::Lead(read) => {
                     if let Some(admit) = admit.take() {
                         admit().map_err(Refused::Admission)?;
                     }
-                    let credential = self.load(key_id).await.map_err(Refused::Store)?;
+                    let (began, credential) = self.load(key_id).await.map_err(Refused::Store)?;
                     let caller = credential.as_ref().and_then(|credential| credential.verify(token));
-                    read.finish(|| credential);
+                    read.finish(|| (began, credential));
                     return Ok(caller);
                 }
             }
@@ -142,7 +149,8 @@ impl Keys {
 
     /// Reads `key_id`'s credential from the store and holds it (or its absence), unless a
     /// change was seen meanwhile.
-    async fn load(&self, key_id: &str) -> Result<Option<Arc<Credential>>, StoreError> {
+    /// Returns the epoch the read began in with what it read.
+    async fn load(&self, key_id: &str) -> Result<(u64, Option<Arc<Credential>>), StoreError> {
         let epoch = self.epoch.load(Ordering::Acquire);
         let credential = self.store.credential(key_id).await?.map(Arc::new);
         if credential.is_some() {
@@ -154,7 +162,7 @@ impl Keys {
                 None => self.absent.insert(key_id.to_owned(), ()),
             }
         }
-        Ok(credential)
+        Ok((epoch, credential))
     }
 
     /// The answer for `token` from memory alone: `Some(caller or None)` when its key (or its
@@ -323,6 +331,29 @@ mod tests {
         let refused = keys.authenticate_admitted(&key.token, || Err("over budget")).await;
         assert!(matches!(refused, Err(Refused::Admission("over budget"))));
         assert!(keys.authenticate_admitted(&key.token, || Ok::<(), &str>(())).await.is_ok_and(|c| c.is_some()));
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn a_call_arriving_after_a_revocation_never_takes_a_read_that_began_before_it() -> anyhow::Result<()> {
+        let store = Store::open("sqlite::memory:").await?;
+        store.ensure_tenant("acme", "Acme").await?;
+        let keys = Keys::spawn(store.clone());
+        let key = store.create_api_key("acme", &[Scope::App], "app").await?;
+        let key_id = key_id_of(&key.token).expect("a well-formed token").to_owned();
+        // A read of the key is in flight (begun, not finished) with what the store held then.
+        let Join::Lead(read) = keys.loads.join(&key_id) else { panic!("no read was in flight") };
+        let began = keys.epoch.load(Ordering::Acquire);
+        let before = store.credential(&key_id).await?.map(Arc::new);
+        assert!(before.is_some());
+        // The key is revoked here; the revocation returns before the next call arrives.
+        assert!(keys.revoke(&key.id).await?);
+        let finish = async {
+            tokio::task::yield_now().await;
+            read.finish(|| (began, before));
+        };
+        let (late, ()) = tokio::join!(keys.authenticate(&key.token), finish);
+        assert_eq!(late?, None, "a call after the revocation is refused, not handed the older read");
         Ok(())
     }
 }

@@ -5,7 +5,7 @@
 //! body, the invocation log's payload, the read cache's entry and what identical reads that
 //! shared the run are answered with. Nothing on a call's path turns it back into a
 //! [`serde_json::Value`] except where a value is really read: a kiosk's answer being minimized,
-//! the settlement worker checking the ERP's answer.
+//! the settlement worker checking the ERP's answer, the console's try-it view.
 
 use std::fmt;
 use std::sync::Arc;
